@@ -1,0 +1,57 @@
+"""Staff agents and what each role may attend (DOMAIN §2).
+
+Movement and timing live in the fleet (``model.fleet``, row ``self.unit``);
+an agent's Mesa cell is synchronised from it when someone looks
+(``model.sync_cells``), so nobody moves minute by minute.
+"""
+from __future__ import annotations
+
+from mesa.discrete_space import CellAgent
+
+
+class StaffAgent(CellAgent):
+    role = ""
+
+    def __init__(self, model, unit: int, office: int, beat: int):
+        super().__init__(model)
+        self.unit, self.office, self.beat = unit, office, beat
+
+    @classmethod
+    def can_attend(cls, call) -> bool:
+        """May this role be sent alone to a call of this type (a CallTypeConfig)?"""
+        return cls.role in call.eligible_roles
+
+
+class Officer(StaffAgent):
+    """Sworn officer (民警): may take any call; violent calls need one."""
+
+    role = "officer"
+
+
+class Auxiliary(StaffAgent):
+    """Auxiliary officer (辅警): non-violent calls alone, never a violent one."""
+
+    role = "auxiliary"
+
+    @classmethod
+    def can_attend(cls, call) -> bool:
+        return super().can_attend(call) and not call.violent
+
+
+class Volunteer(StaffAgent):
+    """Volunteer (志愿者): patrols, reports, helps; never sent to emergencies."""
+
+    role = "volunteer"
+
+    @classmethod
+    def can_attend(cls, call) -> bool:
+        return super().can_attend(call) and not call.violent and call.priority > 1
+
+
+class GridWorker(Volunteer):
+    """Grid worker (网格员): a part-time volunteer responsible for a grid cell."""
+
+    role = "grid_worker"
+
+
+STAFF_CLASSES = {cls.role: cls for cls in (Officer, Auxiliary, Volunteer, GridWorker)}

@@ -1,0 +1,338 @@
+"""Typed configuration: dataclass schemas, Hydra ConfigStore, range checks.
+
+OmegaConf checks keys and types; it does not check ranges or cross-field
+rules. Those live in each schema's ``validate(path)``, called once on the whole
+tree after ``OmegaConf.to_object`` so every message can name the *full* key
+(``calls.emergency.priority``), which a bare ``__post_init__`` cannot know.
+
+Every default carries a unit in its name and a source: a DOMAIN.md section and
+seed document, a paper, or "assumption". This module imports nothing of the
+model: the model receives a validated ``Config``, never a raw dict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Dict, List, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
+
+ROLES = ("officer", "auxiliary", "volunteer", "grid_worker")
+MODES = ("foot", "ebike", "car")
+DISTRICT_KINDS = ("urban", "rural", "city")
+TRAVEL_MODELS = ("manhattan", "road")
+HOUR_PROFILES = ("flat", "day", "evening", "night", "office_hours")
+PLACES = ("residents", "activity")
+CALL_SOURCES = ("background", "crime")
+LAND_USES = (
+    "residential", "commercial", "market", "school", "park",
+    "farmland", "road", "mountain", "office",
+)
+
+
+class ConfigError(ValueError):
+    """A config value is wrong: names the key, the value and what is allowed."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"{key}={value!r}: {allowed}")
+
+
+# --- small checkers -------------------------------------------------------
+
+def _range(path: str, value: float, lo: float | None = None, hi: float | None = None,
+           lo_open: bool = False) -> None:
+    bad = (lo is not None and (value <= lo if lo_open else value < lo)) or (
+        hi is not None and value > hi)
+    if bad:
+        low = "" if lo is None else (f"> {lo}" if lo_open else f">= {lo}")
+        high = "" if hi is None else f"<= {hi}"
+        raise ConfigError(path, value, "must be " + " and ".join(p for p in (low, high) if p))
+
+
+def _choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(path, value, "allowed: " + ", ".join(allowed))
+
+
+# --- schemas --------------------------------------------------------------
+
+@dataclass
+class SimConfig:
+    days: float = 28.0  # simulated days; assumption: 4 weeks shows the weekly cycle in ~1 s
+    warmup_days: float = 0.0  # days cut from summary statistics; assumption (none needed: staff start idle)
+    tick_min: float = 60.0  # minutes one Model.step() advances; assumption (trainer's stepping unit)
+    record_every_min: float = 60.0  # timeseries resolution, minutes (issue 2: hourly)
+    progress: bool = True  # progress bar on long runs
+    plots: bool = True  # write the two PNGs
+
+    def validate(self, path: str) -> None:
+        _range(f"{path}.days", self.days, 0, 3660, lo_open=True)
+        _range(f"{path}.warmup_days", self.warmup_days, 0)
+        if self.warmup_days >= self.days:
+            raise ConfigError(f"{path}.warmup_days", self.warmup_days,
+                              f"must be < sim.days ({self.days})")
+        _range(f"{path}.tick_min", self.tick_min, 0, 1440, lo_open=True)
+        _range(f"{path}.record_every_min", self.record_every_min, 1, 1440)
+
+
+@dataclass
+class DistrictConfig:
+    name: str = "urban_core"
+    kind: str = "urban"  # urban | rural | city: selects the layout generator
+    width_m: float = 2000.0  # DOMAIN §1, seed 000: office radius <= 1.5 km in cities
+    height_m: float = 2000.0  # DOMAIN §1, seed 000
+    cell_size_m: float = 100.0  # assumption: one city block
+    residents: int = 30000  # DOMAIN §1: "one community, one office"; issue 2 preset
+    offices: int = 1  # DOMAIN §1, seed 000: one community, one office
+    grid_block_cells: int = 5  # side of one grid-management cell (网格) in cells; assumption (500 m)
+    travel: str = "manhattan"  # manhattan (urban) | road (shortest paths over cell costs)
+    valleys: int = 0  # rural: number of valleys carrying roads and villages; seed 002
+    villages: int = 0  # rural: number of village clusters; seed 002
+    # minutes-per-metre multiplier by land use for road travel; assumption
+    travel_cost_factor: Dict[str, float] = field(default_factory=lambda: {
+        "road": 1.0, "residential": 1.5, "commercial": 1.5, "market": 2.0, "school": 1.5,
+        "park": 3.0, "office": 1.0, "farmland": 4.0, "mountain": 12.0})
+
+    def validate(self, path: str) -> None:
+        _choice(f"{path}.kind", self.kind, DISTRICT_KINDS)
+        _choice(f"{path}.travel", self.travel, TRAVEL_MODELS)
+        _range(f"{path}.cell_size_m", self.cell_size_m, 10, 1000)
+        _range(f"{path}.width_m", self.width_m, self.cell_size_m * 3, 50_000)
+        _range(f"{path}.height_m", self.height_m, self.cell_size_m * 3, 50_000)
+        _range(f"{path}.residents", self.residents, 1, 5_000_000)
+        _range(f"{path}.offices", self.offices, 1, 100)
+        _range(f"{path}.grid_block_cells", self.grid_block_cells, 1, 100)
+        _range(f"{path}.valleys", self.valleys, 0, 20)
+        _range(f"{path}.villages", self.villages, 0, 500)
+        if self.kind == "rural" and (self.valleys < 1 or self.villages < 1):
+            raise ConfigError(f"{path}.valleys", self.valleys,
+                              "a rural district needs valleys >= 1 and villages >= 1")
+        cells = (self.width_m // self.cell_size_m) * (self.height_m // self.cell_size_m)
+        if cells > 40_000:
+            raise ConfigError(f"{path}.cell_size_m", self.cell_size_m,
+                              f"gives {int(cells)} cells; at most 40000 allowed")
+        for use, factor in self.travel_cost_factor.items():
+            _choice(f"{path}.travel_cost_factor", use, LAND_USES)
+            _range(f"{path}.travel_cost_factor.{use}", factor, 0, lo_open=True)
+
+
+@dataclass
+class ShiftConfig:
+    starts_h: List[int] = field(default_factory=lambda: [8, 16, 0])  # staff rotate over these start hours
+    hours: float = 8.0  # shift length, hours; assumption (three-shift rota)
+    days_per_week: int = 7  # assumption: rest days backfilled by the parent station
+
+    def validate(self, path: str) -> None:
+        if not self.starts_h:
+            raise ConfigError(f"{path}.starts_h", self.starts_h, "needs at least one start hour")
+        for h in self.starts_h:
+            _range(f"{path}.starts_h", h, 0, 23)
+        _range(f"{path}.hours", self.hours, 0, 24, lo_open=True)
+        _range(f"{path}.days_per_week", self.days_per_week, 1, 7)
+
+
+def _default_shifts() -> Dict[str, ShiftConfig]:
+    return {
+        "officer": ShiftConfig([8, 16, 0], 8.0, 7),  # assumption: 24 h cover rota
+        "auxiliary": ShiftConfig([8, 16, 0], 8.0, 7),  # assumption
+        "volunteer": ShiftConfig([19], 3.0, 2),  # DOMAIN §2, seed 001: part-time night patrols
+        "grid_worker": ShiftConfig([9], 8.0, 5),  # assumption: office-hours grid work
+    }
+
+
+@dataclass
+class StaffingConfig:
+    name: str = "street_1_5_2_4"
+    officers: Optional[int] = 3  # per office; DOMAIN §2, seed 001 ("1+5+2+4": 3 incl. chief)
+    residents_per_officer: Optional[int] = None  # ministry norm 3000; DOMAIN §2, seed 004
+    auxiliaries: int = 5  # per office; DOMAIN §2, seed 001
+    volunteers: int = 4  # per office; DOMAIN §2, seed 001
+    grid_workers: int = 2  # per office; DOMAIN §2, seed 001
+    officer_non_community_share: float = 0.3  # of shift time; assumption (seed 004 reports the pull, no figure)
+    mode: Dict[str, str] = field(default_factory=lambda: {
+        "officer": "car", "auxiliary": "ebike", "volunteer": "foot", "grid_worker": "foot"})  # assumption
+    shifts: Dict[str, ShiftConfig] = field(default_factory=_default_shifts)
+
+    def validate(self, path: str) -> None:
+        if (self.officers is None) == (self.residents_per_officer is None):
+            raise ConfigError(f"{path}.officers", self.officers,
+                              "set exactly one of officers and residents_per_officer")
+        if self.officers is not None:
+            _range(f"{path}.officers", self.officers, 0, 500)
+        if self.residents_per_officer is not None:
+            _range(f"{path}.residents_per_officer", self.residents_per_officer, 100, 1_000_000)
+        _range(f"{path}.auxiliaries", self.auxiliaries, 0, 500)
+        _range(f"{path}.volunteers", self.volunteers, 0, 500)
+        _range(f"{path}.grid_workers", self.grid_workers, 0, 500)
+        _range(f"{path}.officer_non_community_share", self.officer_non_community_share, 0, 0.95)
+        for key in self.mode:
+            _choice(f"{path}.mode", key, ROLES)
+        for key in self.shifts:
+            _choice(f"{path}.shifts", key, ROLES)
+        for role in ROLES:
+            if role not in self.mode:
+                raise ConfigError(f"{path}.mode", dict(self.mode), f"needs a mode for {role}")
+            _choice(f"{path}.mode.{role}", self.mode[role], MODES)
+            if role not in self.shifts:
+                raise ConfigError(f"{path}.shifts", list(self.shifts), f"needs a shift for {role}")
+            self.shifts[role].validate(f"{path}.shifts.{role}")
+
+
+@dataclass
+class TravelConfig:
+    speed_kmh: Dict[str, float] = field(default_factory=lambda: {
+        "foot": 5.0, "ebike": 15.0, "car": 25.0})  # assumption: urban door-to-door speeds
+    turnout_min: float = 1.0  # assignment to departure; DOMAIN §3, seed 000 ("1-minute response")
+
+    def validate(self, path: str) -> None:
+        for mode in MODES:
+            if mode not in self.speed_kmh:
+                raise ConfigError(f"{path}.speed_kmh", dict(self.speed_kmh), f"needs a speed for {mode}")
+        for mode, v in self.speed_kmh.items():
+            _choice(f"{path}.speed_kmh", mode, MODES)
+            _range(f"{path}.speed_kmh.{mode}", v, 0.5, 200)
+        _range(f"{path}.turnout_min", self.turnout_min, 0, 60)
+
+
+@dataclass
+class CallTypeConfig:
+    priority: int = 3  # 1 = highest
+    rate_per_1000_per_year: float = 0.0  # background: calls; crime: crimes committed (before deterrence)
+    on_scene_mean_min: float = 20.0  # mean on-scene time, minutes
+    on_scene_cv: float = 0.6  # coefficient of variation of on-scene time (lognormal); assumption
+    eligible_roles: List[str] = field(default_factory=lambda: ["officer", "auxiliary"])
+    violent: bool = False  # violent calls need an officer (auxiliary never alone)
+    source: str = "background"  # background (Poisson) | crime (offenders' reported crimes)
+    hour_profile: str = "day"
+    place: str = "residents"  # where it happens: by residents, or by activity (shops, market)
+    report_prob: float = 1.0  # crime source only: share of crimes reported to the office
+
+    def validate(self, path: str) -> None:
+        _range(f"{path}.priority", self.priority, 1, 9)
+        _range(f"{path}.rate_per_1000_per_year", self.rate_per_1000_per_year, 0, 10_000)
+        _range(f"{path}.on_scene_mean_min", self.on_scene_mean_min, 0, 24 * 60, lo_open=True)
+        _range(f"{path}.on_scene_cv", self.on_scene_cv, 0, 5)
+        _range(f"{path}.report_prob", self.report_prob, 0, 1)
+        _choice(f"{path}.source", self.source, CALL_SOURCES)
+        _choice(f"{path}.hour_profile", self.hour_profile, HOUR_PROFILES)
+        _choice(f"{path}.place", self.place, PLACES)
+        if not self.eligible_roles:
+            raise ConfigError(f"{path}.eligible_roles", [], "needs at least one role")
+        for role in self.eligible_roles:
+            _choice(f"{path}.eligible_roles", role, ROLES)
+        if (self.priority == 1 or self.violent) and (
+                {"volunteer", "grid_worker"} & set(self.eligible_roles)):
+            raise ConfigError(f"{path}.eligible_roles", list(self.eligible_roles),
+                              "volunteers and grid workers are never sent to emergencies or violent calls")
+        if self.violent and "officer" not in self.eligible_roles:
+            raise ConfigError(f"{path}.eligible_roles", list(self.eligible_roles),
+                              "a violent call needs 'officer' (auxiliaries never go alone)")
+
+
+def _default_calls() -> Dict[str, CallTypeConfig]:
+    """The call mix; rates are assumptions sized to DOMAIN §3 (about 18-40 min handling)."""
+    return {
+        # fights, domestic violence; DOMAIN §3 seed 000: "3-minute arrival" target
+        "emergency": CallTypeConfig(1, 6.0, 35.0, 0.6, ["officer"], True, "background", "evening"),
+        # one-click alarm; DOMAIN §3 seed 003 §1.2: 37 rescues/yr at one office
+        "elderly_alarm": CallTypeConfig(1, 4.0, 25.0, 0.6, ["officer", "auxiliary"], False,
+                                        "background", "day"),
+        # DOMAIN §3 seed 000: ~2,300 disputes/yr in one city
+        "dispute": CallTypeConfig(2, 25.0, 40.0, 0.6, ["officer", "auxiliary"], False,
+                                  "background", "evening"),
+        # crimes committed per 1,000 residents a year; reported share; assumption
+        "theft": CallTypeConfig(2, 25.0, 25.0, 0.6, ["officer", "auxiliary"], False,
+                                "crime", "evening", "activity", 0.6),
+        "burglary": CallTypeConfig(2, 4.0, 45.0, 0.6, ["officer", "auxiliary"], False,
+                                   "crime", "night", "residents", 0.9),
+        # DOMAIN §3 seed 003 §7.1: telecom fraud
+        "fraud_report": CallTypeConfig(3, 10.0, 30.0, 0.6, ["officer", "auxiliary"], False,
+                                       "background", "day"),
+        # DOMAIN §3 seed 001/003: service requests handled in 10-15 min
+        "service_request": CallTypeConfig(3, 60.0, 15.0, 0.6, ["officer", "auxiliary"], False,
+                                          "background", "office_hours", "activity"),
+        # DOMAIN §3 seed 001/002: hazards found and rectified; volunteers may report/attend
+        "hazard_report": CallTypeConfig(4, 15.0, 20.0, 0.6, ["officer", "auxiliary", "volunteer"],
+                                        False, "background", "day", "activity"),
+    }
+
+
+@dataclass
+class CrimeConfig:
+    enabled: bool = True
+    offenders_per_10k_residents: float = 5.0  # assumption
+    guardian_radius_m: float = 150.0  # staff within this distance guard a target; assumption
+    deterrence_per_guardian: float = 0.7  # P(deterred) = 1 - exp(-k * guardians); assumption
+    journey_mean_m: float = 800.0  # mean journey-to-crime distance (distance decay); assumption
+    report_delay_mean_min: float = 15.0  # crime to call, exponential mean; assumption
+
+    def validate(self, path: str) -> None:
+        _range(f"{path}.offenders_per_10k_residents", self.offenders_per_10k_residents, 0, 1000)
+        _range(f"{path}.guardian_radius_m", self.guardian_radius_m, 0, 5000)
+        _range(f"{path}.deterrence_per_guardian", self.deterrence_per_guardian, 0, 20)
+        _range(f"{path}.journey_mean_m", self.journey_mean_m, 10, 50_000)
+        _range(f"{path}.report_delay_mean_min", self.report_delay_mean_min, 0, 10_000)
+
+
+@dataclass
+class PolicyConfig:
+    name: str = "fixed_post"  # looked up in sim.scenarios.POLICIES
+    patrol_roles: List[str] = field(default_factory=lambda: ["auxiliary", "volunteer", "grid_worker"])
+    patrol_scope: str = "beat"  # beat | office_area: where a patroller may go
+    dwell_min: float = 12.0  # stop length at each patrol point; VALIDATION.md Koper curve (11-15 min)
+
+    def validate(self, path: str) -> None:
+        for role in self.patrol_roles:
+            _choice(f"{path}.patrol_roles", role, ROLES)
+        _choice(f"{path}.patrol_scope", self.patrol_scope, ("beat", "office_area"))
+        _range(f"{path}.dwell_min", self.dwell_min, 0, 480)
+
+
+@dataclass
+class DispatchConfig:
+    name: str = "nearest"  # nearest capable available unit (issue 2)
+
+    def validate(self, path: str) -> None:
+        _choice(f"{path}.name", self.name, ("nearest",))
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    sim: SimConfig = field(default_factory=SimConfig)
+    district: DistrictConfig = field(default_factory=DistrictConfig)
+    staffing: StaffingConfig = field(default_factory=StaffingConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
+    travel: TravelConfig = field(default_factory=TravelConfig)
+    calls: Dict[str, CallTypeConfig] = field(default_factory=_default_calls)
+    crime: CrimeConfig = field(default_factory=CrimeConfig)
+
+    def validate(self) -> "Config":
+        _range("seed", self.seed, 0, 2**63 - 1)
+        for f in fields(self):
+            node = getattr(self, f.name)
+            if is_dataclass(node):
+                node.validate(f.name)
+        if not self.calls:
+            raise ConfigError("calls", {}, "needs at least one call type")
+        for name, call in self.calls.items():
+            call.validate(f"calls.{name}")
+        from sim.scenarios import POLICIES  # registry only: no model code
+
+        _choice("policy.name", self.policy.name, tuple(sorted(POLICIES)))
+        return self
+
+
+def register_configs() -> None:
+    """Register the schema so YAML groups in conf/ are merged onto typed nodes."""
+    ConfigStore.instance().store(name="base_config", node=Config)
+
+
+def to_config(cfg: Any) -> Config:
+    """Turn a composed DictConfig into a validated, typed ``Config``."""
+    obj = OmegaConf.to_object(cfg)
+    if not isinstance(obj, Config):  # composed without the schema (should not happen)
+        obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), cfg))
+    return obj.validate()

@@ -1,0 +1,286 @@
+"""CommunityPolicingModel: wiring only; the rules live in the modules it wires.
+
+One clock: a ``simpy.Environment`` in minutes. Everything that happens is a
+SimPy process or a timed callback:
+
+1. rosters put staff on and off duty (``sim.shifts``);
+2. background calls arrive from a pre-drawn stream (``sim.calls``);
+3. offenders attempt crimes; reported ones become calls after a delay
+   (``sim.agents.offender``, ``sim.crime``);
+4. the dispatcher queues calls and sends units (``sim.dispatch``);
+5. a unit that becomes free asks the deployment policy where to go
+   (``sim.scenarios``); the policy may also re-plan on its own timer;
+6. the recorder samples hourly state (``sim.records``).
+
+``Model.step()`` (for Mesa habits and the browser view) advances the clock by
+``sim.tick_min`` minutes; ``run()`` runs to the horizon in one go.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import mesa
+import numpy as np
+import simpy
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from sim.agents import STAFF_CLASSES, Offender
+from sim.agents.resident import ResidentRegistry
+from sim.calls import generate_arrivals, lognormal_minutes
+from sim.config import Config
+from sim.crime import CrimeModel
+from sim.dispatch import Call, Dispatcher
+from sim.fleet import ROLE_NAMES, Fleet
+from sim.records import Recorder
+from sim.rng import RngStreams
+from sim.scenarios import make_policy
+from sim.shifts import remove_share, roster
+from sim.space import LAND_USE_CODE, assign_beats, build_district
+from sim.travel import make_travel
+
+STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries",
+                    "volunteer": "volunteers", "grid_worker": "grid_workers"}
+
+
+class CommunityPolicingModel(mesa.Model):
+    def __init__(self, cfg: Config):
+        self.rngs = RngStreams(cfg.seed)
+        super().__init__(rng=self.rngs["mesa"])
+        self.cfg = cfg
+        self.env = simpy.Environment()
+        self.horizon_min = cfg.sim.days * 1440.0
+        self.warmup_min = cfg.sim.warmup_days * 1440.0
+        self.district = build_district(cfg.district, self.rngs["district"])
+        self.travel = make_travel(cfg.district.travel, self.district)
+        self.grid = OrthogonalMooreGrid((self.district.width, self.district.height), random=self.random)
+        self.call_types = list(cfg.calls.items())
+        self.calls: list[Call] = []
+        self.incidents: list[tuple] = []
+        self._build_staff()
+        self.dispatcher = Dispatcher(self.env, self.fleet, self.travel, cfg.travel.turnout_min,
+                                     on_idle=self._unit_idle, on_off_duty=self._unit_off_duty)
+        self._eligible = {name: np.array([STAFF_CLASSES[r].can_attend(c) for r in ROLE_NAMES])
+                          for name, c in self.call_types}
+        self.residents = ResidentRegistry(self, self.district.residents, self.rngs["residents"])
+        self._build_offenders()
+        self.policy = make_policy(cfg.policy)
+        self.policy.setup(self)
+        self.recorder = Recorder(self)
+        self._patrol_cells: dict = {}
+        self._start_processes()
+
+    # --- construction ------------------------------------------------------
+    def _staff_counts(self, office: int) -> dict[str, int]:
+        s = self.cfg.staffing
+        counts = {role: getattr(s, key) for role, key in STAFF_COUNT_KEYS.items()}
+        if s.residents_per_officer is not None:  # ministry norm: 1 per 3,000 (DOMAIN §2, seed 004)
+            pop = int(self.district.residents[self.district.office_area == office].sum())
+            counts["officer"] = int(np.ceil(pop / s.residents_per_officer))
+        return counts
+
+    def _build_staff(self) -> None:
+        d, s = self.district, self.cfg.staffing
+        per_office = [self._staff_counts(o) for o in range(len(d.offices))]
+        assign_beats(d, [max(1, c["officer"]) for c in per_office])
+        roles, posts, offices, beats, agents = [], [], [], [], []
+        first_beat = np.searchsorted(d.beat_office, np.arange(len(d.offices)))
+        for o, counts in enumerate(per_office):
+            n_beats = max(1, counts["officer"])
+            post = d.cell_centre_m(*d.offices[o])
+            for role in ROLE_NAMES:
+                for j in range(counts[role]):
+                    roles.append(role)
+                    posts.append(post)
+                    offices.append(o)
+                    beats.append(int(first_beat[o] + j % n_beats))  # "1+2": aux j follows officer j % n
+        speeds = [self.cfg.travel.speed_kmh[s.mode[r]] * 1000.0 / 60.0 for r in roles]
+        self.fleet = Fleet(roles, np.array(posts, float).reshape(-1, 2), np.array(speeds),
+                           np.array(offices, int), np.array(beats, int))
+        for i, role in enumerate(roles):
+            agent = STAFF_CLASSES[role](self, i, offices[i], beats[i])
+            agent.cell = self.cell_at_xy(*self.fleet.post[i])
+            agents.append(agent)
+        self.staff = agents
+
+    def _build_offenders(self) -> None:
+        kinds = [(n, c) for n, c in self.call_types if c.source == "crime"]
+        total = int(self.district.residents.sum())
+        n = int(round(self.cfg.crime.offenders_per_10k_residents * total / 10_000))
+        if not self.cfg.crime.enabled or not kinds or n == 0:
+            self.crime, self.offenders = None, []
+            return
+        rng = self.rngs["crime"]
+        self.crime = CrimeModel(self.cfg.crime, kinds, self.district, self.fleet, n, rng)
+        p = self.district.residents.ravel() / total
+        homes = rng.choice(len(p), size=n, p=p)
+        self.offenders = [Offender(self, k, int(h)) for k, h in enumerate(homes)]
+
+    def _start_processes(self) -> None:
+        env, s = self.env, self.cfg.staffing
+        staffing_rng = self.rngs["staffing"]
+        counters: dict[str, int] = {}
+        for i, role in enumerate(self.fleet.role_name):
+            k = counters[role] = counters.get(role, -1) + 1
+            duty = roster(k, s.shifts[role], self.horizon_min)
+            if role == "officer":
+                duty = remove_share(duty, s.officer_non_community_share, staffing_rng)
+            env.process(self._roster(i, duty))
+        self.stream = generate_arrivals(self.call_types, self.district, self.horizon_min,
+                                        self.rngs["arrivals"], self.rngs["service"])
+        env.process(self._feed_background_calls())
+        for offender in self.offenders:
+            env.process(offender.life(self.crime))
+        env.process(self.recorder.sample_every(self.cfg.sim.record_every_min))
+        if self.policy.replan_every_min:
+            env.process(self._replan())
+        if self.warmup_min > 0:
+            env.timeout(self.warmup_min).callbacks.append(self.recorder.snapshot_warmup)
+
+    # --- processes -----------------------------------------------------------
+    def _roster(self, i: int, duty):
+        for start, end in duty:
+            yield self.env.timeout(start - self.env.now)
+            self.dispatcher.set_on_duty(i, True)
+            yield self.env.timeout(end - self.env.now)
+            self.dispatcher.set_on_duty(i, False)
+
+    def _feed_background_calls(self):
+        s = self.stream
+        for k in range(len(s)):
+            yield self.env.timeout(s.t_min[k] - self.env.now)
+            name = self.call_types[s.type_index[k]][0]
+            self.new_call(name, float(s.x_m[k]), float(s.y_m[k]), float(s.on_scene_min[k]), "background")
+
+    def _replan(self):
+        while True:
+            yield self.env.timeout(self.policy.replan_every_min)
+            self.policy.act(self)
+
+    # --- public methods used by agents, policies and the recorder ------------
+    def new_call(self, kind: str, x: float, y: float, on_scene_min: float, source: str,
+                 caller=None) -> Call:
+        d = self.district
+        cx, cy = d.cell_of(x, y)
+        flat = int(cx) * d.height + int(cy)
+        if caller is None:
+            caller = self.residents.pick(flat)
+        if caller is not None:
+            caller.calls_made += 1
+        cfg = self.cfg.calls[kind]
+        call = Call(len(self.calls), kind, cfg.priority, self.env.now, x, y, on_scene_min,
+                    self._eligible[kind], source, int(d.beat[cx, cy]), int(d.office_area[cx, cy]),
+                    -1 if caller is None else caller.resident_id)
+        self.calls.append(call)
+        self.dispatcher.submit(call)
+        return call
+
+    def commit_crime(self, offender, kind: str, x: float, y: float, flat: int, guardians: int) -> None:
+        """Record a crime; if the victim reports it, a call follows after a delay."""
+        victim = self.residents.pick(flat)
+        if victim is None:  # nobody lives at the target (a shop, a market): a passer-by
+            p = self.district.residents.ravel() / self.district.residents.sum()
+            victim = self.residents.pick(int(self.rngs["crime"].choice(len(p), p=p)))
+        victim.times_victimised += 1
+        cfg = self.cfg.calls[kind]
+        rng = self.rngs["crime"]
+        reported = bool(rng.random() < cfg.report_prob)
+        incident_id = len(self.incidents)
+        self.incidents.append([incident_id, kind, self.env.now, x, y, offender.offender_id,
+                               victim.resident_id, guardians, reported, -1])
+        if reported:
+            delay = float(rng.exponential(self.cfg.crime.report_delay_mean_min))
+            self.env.timeout(delay).callbacks.append(partial(self._report, incident_id, victim))
+
+    def _report(self, incident_id: int, victim, _event) -> None:
+        row = self.incidents[incident_id]
+        kind, x, y = row[1], row[3], row[4]
+        cfg = self.cfg.calls[kind]
+        scene = float(lognormal_minutes(self.rngs["crime_service"], cfg.on_scene_mean_min,
+                                        cfg.on_scene_cv, 1)[0])
+        call = self.new_call(kind, x, y, scene, "crime", caller=victim)
+        row[9] = call.call_id
+
+    def patrol_area(self, unit: int, scope: str) -> np.ndarray:
+        """Flat cells a unit may patrol: its beat or its office area, off the mountainside."""
+        key = (scope, int(self.fleet.beat[unit] if scope == "beat" else self.fleet.office[unit]))
+        cells = self._patrol_cells.get(key)
+        if cells is None:
+            d = self.district
+            area = d.beat == key[1] if scope == "beat" else d.office_area == key[1]
+            cells = d.cells_where(area & (d.land_use != LAND_USE_CODE["mountain"]))
+            if len(cells) == 0:
+                cells = d.cells_where(area)
+            self._patrol_cells[key] = cells
+        return cells
+
+    def cell_at(self, flat: int):
+        return self.grid[(int(flat) // self.district.height, int(flat) % self.district.height)]
+
+    def cell_at_xy(self, x: float, y: float):
+        cx, cy = self.district.cell_of(x, y)
+        return self.grid[(int(cx), int(cy))]
+
+    def sync_cells(self) -> None:
+        """Move staff agents' Mesa cells to their interpolated positions."""
+        xs, ys = self.fleet.positions(self.env.now)
+        for agent in self.staff:
+            agent.cell = self.cell_at_xy(xs[agent.unit], ys[agent.unit])
+
+    # --- movement between calls ----------------------------------------------
+    def _unit_idle(self, i: int) -> None:
+        leg = self.policy.next_leg(self, i)
+        if leg is None:
+            self._go_to_post(i)
+            return
+        x, y, dwell = leg
+        now = self.env.now
+        px, py = self.fleet.position_of(i, now)
+        minutes = float(self.travel.distance_m(px, py, x, y)) / self.fleet.speed[i]
+        self.fleet.start_leg(i, now, x, y, minutes)
+        token = int(self.fleet.leg_token[i])
+        self.env.timeout(minutes + max(dwell, 1.0)).callbacks.append(partial(self._leg_done, i, token))
+
+    def _leg_done(self, i: int, token: int, _event) -> None:
+        if self.fleet.leg_token[i] == token and self.fleet.on_duty[i] and not self.fleet.busy[i]:
+            self._unit_idle(i)
+
+    def _go_to_post(self, i: int) -> None:
+        now = self.env.now
+        px, py = self.fleet.position_of(i, now)
+        x, y = self.fleet.post[i]
+        minutes = float(self.travel.distance_m(px, py, x, y)) / self.fleet.speed[i]
+        self.fleet.start_leg(i, now, x, y, minutes)
+
+    def _unit_off_duty(self, i: int) -> None:
+        self._go_to_post(i)
+
+    # --- running ---------------------------------------------------------------
+    def step(self) -> None:
+        if self.env.now >= self.horizon_min:
+            self.running = False
+            return
+        self.env.run(until=min(self.env.now + self.cfg.sim.tick_min, self.horizon_min))
+        self.sync_cells()
+        if self.env.now >= self.horizon_min:
+            self._finish()
+
+    def run(self, progress=None) -> None:
+        """Run to the horizon, a simulated day at a time (for the progress bar)."""
+        day = 0
+        while self.env.now < self.horizon_min:
+            day += 1
+            self.env.run(until=min(day * 1440.0, self.horizon_min))
+            if progress is not None:
+                progress(self.env.now / 1440.0)
+        self.sync_cells()
+        self._finish()
+
+    def _finish(self) -> None:
+        """Close the run: last (partial) timeseries row at the horizon; policy wrap-up."""
+        if not self.running:
+            return
+        rows = self.recorder.rows
+        if not rows or rows[-1][0] < self.env.now:
+            self.recorder.sample()
+        self.policy.finish(self)
+        self.running = False

@@ -1,0 +1,153 @@
+"""Records of a run -> Arrow tables, and the flat summary computed from them.
+
+One immutable row per call and per crime (Ciw's event-log idea); the summary
+is a pure function of those tables plus the fleet's time accounting, so it can
+be recomputed from files on disk without re-running.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+
+from sim.fleet import ROLE_NAMES
+
+CALL_SCHEMA = pa.schema([
+    ("call_id", pa.int64()), ("type", pa.string()), ("priority", pa.int8()),
+    ("source", pa.string()), ("t_arrival_min", pa.float64()), ("t_dispatch_min", pa.float64()),
+    ("t_on_scene_min", pa.float64()), ("t_clear_min", pa.float64()), ("wait_min", pa.float64()),
+    ("travel_min", pa.float64()), ("on_scene_min", pa.float64()), ("response_min", pa.float64()),
+    ("unit_id", pa.int32()), ("unit_role", pa.string()), ("x_m", pa.float64()), ("y_m", pa.float64()),
+    ("beat", pa.int32()), ("office", pa.int32()), ("caller_id", pa.int64()), ("outcome", pa.string()),
+])
+INCIDENT_SCHEMA = pa.schema([
+    ("incident_id", pa.int64()), ("type", pa.string()), ("t_min", pa.float64()),
+    ("x_m", pa.float64()), ("y_m", pa.float64()), ("offender_id", pa.int32()),
+    ("victim_id", pa.int64()), ("guardians", pa.int32()), ("reported", pa.bool_()),
+    ("call_id", pa.int64()),
+])
+
+
+class Recorder:
+    """Samples the model's state on a timer; the model pushes nothing here."""
+
+    def __init__(self, model):
+        self.model = model
+        self.rows: list[tuple] = []
+        self._last_calls = 0
+        self._last_crimes = 0
+        self.warmup_totals = None
+
+    def sample_every(self, every_min: float):
+        while True:
+            yield self.model.env.timeout(every_min)
+            self.sample()
+
+    def sample(self) -> None:
+        m = self.model
+        fleet, now = m.fleet, m.env.now
+        busy = [int(np.count_nonzero(fleet.busy & (fleet.role == r))) for r in range(len(ROLE_NAMES))]
+        duty = [int(np.count_nonzero(fleet.on_duty & (fleet.role == r))) for r in range(len(ROLE_NAMES))]
+        self.rows.append((now, len(m.calls) - self._last_calls, len(m.incidents) - self._last_crimes,
+                          m.dispatcher.queued(), *busy, *duty))
+        self._last_calls, self._last_crimes = len(m.calls), len(m.incidents)
+
+    def snapshot_warmup(self, _event=None) -> None:
+        self.warmup_totals = self.model.fleet.totals(self.model.env.now)
+
+
+def calls_table(calls, fleet) -> pa.Table:
+    n = len(calls)
+    get = lambda attr, dtype=float: np.fromiter((getattr(c, attr) for c in calls), dtype=dtype, count=n)  # noqa: E731
+    t_arr, t_disp, t_scene, t_clear = get("t_arrival"), get("t_dispatch"), get("t_on_scene"), get("t_clear")
+    unit = get("unit", np.int32)
+    role = [fleet.role_name[u] if u >= 0 else "" for u in unit]
+    scene = np.where(np.isnan(t_clear) | np.isnan(t_scene), np.nan, t_clear - t_scene)
+    cols = {
+        "call_id": get("call_id", np.int64), "type": [c.type for c in calls],
+        "priority": get("priority", np.int8), "source": [c.source for c in calls],
+        "t_arrival_min": t_arr, "t_dispatch_min": t_disp, "t_on_scene_min": t_scene,
+        "t_clear_min": t_clear, "wait_min": t_disp - t_arr, "travel_min": t_scene - t_disp,
+        "on_scene_min": scene, "response_min": t_scene - t_arr, "unit_id": unit, "unit_role": role,
+        "x_m": get("x"), "y_m": get("y"), "beat": get("beat", np.int32), "office": get("office", np.int32),
+        "caller_id": get("caller_id", np.int64), "outcome": [c.outcome for c in calls],
+    }
+    return pa.table(cols, schema=CALL_SCHEMA)
+
+
+def incidents_table(incidents) -> pa.Table:
+    cols = list(zip(*incidents)) if incidents else [[] for _ in INCIDENT_SCHEMA.names]
+    return pa.table(dict(zip(INCIDENT_SCHEMA.names, cols)), schema=INCIDENT_SCHEMA)
+
+
+def timeseries_table(rows) -> pa.Table:
+    names = (["t_min", "calls_arrived", "crimes", "calls_queued"]
+             + [f"busy_{r}" for r in ROLE_NAMES] + [f"on_duty_{r}" for r in ROLE_NAMES])
+    cols = list(zip(*rows)) if rows else [[] for _ in names]
+    table = pa.table(dict(zip(names, cols)))
+    t = np.asarray(table["t_min"], dtype=float)
+    return table.append_column("day", pa.array((t - 1e-9) // 1440, pa.int32())).append_column(
+        "hour_of_day", pa.array(((t - 1e-9) // 60 % 24).astype(np.int8)))
+
+
+def _mean(a) -> float | None:
+    return float(np.mean(a)) if len(a) else None
+
+
+def _share(mask) -> float | None:
+    return float(np.mean(mask)) if len(mask) else None
+
+
+def summarize(calls: pa.Table, incidents: pa.Table, busy_min, staffed_min, roles, sim_days: float,
+              warmup_days: float, crimes_deterred: int) -> dict:
+    """The flat summary.json: numbers (or null where undefined), no nesting."""
+    warm = warmup_days * 1440.0
+    c = {k: calls[k].to_numpy(zero_copy_only=False) for k in
+         ("t_arrival_min", "t_dispatch_min", "wait_min", "response_min", "priority", "outcome",
+          "travel_min", "on_scene_min")}
+    keep = c["t_arrival_min"] >= warm
+    c = {k: v[keep] for k, v in c.items()}
+    served = c["outcome"] == "served"
+    reached = ~np.isnan(c["response_min"])
+    dispatched = ~np.isnan(c["t_dispatch_min"])
+    not_lost = c["outcome"] != "lost"
+    resp = c["response_min"][reached]
+    waited = (dispatched & (c["wait_min"] > 1e-9)) | (~dispatched & not_lost)
+    p1 = c["priority"] == 1
+    out = {
+        "calls_total": int(len(c["outcome"])),
+        "calls_served": int(served.sum()),
+        "calls_open_at_end": int((c["outcome"] == "open").sum()),
+        "calls_lost": int((~not_lost).sum()),
+        "response_time_mean_min": _mean(resp),
+        "response_time_p50_min": float(np.percentile(resp, 50)) if len(resp) else None,
+        "response_time_p90_min": float(np.percentile(resp, 90)) if len(resp) else None,
+        "emergency_share_within_3min": _share(np.nan_to_num(c["response_min"][p1], nan=np.inf) <= 3.0),
+        "share_within_3min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 3.0),
+        "share_within_8min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 8.0),
+        "share_within_10min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 10.0),
+        "wait_mean_min": _mean(c["wait_min"][dispatched]),
+        "p_wait": _share(waited[not_lost]),
+        "travel_mean_min": _mean(c["travel_min"][reached]),
+        "on_scene_mean_min": _mean(c["on_scene_min"][served]),
+    }
+    for k in sorted(set(c["priority"].tolist())):
+        sel = c["priority"] == k
+        out[f"calls_p{k}"] = int(sel.sum())
+        out[f"wait_mean_min_p{k}"] = _mean(c["wait_min"][sel & dispatched])
+        out[f"response_time_mean_min_p{k}"] = _mean(c["response_min"][sel & reached])
+    t_inc = incidents["t_min"].to_numpy()
+    rep = incidents["reported"].to_numpy(zero_copy_only=False)
+    out["crimes_total"] = int((t_inc >= warm).sum())
+    out["crimes_reported"] = int(rep[t_inc >= warm].sum())
+    out["crimes_deterred"] = int(crimes_deterred)
+    roles = np.asarray(roles)
+    for name, members in (("officer", ["officer"]), ("auxiliary", ["auxiliary"]),
+                          ("volunteer", ["volunteer", "grid_worker"])):
+        sel = np.isin(roles, members)
+        staffed = float(staffed_min[sel].sum())
+        out[f"utilization_{name}"] = float(busy_min[sel].sum()) / staffed if staffed > 0 else 0.0
+        out[f"staff_{name}"] = int(sel.sum())
+    out["sim_days"] = float(sim_days)
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}

@@ -1,0 +1,40 @@
+"""One root seed, one independent random stream per named subsystem.
+
+Streams are derived by *name* (``SeedSequence(seed, spawn_key=(crc32(name),))``)
+rather than by spawn order, so adding a subsystem never shifts an existing
+stream: a policy that draws random numbers leaves the call stream untouched
+(common random numbers across scenarios).
+"""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+STREAM_NAMES = (
+    "district",  # land use and population layout
+    "arrivals",  # background call times, types and places
+    "service",  # on-scene times of background calls
+    "crime",  # offender homes, trips, targets and reporting
+    "crime_service",  # on-scene times of crime-generated calls
+    "staffing",  # shift offsets and non-community duty blocks
+    "policy",  # deployment choices (patrol destinations)
+    "residents",  # which resident of a cell is involved
+    "mesa",  # Mesa's own model.rng
+)
+
+
+class RngStreams:
+    """Named numpy Generators spawned from one root seed."""
+
+    def __init__(self, seed: int):
+        self.seed = int(seed)
+        self._streams: dict[str, np.random.Generator] = {}
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        if name not in STREAM_NAMES:
+            raise KeyError(f"unknown RNG stream {name!r}; known: {', '.join(STREAM_NAMES)}")
+        if name not in self._streams:
+            seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),))
+            self._streams[name] = np.random.default_rng(seq)
+        return self._streams[name]

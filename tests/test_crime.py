@@ -1,0 +1,43 @@
+"""Offenders: crime rate without guardians matches the configured rate;
+guardians deter; reported crimes become calls."""
+import numpy as np
+from scipy import stats
+
+from sim.run import results, simulate
+from tests.conftest import config
+
+
+def test_without_staff_crime_matches_configured_rate():
+    model = simulate(config("sim.days=120", "staffing.officers=0", "staffing.auxiliaries=0",
+                            "staffing.volunteers=0", "staffing.grid_workers=0", "seed=5"))
+    cfg = model.cfg
+    expected = sum(c.rate_per_1000_per_year for c in cfg.calls.values() if c.source == "crime") \
+        * 30 * 120 / 365
+    lo, hi = stats.poisson.interval(0.999, expected)
+    assert lo <= len(model.incidents) <= hi
+    assert sum(model.crime.deterred.values()) == 0
+
+
+def test_guardians_deter_crime():
+    base = ["sim.days=60", "seed=9", "policy=random_patrol", "staffing.auxiliaries=40",
+            "staffing.volunteers=40", "crime.guardian_radius_m=400"]
+    weak = results(simulate(config(*base, "crime.deterrence_per_guardian=0")))[0]
+    strong = results(simulate(config(*base, "crime.deterrence_per_guardian=3")))[0]
+    assert weak["crimes_deterred"] == 0
+    assert strong["crimes_deterred"] > 30
+    assert strong["crimes_total"] < weak["crimes_total"]
+
+
+def test_reported_crimes_become_calls_and_unreported_do_not():
+    model = simulate(config("sim.days=30", "seed=2"))
+    _, tables = results(model)
+    inc = tables["incidents"]
+    reported = np.array(inc["reported"].to_pylist())
+    call_ids = np.array(inc["call_id"].to_pylist())
+    assert (call_ids[~reported] == -1).all()
+    linked = call_ids[reported & (call_ids >= 0)]
+    assert len(linked) >= 0.9 * reported.sum()  # the rest were reported after the end
+    types = {c.call_id: c.type for c in model.calls}
+    assert all(types[i] in ("theft", "burglary") for i in linked)
+    rate = reported.mean()
+    assert 0.5 < rate < 0.85  # theft 0.6, burglary 0.9 weighted by 25:4

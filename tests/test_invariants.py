@@ -1,0 +1,104 @@
+"""Hypothesis invariants of the dispatch layer and of whole runs:
+no unit on two calls at once, time never goes backwards, every call ends in
+exactly one outcome, utilisation in [0, 1]."""
+import numpy as np
+import simpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.dispatch import OUTCOMES, Call, Dispatcher
+from sim.fleet import ROLE_NAMES, Fleet
+from sim.records import calls_table
+from sim.run import results, simulate
+from sim.travel import ManhattanTravel
+from tests.conftest import config, eligible
+
+
+def check_calls(calls):
+    by_unit = {}
+    for c in calls:
+        assert c.outcome in OUTCOMES
+        times = [c.t_arrival, c.t_dispatch, c.t_on_scene, c.t_clear]
+        if c.outcome == "served":
+            assert all(np.isfinite(times)) and c.unit >= 0
+            assert times == sorted(times), times  # time never goes backwards
+            by_unit.setdefault(c.unit, []).append((c.t_dispatch, c.t_clear))
+        elif c.outcome == "lost":
+            assert c.unit == -1 and np.isnan(c.t_dispatch)
+        else:  # open at the end: never both dispatched and cleared
+            assert np.isnan(c.t_clear)
+            if c.unit >= 0:
+                by_unit.setdefault(c.unit, []).append((c.t_dispatch, np.inf))
+    for spans in by_unit.values():  # no unit on two calls at once
+        spans.sort()
+        for (_, end), (start, _) in zip(spans, spans[1:]):
+            assert start >= end - 1e-9
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_units=st.integers(1, 5),
+    roles=st.lists(st.sampled_from(ROLE_NAMES), min_size=5, max_size=5),
+    rate=st.floats(0.01, 2.0),
+    scene=st.floats(0.1, 60.0),
+    capacity=st.sampled_from(["infinite", "loss"]),
+    discipline=st.sampled_from(["priority", "fcfs"]),
+    shift_end=st.floats(10.0, 400.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline, shift_end, seed):
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    fleet = Fleet(roles[:n_units], rng.uniform(0, 1000, (n_units, 2)), np.full(n_units, 200.0))
+    disp = Dispatcher(env, fleet, ManhattanTravel(), turnout_min=1.0, discipline=discipline,
+                      capacity=capacity)
+    for i in range(n_units):
+        disp.set_on_duty(i, True)
+    calls = []
+
+    def arrivals():
+        for k in range(200):
+            yield env.timeout(rng.exponential(1 / rate))
+            allowed = [r for r in ROLE_NAMES if rng.random() < 0.6] or ["officer"]
+            call = Call(k, "t", int(rng.integers(1, 5)), env.now, *rng.uniform(0, 1000, 2),
+                        float(rng.exponential(scene)), eligible(*allowed))
+            calls.append(call)
+            disp.submit(call)
+
+    def roster():
+        yield env.timeout(shift_end)
+        for i in range(n_units):
+            disp.set_on_duty(i, i % 2 == 0)
+
+    env.process(arrivals())
+    env.process(roster())
+    env.run(until=600)
+    check_calls(calls)
+    busy, staffed = fleet.totals(env.now)
+    assert (busy <= staffed + 1e-9).all() and (busy >= 0).all()
+    table = calls_table(calls, fleet)
+    assert len(table) == len(calls)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    officers=st.integers(0, 4),
+    auxiliaries=st.integers(0, 6),
+    policy=st.sampled_from(["fixed_post", "random_patrol"]),
+    share=st.floats(0.0, 0.9),
+)
+def test_whole_run_invariants(seed, officers, auxiliaries, policy, share):
+    model = simulate(config("sim.days=2", f"seed={seed}", f"policy={policy}",
+                            f"staffing.officers={officers}", f"staffing.auxiliaries={auxiliaries}",
+                            f"staffing.officer_non_community_share={share}"))
+    check_calls(model.calls)
+    summary, tables = results(model)
+    for role in ("officer", "auxiliary", "volunteer"):
+        assert 0.0 <= summary[f"utilization_{role}"] <= 1.0
+    assert summary["calls_total"] == summary["calls_served"] + summary["calls_open_at_end"] + summary["calls_lost"]
+    t = tables["timeseries"]["t_min"].to_numpy()
+    assert (np.diff(t) > 0).all()
+    if officers == 0:  # nobody may take a violent call: it stays open, never goes to an auxiliary
+        emergencies = [c for c in model.calls if c.type == "emergency"]
+        assert all(c.outcome == "open" for c in emergencies)

@@ -1,0 +1,43 @@
+"""A short run of each district preset lands in plausible ranges.
+
+Ranges (stated here, argued from DOMAIN.md and VALIDATION.md):
+- calls per 1,000 residents a year: 100-250 (the configured mix sums to ~140;
+  US communities see 400-1,000, Chinese community offices far fewer);
+- crimes committed per 1,000 a year: 15-45 (configured 29 before deterrence);
+- mean response: urban/city 2-15 min (1 min turnout + ~1 km at 25 km/h, plus
+  waits), rural 8-60 min (mountain roads, seed 002);
+- utilisation of officers 2-60% (ICMA: <= 60% committed time);
+- every call is served or still open; none lost (infinite queue).
+"""
+import pytest
+
+from sim.run import results, simulate
+from tests.conftest import config
+
+RANGES = {
+    "urban_core": dict(days=28, response=(2, 15)),
+    "rural_mountain": dict(days=28, response=(8, 60)),
+    "city": dict(days=7, response=(2, 15)),
+}
+
+
+@pytest.mark.parametrize("preset", list(RANGES))
+def test_short_run_is_plausible(preset):
+    r = RANGES[preset]
+    summary, tables = results(simulate(config(f"district={preset}", f"sim.days={r['days']}")))
+    per_1000_year = 1000 * 365 / r["days"] / summary["residents"]
+    assert 100 <= summary["calls_total"] * per_1000_year <= 250
+    assert 15 <= summary["crimes_total"] * per_1000_year <= 45
+    assert summary["crimes_reported"] <= summary["crimes_total"]
+    lo, hi = r["response"]
+    assert lo <= summary["response_time_mean_min"] <= hi
+    assert summary["response_time_p50_min"] <= summary["response_time_p90_min"]
+    assert 0.02 <= summary["utilization_officer"] <= 0.6
+    assert summary["calls_lost"] == 0
+    assert 0.0 <= summary["emergency_share_within_3min"] <= 1.0
+
+
+def test_rural_responses_are_slower_than_urban():
+    urban = results(simulate(config("sim.days=14")))[0]
+    rural = results(simulate(config("district=rural_mountain", "sim.days=14")))[0]
+    assert rural["travel_mean_min"] > 2 * urban["travel_mean_min"]
