@@ -31,7 +31,7 @@ class CrimeModel:
         self.place_w = {name: place_weights(district, c.place) for name, c in kinds}
         xs, ys = district.unflatten(np.arange(district.width * district.height))
         self.cell_x, self.cell_y = district.cell_centre_m(xs, ys)
-        self.deterred = {name: 0 for name in self.kinds}
+        self.deterred: list[tuple[str, float]] = []  # (kind, time) of each abandoned attempt
 
     def time_to_next_attempt(self) -> float:
         """Candidate attempts per offender at the peak-hour rate (thinned later)."""

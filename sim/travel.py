@@ -56,6 +56,8 @@ class RoadTravel:
         """Cell-to-cell path cost, plus the within-cell offset when both ends
         share a cell. The destination must be a single point."""
         d = self.d
+        if np.ndim(x0) == 0:
+            return self._distance_scalar(float(x0), float(y0), float(x1), float(y1))
         cx1, cy1 = d.cell_of(x1, y1)
         row = self._row(int(cx1) * d.height + int(cy1))
         cx0, cy0 = d.cell_of(x0, y0)
@@ -63,6 +65,17 @@ class RoadTravel:
         same = (cx0 == cx1) & (cy0 == cy1)
         local = (np.abs(np.asarray(x1) - x0) + np.abs(np.asarray(y1) - y0)) * d.travel_factor[cx1, cy1]
         return np.where(same, local, out)
+
+
+    def _distance_scalar(self, x0: float, y0: float, x1: float, y1: float) -> float:
+        """Same as the vector path, in plain floats (patrol legs ask one at a time)."""
+        d = self.d
+        size, w, h = d.cell_size_m, d.width, d.height
+        cx0, cy0 = min(max(int(x0 // size), 0), w - 1), min(max(int(y0 // size), 0), h - 1)
+        cx1, cy1 = min(max(int(x1 // size), 0), w - 1), min(max(int(y1 // size), 0), h - 1)
+        if (cx0, cy0) == (cx1, cy1):
+            return (abs(x1 - x0) + abs(y1 - y0)) * float(d.travel_factor[cx1, cy1])
+        return float(self._row(cx1 * h + cy1)[cx0 * h + cy0])
 
 
 def make_travel(name: str, district):

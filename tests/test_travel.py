@@ -53,3 +53,18 @@ def test_road_travel_follows_valleys_not_straight_lines():
     assert up > size * 5
     # symmetric, and zero-ish within the same cell
     assert np.isclose(road.distance_m(qa, qb, pa, pb), along)
+
+
+def test_road_scalar_and_vector_paths_agree():
+    d = build_district(config("district=rural_mountain").district, np.random.default_rng(3))
+    road = RoadTravel(d)
+    rng = np.random.default_rng(4)
+    w, h = d.extent_m
+    xs, ys = rng.uniform(0, w, 50), rng.uniform(0, h, 50)
+    size = d.cell_size_m
+    tx, ty = (int(rng.integers(d.width)) + 0.5) * size, (int(rng.integers(d.height)) + 0.5) * size
+    vec = road.distance_m(xs, ys, tx, ty)
+    scal = [road.distance_m(float(x), float(y), tx, ty) for x, y in zip(xs, ys)]
+    np.testing.assert_allclose(vec, scal)
+    same = road.distance_m(tx + 1.0, ty, tx, ty)  # same cell: local right-angle offset
+    assert np.isclose(same, 1.0 * d.travel_factor[d.cell_of(tx, ty)])

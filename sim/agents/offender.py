@@ -28,7 +28,7 @@ class Offender(CellAgent):
             guardians = crime.guardians(x, y, env.now)
             if crime.is_deterred(guardians):
                 self.deterred += 1
-                crime.deterred[kind] += 1
+                crime.deterred.append((kind, env.now))
                 continue
             self.crimes += 1
             self.model.commit_crime(self, kind, x, y, flat, guardians)

@@ -1,0 +1,1 @@
+"""Speed benchmarks (medians of repeated runs; never timed unit tests)."""
