@@ -35,7 +35,7 @@ from sim.records import Recorder
 from sim.rng import RngStreams
 from sim.scenarios import make_policy
 from sim.shifts import remove_share, roster
-from sim.space import LAND_USE_CODE, assign_beats, build_district
+from sim.space import LAND_USE_CODE, assign_beats, build_district, grid_blocks_by_office
 from sim.travel import make_travel
 
 STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries",
@@ -96,6 +96,13 @@ class CommunityPolicingModel(mesa.Model):
         speeds = [self.cfg.travel.speed_kmh[s.mode[r]] * 1000.0 / 60.0 for r in roles]
         self.fleet = Fleet(roles, np.array(posts, float).reshape(-1, 2), np.array(speeds),
                            np.array(offices, int), np.array(beats, int))
+        # each grid cell (网格) of an office has one responsible grid worker (DOMAIN §1)
+        self.grid_worker_blocks: dict[int, np.ndarray] = {}
+        blocks = grid_blocks_by_office(d)
+        for o in range(len(d.offices)):
+            workers = [i for i, r in enumerate(roles) if r == "grid_worker" and offices[i] == o]
+            for rank, i in enumerate(workers):
+                self.grid_worker_blocks[i] = blocks[o][rank::len(workers)]
         for i, role in enumerate(roles):
             agent = STAFF_CLASSES[role](self, i, offices[i], beats[i])
             agent.cell = self.cell_at_xy(*self.fleet.post[i])
@@ -201,15 +208,25 @@ class CommunityPolicingModel(mesa.Model):
         row[9] = call.call_id
 
     def patrol_area(self, unit: int, scope: str) -> np.ndarray:
-        """Flat cells a unit may patrol: its beat or its office area, off the mountainside."""
-        key = (scope, int(self.fleet.beat[unit] if scope == "beat" else self.fleet.office[unit]))
+        """Flat cells a unit may patrol, off the mountainside: a grid worker's own
+        grid cells; otherwise its beat or its office area (``scope``)."""
+        d = self.district
+        if unit in self.grid_worker_blocks:
+            key = ("grid", unit)
+        else:
+            key = (scope, int(self.fleet.beat[unit] if scope == "beat" else self.fleet.office[unit]))
         cells = self._patrol_cells.get(key)
         if cells is None:
-            d = self.district
-            area = d.beat == key[1] if scope == "beat" else d.office_area == key[1]
+            if key[0] == "grid":
+                area = np.isin(d.grid_block, self.grid_worker_blocks[unit]) & (
+                    d.office_area == self.fleet.office[unit])
+            else:
+                area = d.beat == key[1] if key[0] == "beat" else d.office_area == key[1]
             cells = d.cells_where(area & (d.land_use != LAND_USE_CODE["mountain"]))
             if len(cells) == 0:
                 cells = d.cells_where(area)
+            if len(cells) == 0:  # e.g. more grid workers than grid cells: the office area
+                cells = d.cells_where(d.office_area == self.fleet.office[unit])
             self._patrol_cells[key] = cells
         return cells
 

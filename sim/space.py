@@ -186,6 +186,17 @@ def build_district(cfg: DistrictConfig, rng: np.random.Generator) -> District:
     return district
 
 
+def grid_blocks_by_office(district: District) -> list[np.ndarray]:
+    """Grid-management cells (网格) of each office: a block belongs to the office
+    that serves most of its cells."""
+    n_blocks = int(district.grid_block.max()) + 1
+    n_off = len(district.offices)
+    counts = np.zeros((n_blocks, n_off), dtype=int)
+    np.add.at(counts, (district.grid_block.ravel(), district.office_area.ravel()), 1)
+    owner = counts.argmax(axis=1)
+    return [np.flatnonzero(owner == o) for o in range(n_off)]
+
+
 def assign_beats(district: District, beats_per_office: list[int]) -> None:
     """Split each office area into beats of about equal population: cells are
     ordered by bearing from the office and cut at equal cumulative residents,

@@ -61,3 +61,27 @@ def test_ministry_norm_staffs_one_officer_per_3000_residents():
     assert sum(a.role == "officer" for a in model.staff) == 10  # 30,000 / 3,000
     koban = CommunityPolicingModel(config("staffing=koban", "sim.days=1"))
     assert {a.role for a in koban.staff} == {"officer"}
+
+
+def test_every_grid_cell_has_one_responsible_grid_worker():
+    model = CommunityPolicingModel(config("district=city", "sim.days=1"))
+    d = model.district
+    owners = {}
+    for unit, blocks in model.grid_worker_blocks.items():
+        assert model.fleet.role_name[unit] == "grid_worker"
+        for b in blocks:
+            assert b not in owners  # one person per grid cell
+            owners[int(b)] = unit
+            # the worker's office serves more of the block than any other office
+            served = np.bincount(d.office_area[d.grid_block == b], minlength=len(d.offices))
+            assert served[model.fleet.office[unit]] == served.max()
+    assert set(owners) == set(np.unique(d.grid_block).tolist())
+    unit = next(iter(model.grid_worker_blocks))
+    cells = model.patrol_area(unit, "beat")  # grid workers patrol their own grid cells
+    assert set(np.unique(d.grid_block.ravel()[cells])) <= set(model.grid_worker_blocks[unit].tolist())
+
+
+def test_more_grid_workers_than_grid_cells_still_patrol_somewhere():
+    model = CommunityPolicingModel(config("staffing.grid_workers=40", "sim.days=1", "policy=random_patrol"))
+    for unit in model.grid_worker_blocks:
+        assert len(model.patrol_area(unit, "beat")) > 0
