@@ -53,10 +53,15 @@ class ArrivalStream:
         return len(self.t_min)
 
 
-def lognormal_minutes(rng: np.random.Generator, mean: float, cv: float, size) -> np.ndarray:
-    """Lognormal draws with the given mean and coefficient of variation (cv=0: constant)."""
-    if cv <= 0:
+def service_minutes(rng: np.random.Generator, dist: str, mean: float, cv: float, size) -> np.ndarray:
+    """On-scene (service) times: lognormal with the given mean and coefficient of
+    variation (cv=0: constant), exponential, deterministic, or Erlang-2 (cv 0.71)."""
+    if dist == "deterministic" or (dist == "lognormal" and cv <= 0):
         return np.full(size, float(mean))
+    if dist == "exponential":
+        return rng.exponential(mean, size)
+    if dist == "erlang2":
+        return rng.gamma(2.0, mean / 2.0, size)
     sigma2 = np.log1p(cv * cv)
     return rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), size)
 
@@ -80,7 +85,7 @@ def generate_arrivals(types: list[tuple[str, CallTypeConfig]], district: Distric
         cx, cy = district.unflatten(cells)
         x = (cx + rng_arrivals.random(len(t))) * district.cell_size_m
         y = (cy + rng_arrivals.random(len(t))) * district.cell_size_m
-        scene = lognormal_minutes(rng_service, call.on_scene_mean_min, call.on_scene_cv, len(t))
+        scene = service_minutes(rng_service, call.on_scene_dist, call.on_scene_mean_min, call.on_scene_cv, len(t))
         parts.append((t, np.full(len(t), k), x, y, scene))
     if not parts:
         empty = np.zeros(0)

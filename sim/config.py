@@ -19,8 +19,11 @@ from omegaconf import OmegaConf
 
 ROLES = ("officer", "auxiliary", "volunteer", "grid_worker")
 MODES = ("foot", "ebike", "car")
-DISTRICT_KINDS = ("urban", "rural", "city")
-TRAVEL_MODELS = ("manhattan", "road")
+DISTRICT_KINDS = ("urban", "rural", "city", "uniform")
+TRAVEL_MODELS = ("manhattan", "road", "east_west")
+BEAT_LAYOUTS = ("wedges", "nearest_post")
+SERVICE_DISTS = ("lognormal", "exponential", "deterministic", "erlang2")
+DISPATCH_NAMES = ("nearest", "beat_first", "team")
 HOUR_PROFILES = ("flat", "day", "evening", "night", "office_hours")
 PLACES = ("residents", "activity")
 CALL_SOURCES = ("background", "crime")
@@ -86,7 +89,10 @@ class DistrictConfig:
     residents: int = 30000  # DOMAIN §1: "one community, one office"; issue 2 preset
     offices: int = 1  # DOMAIN §1, seed 000: one community, one office
     grid_block_cells: int = 5  # side of one grid-management cell (网格) in cells; assumption (500 m)
-    travel: str = "manhattan"  # manhattan (urban) | road (shortest paths over cell costs)
+    travel: str = "manhattan"  # manhattan (urban) | road (shortest paths over cell costs) | east_west
+    beats: str = "wedges"  # wedges: equal-population sectors round the office | nearest_post (Voronoi)
+    # uniform kind: relative demand of each column of cells (west to east); [] = all equal
+    column_weights: List[float] = field(default_factory=list)
     valleys: int = 0  # rural: number of valleys carrying roads and villages; seed 002
     villages: int = 0  # rural: number of village clusters; seed 002
     # minutes-per-metre multiplier by land use for road travel; assumption
@@ -97,9 +103,19 @@ class DistrictConfig:
     def validate(self, path: str) -> None:
         _choice(f"{path}.kind", self.kind, DISTRICT_KINDS)
         _choice(f"{path}.travel", self.travel, TRAVEL_MODELS)
+        _choice(f"{path}.beats", self.beats, BEAT_LAYOUTS)
         _range(f"{path}.cell_size_m", self.cell_size_m, 10, 1000)
-        _range(f"{path}.width_m", self.width_m, self.cell_size_m * 3, 50_000)
-        _range(f"{path}.height_m", self.height_m, self.cell_size_m * 3, 50_000)
+        min_cells = 1 if self.kind == "uniform" else 3
+        _range(f"{path}.width_m", self.width_m, self.cell_size_m * min_cells, 50_000)
+        _range(f"{path}.height_m", self.height_m, self.cell_size_m * min_cells, 50_000)
+        if self.column_weights:
+            if self.kind != "uniform":
+                raise ConfigError(f"{path}.column_weights", list(self.column_weights),
+                                  "only for kind=uniform")
+            cols = int(self.width_m // self.cell_size_m)
+            if len(self.column_weights) != cols or min(self.column_weights) < 0 or sum(self.column_weights) <= 0:
+                raise ConfigError(f"{path}.column_weights", list(self.column_weights),
+                                  f"needs {cols} non-negative weights (one per column), not all zero")
         _range(f"{path}.residents", self.residents, 1, 5_000_000)
         _range(f"{path}.offices", self.offices, 1, 100)
         _range(f"{path}.grid_block_cells", self.grid_block_cells, 1, 100)
@@ -153,6 +169,9 @@ class StaffingConfig:
     mode: Dict[str, str] = field(default_factory=lambda: {
         "officer": "car", "auxiliary": "ebike", "volunteer": "foot", "grid_worker": "foot"})  # assumption
     shifts: Dict[str, ShiftConfig] = field(default_factory=_default_shifts)
+    # fixed idle posts [x_m, y_m], one per unit in roster order (officers, auxiliaries,
+    # volunteers, grid workers, office by office); null = every unit waits at its office
+    posts_m: Optional[List[List[float]]] = None
 
     def validate(self, path: str) -> None:
         if (self.officers is None) == (self.residents_per_officer is None):
@@ -166,6 +185,12 @@ class StaffingConfig:
         _range(f"{path}.volunteers", self.volunteers, 0, 500)
         _range(f"{path}.grid_workers", self.grid_workers, 0, 500)
         _range(f"{path}.officer_non_community_share", self.officer_non_community_share, 0, 0.95)
+        if self.posts_m is not None:
+            if self.officers is None:
+                raise ConfigError(f"{path}.posts_m", "...", "needs explicit staffing.officers")
+            for post in self.posts_m:
+                if len(post) != 2:
+                    raise ConfigError(f"{path}.posts_m", list(post), "each post is [x_m, y_m]")
         for key in self.mode:
             _choice(f"{path}.mode", key, ROLES)
         for key in self.shifts:
@@ -184,6 +209,7 @@ class TravelConfig:
     speed_kmh: Dict[str, float] = field(default_factory=lambda: {
         "foot": 5.0, "ebike": 15.0, "car": 25.0})  # assumption: urban door-to-door speeds
     turnout_min: float = 1.0  # assignment to departure; DOMAIN §3, seed 000 ("1-minute response")
+    takes_time: bool = True  # false: distances still chosen/recorded, but travel is folded into service
 
     def validate(self, path: str) -> None:
         for mode in MODES:
@@ -207,6 +233,7 @@ class CallTypeConfig:
     hour_profile: str = "day"
     place: str = "residents"  # where it happens: by residents, or by activity (shops, market)
     report_prob: float = 1.0  # crime source only: share of crimes reported to the office
+    on_scene_dist: str = "lognormal"  # lognormal (uses cv) | exponential | deterministic | erlang2
 
     def validate(self, path: str) -> None:
         _range(f"{path}.priority", self.priority, 1, 9)
@@ -215,6 +242,7 @@ class CallTypeConfig:
         _range(f"{path}.on_scene_cv", self.on_scene_cv, 0, 5)
         _range(f"{path}.report_prob", self.report_prob, 0, 1)
         _choice(f"{path}.source", self.source, CALL_SOURCES)
+        _choice(f"{path}.on_scene_dist", self.on_scene_dist, SERVICE_DISTS)
         _choice(f"{path}.hour_profile", self.hour_profile, HOUR_PROFILES)
         _choice(f"{path}.place", self.place, PLACES)
         if not self.eligible_roles:
@@ -291,10 +319,59 @@ class PolicyConfig:
 
 @dataclass
 class DispatchConfig:
-    name: str = "nearest"  # nearest capable available unit (issue 2)
+    name: str = "nearest"  # nearest | beat_first | team (sim/dispatch_rules.py)
+    discipline: str = "priority"  # priority (non-preemptive, FCFS within class) | fcfs
+    capacity: str = "infinite"  # infinite queue | loss (a call finding no free unit is lost)
+    preempt: bool = False  # a priority-1 call may take a unit off a low-priority call
+    preempt_priority_min: int = 3  # calls of this priority or lower are pre-emptible (service, hazard)
+    # optional ordered unit lists per beat (Larson's district preferences); {} = own team, then nearest
+    preference_lists: Dict[int, List[int]] = field(default_factory=dict)
 
     def validate(self, path: str) -> None:
-        _choice(f"{path}.name", self.name, ("nearest",))
+        _choice(f"{path}.name", self.name, DISPATCH_NAMES)
+        _choice(f"{path}.discipline", self.discipline, ("priority", "fcfs"))
+        _choice(f"{path}.capacity", self.capacity, ("infinite", "loss"))
+        _range(f"{path}.preempt_priority_min", self.preempt_priority_min, 2, 9)
+        for beat, units in self.preference_lists.items():
+            for u in units:
+                _range(f"{path}.preference_lists.{beat}", u, 0)
+
+
+@dataclass
+class QueueingConfig:
+    """The degenerate set-up of the real model used to check it against queueing
+    theory (issue 3): crime, patrol and travel time off; one call type per
+    priority class; identical officers on duty around the clock."""
+
+    enabled: bool = False
+    arrival_rate_per_hour: Any = 2.0  # a number, or a list: one rate per priority class (1 first)
+    service_mean_min: float = 20.0  # mean time a unit is busy per call
+    service_dist: str = "exponential"  # exponential | deterministic | erlang2 | lognormal
+    service_cv: float = 1.0  # lognormal only
+    servers: int = 1  # c: identical units
+    discipline: str = "fcfs"  # fcfs | priority (non-preemptive)
+    capacity: str = "infinite"  # infinite | loss
+
+    def rates(self) -> list[float]:
+        r = self.arrival_rate_per_hour
+        return [float(x) for x in r] if isinstance(r, (list, tuple)) else [float(r)]
+
+    def validate(self, path: str) -> None:
+        try:
+            rates = self.rates()
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path}.arrival_rate_per_hour", self.arrival_rate_per_hour,
+                              "must be a number or a list of numbers") from None
+        if not rates or len(rates) > 9:
+            raise ConfigError(f"{path}.arrival_rate_per_hour", rates, "needs 1 to 9 rates")
+        for r in rates:
+            _range(f"{path}.arrival_rate_per_hour", r, 0, 10_000, lo_open=True)
+        _range(f"{path}.service_mean_min", self.service_mean_min, 0, 10_000, lo_open=True)
+        _choice(f"{path}.service_dist", self.service_dist, SERVICE_DISTS)
+        _range(f"{path}.service_cv", self.service_cv, 0, 10)
+        _range(f"{path}.servers", self.servers, 1, 1000)
+        _choice(f"{path}.discipline", self.discipline, ("priority", "fcfs"))
+        _choice(f"{path}.capacity", self.capacity, ("infinite", "loss"))
 
 
 @dataclass
@@ -308,6 +385,7 @@ class Config:
     travel: TravelConfig = field(default_factory=TravelConfig)
     calls: Dict[str, CallTypeConfig] = field(default_factory=_default_calls)
     crime: CrimeConfig = field(default_factory=CrimeConfig)
+    queueing: QueueingConfig = field(default_factory=QueueingConfig)
 
     def validate(self) -> "Config":
         _range("seed", self.seed, 0, 2**63 - 1)
@@ -319,6 +397,12 @@ class Config:
             raise ConfigError("calls", {}, "needs at least one call type")
         for name, call in self.calls.items():
             call.validate(f"calls.{name}")
+        s = self.staffing
+        if s.posts_m is not None:
+            units = self.district.offices * (s.officers + s.auxiliaries + s.volunteers + s.grid_workers)
+            if len(s.posts_m) != units:
+                raise ConfigError("staffing.posts_m", f"{len(s.posts_m)} posts",
+                                  f"needs one [x_m, y_m] per unit ({units})")
         from sim.scenarios import POLICIES  # registry only: no model code
 
         _choice("policy.name", self.policy.name, tuple(sorted(POLICIES)))
@@ -335,4 +419,9 @@ def to_config(cfg: Any) -> Config:
     obj = OmegaConf.to_object(cfg)
     if not isinstance(obj, Config):  # composed without the schema (should not happen)
         obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), cfg))
-    return obj.validate()
+    obj.validate()
+    if obj.queueing.enabled:
+        from sim.queueing_setup import degenerate
+
+        obj = degenerate(obj).validate()
+    return obj

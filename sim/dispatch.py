@@ -1,12 +1,24 @@
-"""The dispatch layer: a priority queue of calls and the rule that picks a unit.
+"""The dispatch layer: a priority queue of calls and the rule that picks units.
 
 It runs on a bare ``simpy.Environment`` with a ``Fleet`` and an optional travel
 model, so the very code path the full model uses can be checked against
 queueing theory with travel switched off (VALIDATION.md). It knows units and
 calls; it knows nothing of Mesa agents, plots or Hydra.
 
-Life of a call: ``submit`` -> (queue) -> assigned to a unit -> turnout + travel
--> on scene -> clear. Response time = wait for a unit + turnout + travel.
+Life of a call: ``submit`` -> (queue) -> each unit it needs is assigned and
+travels (turnout + travel) -> when the last one arrives, on-scene work starts
+-> clear, and every unit is freed. A call needing two units (a violent call
+under the "1+2" team rule) stays queued until both are assigned; each assigned
+unit sets off at once. Times recorded:
+
+- ``t_dispatch``: when the call became fully assigned;
+- ``t_on_scene``: when the last needed unit arrived (response = this - arrival);
+- so wait = t_dispatch - t_arrival and travel = t_on_scene - t_dispatch add up
+  to the response time.
+
+Optional pre-emption: a priority-1 call that finds no free unit may take one
+off a low-priority single-unit call, which goes back to the queue (keeping its
+place) and resumes its remaining on-scene work later.
 """
 from __future__ import annotations
 
@@ -15,17 +27,20 @@ from typing import Callable
 
 import numpy as np
 
+from sim.dispatch_rules import DispatchRule, NearestRule
 from sim.fleet import Fleet
 
 OUTCOMES = ("served", "lost", "open")  # "open": still queued or in progress when the run ended
+NAN = float("nan")
 
 
 class Call:
-    """One call for service; the dispatcher fills in its times and unit."""
+    """One call for service; the dispatcher fills in its times and units."""
 
     __slots__ = ("call_id", "type", "priority", "t_arrival", "x", "y", "on_scene_min", "eligible",
                  "source", "beat", "office", "caller_id", "t_dispatch", "t_on_scene", "t_clear",
-                 "unit", "travel_min", "outcome")
+                 "travel_m", "outcome", "needs", "units", "arrived", "remaining_min", "preemptions",
+                 "epoch", "work_ends", "queued", "violent")
 
     def __init__(self, call_id: int, type: str, priority: int, t_arrival: float, x: float, y: float,
                  on_scene_min: float, eligible: np.ndarray, source: str = "background",
@@ -34,37 +49,66 @@ class Call:
         self.t_arrival, self.x, self.y, self.on_scene_min = t_arrival, x, y, on_scene_min
         self.eligible = eligible  # bool per role code: may this role attend alone?
         self.source, self.beat, self.office, self.caller_id = source, beat, office, caller_id
-        self.t_dispatch = self.t_on_scene = self.t_clear = self.travel_min = float("nan")
-        self.unit = -1
+        self.t_dispatch = self.t_on_scene = self.t_clear = self.travel_m = NAN
         self.outcome = "open"
+        self.needs: list[np.ndarray] = [eligible]  # one role mask per unit needed
+        self.units: list[int] = [-1]
+        self.arrived: list[bool] = [False]
+        self.remaining_min = on_scene_min
+        self.preemptions = 0
+        self.epoch = 0  # bumps on pre-emption: timers of the old assignment then do nothing
+        self.work_ends = NAN
+        self.queued = False
+        self.violent = False  # violent calls need an officer (and a partner under "team")
+
+    @property
+    def unit(self) -> int:
+        """The first (lead) unit, -1 if none yet."""
+        return self.units[0]
+
+    def pending(self) -> list[int]:
+        return [k for k, u in enumerate(self.units) if u < 0]
 
 
 class Dispatcher:
-    """Non-preemptive priority queue (FCFS within a class) + nearest-unit rule."""
+    """Non-preemptive priority queue (FCFS within a class) + a dispatch rule."""
 
     def __init__(self, env, fleet: Fleet, travel=None, turnout_min: float = 0.0,
                  discipline: str = "priority", capacity: str = "infinite",
+                 rule: DispatchRule | None = None, travel_takes_time: bool = True,
+                 preempt_priority_min: int | None = None,
                  on_idle: Callable[[int], None] | None = None,
                  on_off_duty: Callable[[int], None] | None = None):
         self.env, self.fleet, self.travel = env, fleet, travel
         self.turnout_min = turnout_min
         self.discipline, self.capacity = discipline, capacity
+        self.rule = rule or NearestRule()
+        self.travel_takes_time = travel_takes_time
+        self.preempt_priority_min = preempt_priority_min
         self.on_idle = on_idle or (lambda i: None)
         self.on_off_duty = on_off_duty or (lambda i: None)
         self.queue: list[tuple] = []
+        self.current: dict[int, Call] = {}  # unit -> the call it is on
         self._seq = 0
+        # time-integrals of queue and system sizes (Little's law)
+        self.in_system = 0
+        self.area_queue = self.area_system = 0.0
+        self._area_since = self._last_t = 0.0
 
     # --- public ------------------------------------------------------------
     def submit(self, call: Call) -> None:
-        unit = self._nearest_available(call)
-        if unit is not None:
-            self._assign(call, unit)
-        elif self.capacity == "loss":
+        call.needs = self.rule.needs(self, call)
+        call.units = [-1] * len(call.needs)
+        call.arrived = [False] * len(call.needs)
+        if self.capacity == "loss" and not self._can_fill_now(call):
             call.outcome, call.t_clear = "lost", self.env.now
-        else:
-            self._seq += 1
-            rank = call.priority if self.discipline == "priority" else 0
-            insort(self.queue, (rank, call.t_arrival, self._seq, call))
+            return
+        self._count(+1)
+        self._fill(call)
+        if call.pending() and self.preempt_priority_min is not None and call.priority == 1:
+            self._preempt_for(call)
+        if call.pending():
+            self._enqueue(call)
 
     def set_on_duty(self, i: int, flag: bool) -> None:
         """Shift start/end. A busy unit finishes its call before going off."""
@@ -81,50 +125,157 @@ class Dispatcher:
     def queued(self) -> int:
         return len(self.queue)
 
+    def reset_areas(self) -> None:
+        """Start the Little's-law integrals afresh (end of warm-up)."""
+        self._advance_areas()
+        self.area_queue = self.area_system = 0.0
+        self._area_since = self.env.now
+
+    def mean_sizes(self) -> tuple[float, float]:
+        """Time-average number waiting and number in system since the last reset."""
+        self._advance_areas()
+        span = self.env.now - self._area_since
+        return (self.area_queue / span, self.area_system / span) if span > 0 else (NAN, NAN)
+
     # --- rules -------------------------------------------------------------
-    def travel_minutes(self, units: np.ndarray, call: Call) -> np.ndarray:
+    def distances_m(self, units: np.ndarray, call: Call) -> np.ndarray:
         if self.travel is None:
             return np.zeros(len(units))
         px, py = self.fleet.positions(self.env.now, units)
-        return self.travel.distance_m(px, py, call.x, call.y) / self.fleet.speed[units]
+        return np.asarray(self.travel.distance_m(px, py, call.x, call.y), dtype=float)
 
-    def _nearest_available(self, call: Call) -> int | None:
-        fleet = self.fleet
-        candidates = np.flatnonzero(fleet.available() & call.eligible[fleet.role])
-        if len(candidates) == 0:
-            return None
-        if len(candidates) == 1 or self.travel is None:
-            return int(candidates[0])
-        return int(candidates[np.argmin(self.travel_minutes(candidates, call))])
+    def travel_minutes(self, units: np.ndarray, call: Call) -> np.ndarray:
+        """Travel time of each unit to the call (distance if travel takes no time)."""
+        d = self.distances_m(units, call)
+        return d / self.fleet.speed[units] if self.travel_takes_time else d
 
-    def _assign(self, call: Call, i: int) -> None:
+    def _candidates(self, call: Call, k: int, pool: np.ndarray) -> np.ndarray:
+        mask = pool & call.needs[k][self.fleet.role]
+        taken = [u for u in call.units if u >= 0]
+        if taken:
+            mask[taken] = False
+        return np.flatnonzero(mask)
+
+    def _can_fill_now(self, call: Call) -> bool:
+        free = self.fleet.available().copy()
+        for need in call.needs:
+            options = np.flatnonzero(free & need[self.fleet.role])
+            if len(options) == 0:
+                return False
+            free[options[0]] = False
+        return True
+
+    def _fill(self, call: Call) -> None:
+        for k in call.pending():
+            candidates = self._candidates(call, k, self.fleet.available())
+            if len(candidates):
+                self._assign(call, k, self.rule.choose(self, call, candidates))
+
+    def _assign(self, call: Call, k: int, i: int) -> None:
         fleet, now = self.fleet, self.env.now
-        travel = float(self.travel_minutes(np.array([i]), call)[0])
-        fleet.set_busy(i, True, now)
-        call.unit, call.t_dispatch, call.travel_min = i, now, travel
-        if self.travel is not None:
+        if not fleet.busy[i]:
+            fleet.set_busy(i, True, now)
+        self.current[i] = call
+        distance = float(self.distances_m(np.array([i]), call)[0])
+        minutes = distance / fleet.speed[i] if self.travel_takes_time else 0.0
+        if k == 0 and np.isnan(call.travel_m):
+            call.travel_m = distance
+        call.units[k] = i
+        if self.travel is not None and self.travel_takes_time:
             fleet.hold(i, now)
-            fleet.start_leg(i, now + self.turnout_min, call.x, call.y, travel)
-        self.env.process(self._serve(call, i))
+            fleet.start_leg(i, now + self.turnout_min, call.x, call.y, minutes)
+        if not call.pending():
+            if np.isnan(call.t_dispatch):
+                call.t_dispatch = now
+            if call.queued:
+                self._dequeue(call)
+        self.env.process(self._trip(call, k, self.turnout_min + minutes, call.epoch))
 
-    def _serve(self, call: Call, i: int):
-        yield self.env.timeout(self.turnout_min + call.travel_min)
-        call.t_on_scene = self.env.now
-        yield self.env.timeout(call.on_scene_min)
-        call.t_clear, call.outcome = self.env.now, "served"
-        self.fleet.set_busy(i, False, self.env.now)
-        if self.fleet.on_duty[i]:
-            self._unit_freed(i)
-        else:
-            self.on_off_duty(i)
+    def _trip(self, call: Call, k: int, minutes: float, epoch: int):
+        yield self.env.timeout(minutes)
+        if epoch != call.epoch:
+            return  # pre-empted on the way: the call is back in the queue
+        call.arrived[k] = True
+        if all(call.arrived):
+            if np.isnan(call.t_on_scene):
+                call.t_on_scene = self.env.now
+            call.work_ends = self.env.now + call.remaining_min
+            self.env.process(self._work(call, epoch))
+
+    def _work(self, call: Call, epoch: int):
+        yield self.env.timeout(call.remaining_min)
+        if epoch != call.epoch:
+            return  # pre-empted on scene: the remaining work was saved by _bump
+        call.t_clear, call.outcome, call.remaining_min = self.env.now, "served", 0.0
+        self._count(-1)
+        for i in call.units:
+            self.fleet.set_busy(i, False, self.env.now)
+            del self.current[i]
+            if self.fleet.on_duty[i]:
+                self._unit_freed(i)
+            else:
+                self.on_off_duty(i)
+
+    # --- pre-emption -------------------------------------------------------
+    def _preempt_for(self, call: Call) -> None:
+        busy = np.zeros(self.fleet.n, dtype=bool)
+        for i, other in self.current.items():
+            if other.priority >= self.preempt_priority_min and len(other.units) == 1:
+                busy[i] = True
+        for k in call.pending():
+            candidates = self._candidates(call, k, busy)
+            if len(candidates):
+                i = self.rule.choose(self, call, candidates)
+                busy[i] = False
+                self._bump(self.current[i])
+                self._assign(call, k, i)
+
+    def _bump(self, victim: Call) -> None:
+        """Take the unit off a low-priority call; it resumes later from the queue."""
+        if all(victim.arrived):  # on scene: save the remaining work
+            victim.remaining_min = max(victim.work_ends - self.env.now, 0.0)
+        victim.epoch += 1
+        del self.current[victim.units[0]]
+        victim.units, victim.arrived = [-1], [False]
+        victim.preemptions += 1
+        self._enqueue(victim)
+
+    # --- queue ---------------------------------------------------------------
+    def _enqueue(self, call: Call) -> None:
+        self._advance_areas()
+        self._seq += 1
+        rank = call.priority if self.discipline == "priority" else 0
+        insort(self.queue, (rank, call.t_arrival, self._seq, call))
+        call.queued = True
+
+    def _dequeue(self, call: Call) -> None:
+        self._advance_areas()
+        for k, entry in enumerate(self.queue):
+            if entry[3] is call:
+                del self.queue[k]
+                break
+        call.queued = False
 
     def _unit_freed(self, i: int) -> None:
-        """A unit became available: it takes the most urgent queued call it may
+        """A unit became available: it fills the most urgent queued call it may
         attend (priority, then arrival order); otherwise the policy places it."""
         role = self.fleet.role[i]
-        for k, entry in enumerate(self.queue):
-            if entry[3].eligible[role]:
-                del self.queue[k]
-                self._assign(entry[3], i)
-                return
+        for entry in self.queue:
+            call = entry[3]
+            for k in call.pending():
+                if call.needs[k][role] and i not in call.units:
+                    self._assign(call, k, i)
+                    return
         self.on_idle(i)
+
+    def _count(self, delta: int) -> None:
+        self._advance_areas()
+        self.in_system += delta
+
+    def _advance_areas(self) -> None:
+        now = self.env.now
+        dt = now - self._last_t
+        if dt > 0:
+            self.area_queue += dt * len(self.queue)
+            self.area_system += dt * self.in_system
+            self._last_t = now

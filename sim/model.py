@@ -26,16 +26,18 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.agents import STAFF_CLASSES, Offender
 from sim.agents.resident import ResidentRegistry
-from sim.calls import generate_arrivals, lognormal_minutes
-from sim.config import Config
+from sim.calls import generate_arrivals, service_minutes
+from sim.config import Config, ConfigError
 from sim.crime import CrimeModel
 from sim.dispatch import Call, Dispatcher
+from sim.dispatch_rules import DISPATCH_RULES
 from sim.fleet import ROLE_NAMES, Fleet
 from sim.records import Recorder
 from sim.rng import RngStreams
 from sim.scenarios import make_policy
 from sim.shifts import remove_share, roster
-from sim.space import LAND_USE_CODE, assign_beats, build_district, grid_blocks_by_office
+from sim.space import (LAND_USE_CODE, assign_beats, assign_beats_to_posts, build_district,
+                       grid_blocks_by_office)
 from sim.travel import make_travel
 
 STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries",
@@ -57,8 +59,13 @@ class CommunityPolicingModel(mesa.Model):
         self.calls: list[Call] = []
         self.incidents: list[tuple] = []
         self._build_staff()
-        self.dispatcher = Dispatcher(self.env, self.fleet, self.travel, cfg.travel.turnout_min,
-                                     on_idle=self._unit_idle, on_off_duty=self._unit_off_duty)
+        dc = cfg.dispatch
+        self.dispatcher = Dispatcher(
+            self.env, self.fleet, self.travel, cfg.travel.turnout_min, dc.discipline, dc.capacity,
+            rule=DISPATCH_RULES[dc.name]({int(k): list(v) for k, v in dc.preference_lists.items()}),
+            travel_takes_time=cfg.travel.takes_time,
+            preempt_priority_min=dc.preempt_priority_min if dc.preempt else None,
+            on_idle=self._unit_idle, on_off_duty=self._unit_off_duty)
         self._eligible = {name: np.array([STAFF_CLASSES[r].can_attend(c) for r in ROLE_NAMES])
                           for name, c in self.call_types}
         self.residents = ResidentRegistry(self, self.district.residents, self.rngs["residents"])
@@ -81,20 +88,31 @@ class CommunityPolicingModel(mesa.Model):
     def _build_staff(self) -> None:
         d, s = self.district, self.cfg.staffing
         per_office = [self._staff_counts(o) for o in range(len(d.offices))]
-        assign_beats(d, [max(1, c["officer"]) for c in per_office])
-        roles, posts, offices, beats, agents = [], [], [], [], []
-        first_beat = np.searchsorted(d.beat_office, np.arange(len(d.offices)))
+        roles, posts, offices, rank, agents = [], [], [], [], []
         for o, counts in enumerate(per_office):
-            n_beats = max(1, counts["officer"])
-            post = d.cell_centre_m(*d.offices[o])
             for role in ROLE_NAMES:
                 for j in range(counts[role]):
                     roles.append(role)
-                    posts.append(post)
+                    posts.append(d.cell_centre_m(*d.offices[o]))
                     offices.append(o)
-                    beats.append(int(first_beat[o] + j % n_beats))  # "1+2": aux j follows officer j % n
+                    rank.append(j)
+        posts = np.array(posts, float).reshape(-1, 2)
+        if s.posts_m is not None:
+            if len(s.posts_m) != len(roles):
+                raise ConfigError("staffing.posts_m", f"{len(s.posts_m)} posts",
+                                  f"needs one [x_m, y_m] per unit: {len(roles)}")
+            posts = np.array(s.posts_m, float)
+        if d.beat_layout == "nearest_post":
+            officer_posts = [posts[[i for i, r in enumerate(roles) if r == "officer" and offices[i] == o]]
+                             for o in range(len(d.offices))]
+            assign_beats_to_posts(d, officer_posts, self.travel)
+        else:
+            assign_beats(d, [max(1, c["officer"]) for c in per_office])
+        first_beat = np.searchsorted(d.beat_office, np.arange(len(d.offices)))
+        n_beats = np.bincount(d.beat_office, minlength=len(d.offices))
+        beats = [int(first_beat[o] + j % n_beats[o]) for o, j in zip(offices, rank)]  # "1+2" teams
         speeds = [self.cfg.travel.speed_kmh[s.mode[r]] * 1000.0 / 60.0 for r in roles]
-        self.fleet = Fleet(roles, np.array(posts, float).reshape(-1, 2), np.array(speeds),
+        self.fleet = Fleet(roles, posts, np.array(speeds),
                            np.array(offices, int), np.array(beats, int))
         # each grid cell (网格) of an office has one responsible grid worker (DOMAIN §1)
         self.grid_worker_blocks: dict[int, np.ndarray] = {}
@@ -141,7 +159,11 @@ class CommunityPolicingModel(mesa.Model):
         if self.policy.replan_every_min:
             env.process(self._replan())
         if self.warmup_min > 0:
-            env.timeout(self.warmup_min).callbacks.append(self.recorder.snapshot_warmup)
+            env.timeout(self.warmup_min).callbacks.append(self._end_warmup)
+
+    def _end_warmup(self, _event) -> None:
+        self.recorder.snapshot_warmup()
+        self.dispatcher.reset_areas()
 
     # --- processes -----------------------------------------------------------
     def _roster(self, i: int, duty):
@@ -177,6 +199,7 @@ class CommunityPolicingModel(mesa.Model):
         call = Call(len(self.calls), kind, cfg.priority, self.env.now, x, y, on_scene_min,
                     self._eligible[kind], source, int(d.beat[cx, cy]), int(d.office_area[cx, cy]),
                     -1 if caller is None else caller.resident_id)
+        call.violent = cfg.violent
         self.calls.append(call)
         self.dispatcher.submit(call)
         return call
@@ -202,8 +225,8 @@ class CommunityPolicingModel(mesa.Model):
         row = self.incidents[incident_id]
         kind, x, y = row[1], row[3], row[4]
         cfg = self.cfg.calls[kind]
-        scene = float(lognormal_minutes(self.rngs["crime_service"], cfg.on_scene_mean_min,
-                                        cfg.on_scene_cv, 1)[0])
+        scene = float(service_minutes(self.rngs["crime_service"], cfg.on_scene_dist,
+                                      cfg.on_scene_mean_min, cfg.on_scene_cv, 1)[0])
         call = self.new_call(kind, x, y, scene, "crime", caller=victim)
         row[9] = call.call_id
 
@@ -251,8 +274,7 @@ class CommunityPolicingModel(mesa.Model):
             return
         x, y, dwell = leg
         now = self.env.now
-        px, py = self.fleet.position_of(i, now)
-        minutes = float(self.travel.distance_m(px, py, x, y)) / self.fleet.speed[i]
+        minutes = self._leg_minutes(i, x, y)
         self.fleet.start_leg(i, now, x, y, minutes)
         token = int(self.fleet.leg_token[i])
         self.env.timeout(minutes + max(dwell, 1.0)).callbacks.append(partial(self._leg_done, i, token))
@@ -263,10 +285,15 @@ class CommunityPolicingModel(mesa.Model):
 
     def _go_to_post(self, i: int) -> None:
         now = self.env.now
-        px, py = self.fleet.position_of(i, now)
         x, y = self.fleet.post[i]
-        minutes = float(self.travel.distance_m(px, py, x, y)) / self.fleet.speed[i]
-        self.fleet.start_leg(i, now, x, y, minutes)
+        self.fleet.start_leg(i, now, x, y, self._leg_minutes(i, x, y))
+
+    def _leg_minutes(self, i: int, x: float, y: float) -> float:
+        """Travel time of a move; zero when travel is folded into service."""
+        if not self.cfg.travel.takes_time:
+            return 0.0
+        px, py = self.fleet.position_of(i, self.env.now)
+        return float(self.travel.distance_m(px, py, x, y)) / self.fleet.speed[i]
 
     def _unit_off_duty(self, i: int) -> None:
         self._go_to_post(i)

@@ -18,8 +18,16 @@ CALL_SCHEMA = pa.schema([
     ("source", pa.string()), ("t_arrival_min", pa.float64()), ("t_dispatch_min", pa.float64()),
     ("t_on_scene_min", pa.float64()), ("t_clear_min", pa.float64()), ("wait_min", pa.float64()),
     ("travel_min", pa.float64()), ("on_scene_min", pa.float64()), ("response_min", pa.float64()),
-    ("unit_id", pa.int32()), ("unit_role", pa.string()), ("x_m", pa.float64()), ("y_m", pa.float64()),
+    ("unit_id", pa.int32()), ("unit_role", pa.string()), ("unit2_id", pa.int32()),
+    ("unit2_role", pa.string()), ("n_units", pa.int8()), ("unit_beat", pa.int32()),
+    ("travel_m", pa.float64()), ("preemptions", pa.int16()),
+    ("x_m", pa.float64()), ("y_m", pa.float64()),
     ("beat", pa.int32()), ("office", pa.int32()), ("caller_id", pa.int64()), ("outcome", pa.string()),
+])
+UNIT_SCHEMA = pa.schema([
+    ("unit_id", pa.int32()), ("role", pa.string()), ("office", pa.int32()), ("beat", pa.int32()),
+    ("post_x_m", pa.float64()), ("post_y_m", pa.float64()), ("busy_min", pa.float64()),
+    ("staffed_min", pa.float64()), ("utilization", pa.float64()), ("calls_attended", pa.int64()),
 ])
 INCIDENT_SCHEMA = pa.schema([
     ("incident_id", pa.int64()), ("type", pa.string()), ("t_min", pa.float64()),
@@ -63,6 +71,8 @@ def calls_table(calls, fleet) -> pa.Table:
     t_arr, t_disp, t_scene, t_clear = get("t_arrival"), get("t_dispatch"), get("t_on_scene"), get("t_clear")
     unit = get("unit", np.int32)
     role = [fleet.role_name[u] if u >= 0 else "" for u in unit]
+    unit2 = np.fromiter((c.units[1] if len(c.units) > 1 else -1 for c in calls), np.int32, count=n)
+    role2 = [fleet.role_name[u] if u >= 0 else "" for u in unit2]
     scene = np.where(np.isnan(t_clear) | np.isnan(t_scene), np.nan, t_clear - t_scene)
     cols = {
         "call_id": get("call_id", np.int64), "type": [c.type for c in calls],
@@ -70,10 +80,29 @@ def calls_table(calls, fleet) -> pa.Table:
         "t_arrival_min": t_arr, "t_dispatch_min": t_disp, "t_on_scene_min": t_scene,
         "t_clear_min": t_clear, "wait_min": t_disp - t_arr, "travel_min": t_scene - t_disp,
         "on_scene_min": scene, "response_min": t_scene - t_arr, "unit_id": unit, "unit_role": role,
+        "unit2_id": unit2, "unit2_role": role2,
+        "n_units": np.fromiter((len(c.units) for c in calls), np.int8, count=n),
+        "unit_beat": np.where(unit >= 0, fleet.beat[np.maximum(unit, 0)], -1).astype(np.int32),
+        "travel_m": get("travel_m"), "preemptions": get("preemptions", np.int16),
         "x_m": get("x"), "y_m": get("y"), "beat": get("beat", np.int32), "office": get("office", np.int32),
         "caller_id": get("caller_id", np.int64), "outcome": [c.outcome for c in calls],
     }
     return pa.table(cols, schema=CALL_SCHEMA)
+
+
+def units_table(fleet, busy_min, staffed_min, calls: pa.Table) -> pa.Table:
+    """One row per unit: workload and utilisation (for fairness and Larson's rho_i)."""
+    attended = np.zeros(fleet.n, dtype=np.int64)
+    for col in ("unit_id", "unit2_id"):
+        ids = calls[col].to_numpy()
+        np.add.at(attended, ids[ids >= 0], 1)
+    util = np.divide(busy_min, staffed_min, out=np.zeros(fleet.n), where=staffed_min > 0)
+    return pa.table({
+        "unit_id": np.arange(fleet.n, dtype=np.int32), "role": fleet.role_name,
+        "office": fleet.office.astype(np.int32), "beat": fleet.beat.astype(np.int32),
+        "post_x_m": fleet.post[:, 0], "post_y_m": fleet.post[:, 1], "busy_min": busy_min,
+        "staffed_min": staffed_min, "utilization": util, "calls_attended": attended,
+    }, schema=UNIT_SCHEMA)
 
 
 def incidents_table(incidents) -> pa.Table:
@@ -100,12 +129,14 @@ def _share(mask) -> float | None:
 
 
 def summarize(calls: pa.Table, incidents: pa.Table, busy_min, staffed_min, roles, sim_days: float,
-              warmup_days: float, crimes_deterred: int) -> dict:
-    """The flat summary.json: numbers (or null where undefined), no nesting."""
+              warmup_days: float, crimes_deterred: int,
+              mean_sizes: tuple[float, float] | None = None) -> dict:
+    """The flat summary.json: numbers (or null where undefined), no nesting.
+    ``mean_sizes``: time-average numbers waiting and in system (Little's law)."""
     warm = warmup_days * 1440.0
     c = {k: calls[k].to_numpy(zero_copy_only=False) for k in
-         ("t_arrival_min", "t_dispatch_min", "wait_min", "response_min", "priority", "outcome",
-          "travel_min", "on_scene_min")}
+         ("t_arrival_min", "t_dispatch_min", "t_clear_min", "wait_min", "response_min", "priority",
+          "outcome", "travel_min", "on_scene_min", "travel_m", "beat", "unit_beat", "preemptions")}
     keep = c["t_arrival_min"] >= warm
     c = {k: v[keep] for k, v in c.items()}
     served = c["outcome"] == "served"
@@ -131,11 +162,22 @@ def summarize(calls: pa.Table, incidents: pa.Table, busy_min, staffed_min, roles
         "p_wait": _share(waited[not_lost]),
         "travel_mean_min": _mean(c["travel_min"][reached]),
         "on_scene_mean_min": _mean(c["on_scene_min"][served]),
+        "system_time_mean_min": _mean((c["t_clear_min"] - c["t_arrival_min"])[served]),
+        "p_loss": _share(~not_lost),
+        "travel_distance_mean_m": _mean(c["travel_m"][dispatched]),
+        "interdistrict_share": _share((c["unit_beat"] != c["beat"])[dispatched]),
+        "calls_preempted": int((c["preemptions"] > 0).sum()),
     }
+    span = sim_days * 1440.0 - warm
+    out["arrival_rate_per_hour"] = 60.0 * len(c["outcome"]) / span if span > 0 else None
+    if mean_sizes is not None:
+        out["queue_length_mean"], out["system_length_mean"] = (float(v) for v in mean_sizes)
     for k in sorted(set(c["priority"].tolist())):
         sel = c["priority"] == k
         out[f"calls_p{k}"] = int(sel.sum())
         out[f"wait_mean_min_p{k}"] = _mean(c["wait_min"][sel & dispatched])
+        out[f"travel_mean_min_p{k}"] = _mean(c["travel_min"][sel & reached])
+        out[f"on_scene_mean_min_p{k}"] = _mean(c["on_scene_min"][sel & served])
         out[f"response_time_mean_min_p{k}"] = _mean(c["response_min"][sel & reached])
     t_inc = incidents["t_min"].to_numpy()
     rep = incidents["reported"].to_numpy(zero_copy_only=False)
@@ -143,6 +185,8 @@ def summarize(calls: pa.Table, incidents: pa.Table, busy_min, staffed_min, roles
     out["crimes_reported"] = int(rep[t_inc >= warm].sum())
     out["crimes_deterred"] = int(crimes_deterred)
     roles = np.asarray(roles)
+    total_staffed = float(np.sum(staffed_min))
+    out["utilization"] = float(np.sum(busy_min)) / total_staffed if total_staffed > 0 else 0.0
     for name, members in (("officer", ["officer"]), ("auxiliary", ["auxiliary"]),
                           ("volunteer", ["volunteer", "grid_worker"])):
         sel = np.isin(roles, members)

@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 from sim.config import Config
 from sim.model import CommunityPolicingModel
 from sim.plots import incident_map_figure, response_time_figure
-from sim.records import calls_table, incidents_table, summarize, timeseries_table
+from sim.records import calls_table, incidents_table, summarize, timeseries_table, units_table
 
 PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "hydra-core", "omegaconf", "matplotlib")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,8 +73,9 @@ def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
         busy = busy - model.recorder.warmup_totals[0]
         staffed = staffed - model.recorder.warmup_totals[1]
     deterred = sum(t >= model.warmup_min for _, t in model.crime.deterred) if model.crime else 0
+    tables["units"] = units_table(model.fleet, busy, staffed, tables["calls"])
     summary = summarize(tables["calls"], tables["incidents"], busy, staffed, model.fleet.role_name,
-                        cfg.sim.days, cfg.sim.warmup_days, deterred)
+                        cfg.sim.days, cfg.sim.warmup_days, deterred, model.dispatcher.mean_sizes())
     summary["residents"] = int(model.district.residents.sum())
     summary["offices"] = len(model.district.offices)
     summary["seed"] = cfg.seed

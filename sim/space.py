@@ -35,6 +35,7 @@ class District:
     office_area: np.ndarray  # int [W, H]: index of the responsible office
     grid_block: np.ndarray  # int [W, H]: grid-management cell id (网格)
     travel_factor: np.ndarray  # float [W, H]: travel cost multiplier per cell
+    beat_layout: str = "wedges"  # how beats are drawn (DistrictConfig.beats)
     beat: np.ndarray | None = None  # int [W, H]: global beat id
     beat_office: np.ndarray | None = None  # office index of each beat
 
@@ -139,6 +140,23 @@ def _rural_land_use(w: int, h: int, valleys: int, villages: int, rng: np.random.
     return lu, [(sx, sy)]
 
 
+def _uniform_land_use(w: int, h: int) -> tuple[np.ndarray, list]:
+    """A featureless rectangle (the theory cases of VALIDATION.md); office in the middle."""
+    return np.full((w, h), LAND_USE_CODE["residential"], dtype=np.int8), [(w // 2, h // 2)]
+
+
+def _residents_by_column(w: int, h: int, weights: list[float], total: int) -> np.ndarray:
+    """Exact proportional allocation (largest remainder): demand shares as configured."""
+    col = np.asarray(weights if weights else [1.0] * w, dtype=float)
+    p = np.repeat(col[:, None], h, axis=1).ravel()
+    p /= p.sum()
+    exact = p * total
+    out = np.floor(exact).astype(np.int64)
+    short = total - int(out.sum())
+    out[np.argsort(-(exact - out), kind="stable")[:short]] += 1
+    return out.reshape(w, h)
+
+
 def _spread_residents(lu: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:
     weight = np.zeros(lu.shape)
     for use, density in RESIDENT_DENSITY.items():
@@ -163,9 +181,14 @@ def build_district(cfg: DistrictConfig, rng: np.random.Generator) -> District:
     h = int(cfg.height_m // cfg.cell_size_m)
     if cfg.kind == "rural":
         lu, offices = _rural_land_use(w, h, cfg.valleys, cfg.villages, rng)
+    elif cfg.kind == "uniform":
+        lu, offices = _uniform_land_use(w, h)
     else:
         lu, offices = _urban_land_use(w, h, cfg.offices, rng)
-    residents = _spread_residents(lu, cfg.residents, rng)
+    if cfg.kind == "uniform":
+        residents = _residents_by_column(w, h, list(cfg.column_weights), cfg.residents)
+    else:
+        residents = _spread_residents(lu, cfg.residents, rng)
     xs, ys = np.meshgrid(np.arange(w), np.arange(h), indexing="ij")
     b = cfg.grid_block_cells
     blocks_y = int(np.ceil(h / b))
@@ -178,6 +201,7 @@ def build_district(cfg: DistrictConfig, rng: np.random.Generator) -> District:
         office_area=np.zeros((w, h), dtype=int),
         grid_block=(xs // b) * blocks_y + (ys // b),
         travel_factor=_by_land_use(lu, dict(cfg.travel_cost_factor), 1.0),
+        beat_layout=cfg.beats,
     )
     travel = make_travel(cfg.travel, district)
     cx, cy = district.cell_centre_m(xs.ravel(), ys.ravel())
@@ -195,6 +219,26 @@ def grid_blocks_by_office(district: District) -> list[np.ndarray]:
     np.add.at(counts, (district.grid_block.ravel(), district.office_area.ravel()), 1)
     owner = counts.argmax(axis=1)
     return [np.flatnonzero(owner == o) for o in range(n_off)]
+
+
+def assign_beats_to_posts(district: District, posts_by_office: list[np.ndarray], travel) -> None:
+    """Beats as the cells nearest each officer's post within the office area
+    (Voronoi districts, as in Larson's hypercube model)."""
+    beat = np.zeros_like(district.office_area)
+    beat_office, next_id = [], 0
+    xs, ys = np.meshgrid(np.arange(district.width), np.arange(district.height), indexing="ij")
+    cx, cy = district.cell_centre_m(xs, ys)
+    for o, posts in enumerate(posts_by_office):
+        posts = np.asarray(posts, dtype=float).reshape(-1, 2)
+        if len(posts) == 0:
+            posts = np.array([district.cell_centre_m(*district.offices[o])])
+        dist = np.stack([travel.distance_m(cx, cy, px, py) for px, py in posts])
+        area = district.office_area == o
+        beat[area] = next_id + np.argmin(dist, axis=0)[area]
+        beat_office += [o] * len(posts)
+        next_id += len(posts)
+    district.beat = beat
+    district.beat_office = np.array(beat_office)
 
 
 def assign_beats(district: District, beats_per_office: list[int]) -> None:

@@ -22,6 +22,15 @@ class ManhattanTravel:
         return abs(x1 - x0) + abs(y1 - y0)  # works for floats and arrays alike
 
 
+class EastWestTravel:
+    """|dx| only: Larson's linear city, where only east-west travel counts."""
+
+    name = "east_west"
+
+    def distance_m(self, x0, y0, x1, y1):
+        return abs(x1 - x0) + 0.0 * y0
+
+
 class RoadTravel:
     """Shortest paths over 4-neighbour cell edges weighted by the mean travel
     factor of the two cells. Rows of the all-pairs matrix are computed on first
@@ -81,4 +90,6 @@ class RoadTravel:
 def make_travel(name: str, district):
     if name == "road":
         return RoadTravel(district)
+    if name == "east_west":
+        return EastWestTravel()
     return ManhattanTravel()

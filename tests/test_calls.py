@@ -2,7 +2,7 @@
 import numpy as np
 from scipy import stats
 
-from sim.calls import HOUR_PROFILES, MIN_PER_YEAR, generate_arrivals, lognormal_minutes
+from sim.calls import HOUR_PROFILES, MIN_PER_YEAR, generate_arrivals, service_minutes
 from sim.space import build_district
 from tests.conftest import config
 
@@ -50,7 +50,12 @@ def test_stream_is_sorted_inside_the_district_and_reproducible():
     np.testing.assert_array_equal(s.t_min, again.t_min)
 
 
-def test_lognormal_on_scene_times_have_the_requested_mean_and_cv():
-    x = lognormal_minutes(np.random.default_rng(3), 20.0, 0.6, 200_000)
-    assert abs(x.mean() / 20.0 - 1) < 0.01 and abs(x.std() / x.mean() - 0.6) < 0.01
-    assert (lognormal_minutes(np.random.default_rng(3), 20.0, 0.0, 5) == 20.0).all()
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("dist,cv,expected_cv", [
+    ("lognormal", 0.6, 0.6), ("exponential", 0.0, 1.0), ("erlang2", 0.0, 2 ** -0.5),
+    ("deterministic", 0.0, 0.0), ("lognormal", 0.0, 0.0)])
+def test_on_scene_times_have_the_requested_mean_and_cv(dist, cv, expected_cv):
+    x = service_minutes(np.random.default_rng(3), dist, 20.0, cv, 200_000)
+    assert abs(x.mean() / 20.0 - 1) < 0.01 and abs(x.std() / x.mean() - expected_cv) < 0.01

@@ -18,8 +18,11 @@ def test_nearest_available_unit_is_sent():
                                      travel=ManhattanTravel())
     call = make_call(0, 0.0, x=1000.0, y=1000.0)
     disp.submit(call)
-    assert call.unit == 1
-    assert call.travel_min == 200.0 / 100.0  # 200 m right-angle at 100 m/min
+    assert call.unit == 1 and call.travel_m == 200.0  # 200 m right-angle
+    env.run(until=1.0)
+    assert np.isnan(call.t_on_scene)
+    env.run(until=2.5)
+    assert call.t_on_scene - call.t_dispatch == 200.0 / 100.0  # at 100 m/min
 
 
 def test_nearest_is_measured_from_where_a_unit_is_now():

@@ -11,7 +11,7 @@ from tests.conftest import config, eligible
 
 def _call(cid, prio, t_arr, t_disp, t_scene, t_clear, outcome, unit=0):
     c = Call(cid, "t", prio, t_arr, 0.0, 0.0, 10.0, eligible("officer"))
-    c.t_dispatch, c.t_on_scene, c.t_clear, c.outcome, c.unit = t_disp, t_scene, t_clear, outcome, unit
+    c.t_dispatch, c.t_on_scene, c.t_clear, c.outcome, c.units = t_disp, t_scene, t_clear, outcome, [unit]
     return c
 
 
