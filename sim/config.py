@@ -11,6 +11,8 @@ model: the model receives a validated ``Config``, never a raw dict.
 """
 from __future__ import annotations
 
+import math
+import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Dict, List, Optional
 
@@ -45,6 +47,8 @@ class ConfigError(ValueError):
 
 def _range(path: str, value: float, lo: float | None = None, hi: float | None = None,
            lo_open: bool = False) -> None:
+    if not math.isfinite(value):
+        raise ConfigError(path, value, "must be a finite number")
     bad = (lo is not None and (value <= lo if lo_open else value < lo)) or (
         hi is not None and value > hi)
     if bad:
@@ -124,7 +128,14 @@ class DistrictConfig:
         if self.kind == "rural" and (self.valleys < 1 or self.villages < 1):
             raise ConfigError(f"{path}.valleys", self.valleys,
                               "a rural district needs valleys >= 1 and villages >= 1")
+        if self.kind == "rural" and self.offices != 1:
+            raise ConfigError(f"{path}.offices", self.offices, "a rural district has exactly 1 office")
         cells = (self.width_m // self.cell_size_m) * (self.height_m // self.cell_size_m)
+        if self.kind in ("urban", "city") and cells < 64 * self.offices:
+            raise ConfigError(f"{path}.offices", self.offices,
+                              f"needs at least 64 cells per office; the grid has {int(cells)}")
+        if self.kind == "rural" and cells < 400:
+            raise ConfigError(f"{path}.width_m", self.width_m, "a rural district needs at least 20 x 20 cells")
         if cells > 40_000:
             raise ConfigError(f"{path}.cell_size_m", self.cell_size_m,
                               f"gives {int(cells)} cells; at most 40000 allowed")
@@ -280,8 +291,8 @@ def _default_calls() -> Dict[str, CallTypeConfig]:
         # DOMAIN §3 seed 001/003: service requests handled in 10-15 min
         "service_request": CallTypeConfig(3, 60.0, 15.0, 0.6, ["officer", "auxiliary"], False,
                                           "background", "office_hours", "activity"),
-        # DOMAIN §3 seed 001/002: hazards found and rectified; volunteers may report/attend
-        "hazard_report": CallTypeConfig(4, 15.0, 20.0, 0.6, ["officer", "auxiliary", "volunteer"],
+        # DOMAIN §3 seed 001/002: hazards found and rectified; volunteers and grid workers attend
+        "hazard_report": CallTypeConfig(4, 15.0, 20.0, 0.6, ["officer", "auxiliary", "volunteer", "grid_worker"],
                                         False, "background", "day", "activity"),
     }
 
@@ -414,8 +425,30 @@ def register_configs() -> None:
     ConfigStore.instance().store(name="base_config", node=Config)
 
 
+def _reject_unknown_keys(node: Any, schema: Any, path: str) -> None:
+    """Hydra's ``+key=value`` adds keys even to typed nodes, and to_object then
+    drops them silently: a misspelled ``+staffing.oficers=10`` would run with the
+    default. Every key of a dataclass node must be one of its fields."""
+    hints = typing.get_type_hints(schema)
+    for key in node.keys():
+        full = f"{path}.{key}" if path else str(key)
+        if key not in hints:
+            raise ConfigError(full, OmegaConf.select(node, str(key)),
+                              "unknown key; allowed: " + ", ".join(sorted(hints)))
+        hint, value = hints[key], node[key]
+        if not OmegaConf.is_dict(value):
+            continue
+        if is_dataclass(hint):
+            _reject_unknown_keys(value, hint, full)
+        elif typing.get_origin(hint) is dict and is_dataclass(typing.get_args(hint)[1]):
+            for k in value.keys():
+                if OmegaConf.is_dict(value[k]):
+                    _reject_unknown_keys(value[k], typing.get_args(hint)[1], f"{full}.{k}")
+
+
 def to_config(cfg: Any) -> Config:
     """Turn a composed DictConfig into a validated, typed ``Config``."""
+    _reject_unknown_keys(cfg, Config, "")
     obj = OmegaConf.to_object(cfg)
     if not isinstance(obj, Config):  # composed without the schema (should not happen)
         obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), cfg))

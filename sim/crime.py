@@ -6,6 +6,12 @@ guardians anywhere, equals the configured crime rate of each type
 type's hour-of-day profile (thinning). Targets are chosen by attractiveness x
 distance decay from the offender's home. A target with g staff within
 ``guardian_radius_m`` is abandoned with probability 1 - exp(-k g).
+
+Common random numbers: each offender has its own stream, and every attempt
+draws its waiting time and one seed for a private generator from it, whatever
+happens next. So a policy that deters one attempt changes that attempt's
+outcome only; every offender's sequence of attempts (times, targets, victims,
+whether a crime would be reported) is the same under any policy.
 """
 from __future__ import annotations
 
@@ -13,12 +19,13 @@ import numpy as np
 
 from sim.calls import HOUR_PROFILES, MIN_PER_YEAR, place_weights
 from sim.config import CallTypeConfig, CrimeConfig
+from sim.fleet import ROLE_CODE
 
 
 class CrimeModel:
     def __init__(self, cfg: CrimeConfig, kinds: list[tuple[str, CallTypeConfig]], district, fleet,
-                 n_offenders: int, rng: np.random.Generator):
-        self.cfg, self.district, self.fleet, self.rng = cfg, district, fleet, rng
+                 n_offenders: int):
+        self.cfg, self.district, self.fleet = cfg, district, fleet
         self.kinds = [name for name, _ in kinds]
         self.kind_cfg = dict(kinds)
         residents = float(district.residents.sum())
@@ -33,25 +40,25 @@ class CrimeModel:
         self.cell_x, self.cell_y = district.cell_centre_m(xs, ys)
         self.deterred: list[tuple[str, float]] = []  # (kind, time) of each abandoned attempt
 
-    def time_to_next_attempt(self) -> float:
+    def time_to_next_attempt(self, rng: np.random.Generator) -> float:
         """Candidate attempts per offender at the peak-hour rate (thinned later)."""
         rate = self.total_rate_per_min * self.peak / self.n_offenders
-        return float(self.rng.exponential(1.0 / rate)) if rate > 0 else float("inf")
+        return float(rng.exponential(1.0 / rate)) if rate > 0 else float("inf")
 
-    def pick_kind(self, t_min: float) -> str | None:
-        k = int(self.rng.choice(len(self.kinds), p=self.kind_p))
+    def pick_kind(self, t_min: float, rng: np.random.Generator) -> str | None:
+        k = int(rng.choice(len(self.kinds), p=self.kind_p))
         hour = int(t_min // 60) % 24
-        if self.rng.random() * self.peak > self.profiles[k, hour]:
+        if rng.random() * self.peak > self.profiles[k, hour]:
             return None
         return self.kinds[k]
 
-    def choose_target(self, home_flat: int, kind: str) -> tuple[float, float, int]:
+    def choose_target(self, home_flat: int, kind: str, rng: np.random.Generator) -> tuple[float, float, int]:
         d = np.abs(self.cell_x - self.cell_x[home_flat]) + np.abs(self.cell_y - self.cell_y[home_flat])
         w = self.place_w[kind] * np.exp(-d / self.cfg.journey_mean_m)
-        flat = int(self.rng.choice(len(w), p=w / w.sum()))
+        flat = int(rng.choice(len(w), p=w / w.sum()))
         size = self.district.cell_size_m
         cx, cy = self.district.unflatten(flat)
-        return float((cx + self.rng.random()) * size), float((cy + self.rng.random()) * size), flat
+        return float((cx + rng.random()) * size), float((cy + rng.random()) * size), flat
 
     def guardians(self, x: float, y: float, t_min: float) -> int:
         """On-duty staff within the guardian radius (straight-line), one numpy pass."""
@@ -61,7 +68,15 @@ class CrimeModel:
         px, py = self.fleet.positions(t_min, on)
         return int(np.count_nonzero((px - x) ** 2 + (py - y) ** 2 <= self.cfg.guardian_radius_m ** 2))
 
-    def is_deterred(self, guardians: int) -> bool:
-        if guardians == 0:
-            return False
-        return bool(self.rng.random() < 1.0 - np.exp(-self.cfg.deterrence_per_guardian * guardians))
+    def witnesses(self, x: float, y: float, t_min: float) -> int:
+        """On-duty volunteers and grid workers near a crime see it and report it
+        (DOMAIN §2: volunteers report what they see)."""
+        watchers = np.flatnonzero(self.fleet.on_duty & (self.fleet.role >= ROLE_CODE["volunteer"]))
+        if len(watchers) == 0:
+            return 0
+        px, py = self.fleet.positions(t_min, watchers)
+        return int(np.count_nonzero((px - x) ** 2 + (py - y) ** 2 <= self.cfg.guardian_radius_m ** 2))
+
+    def is_deterred(self, guardians: int, u: float) -> bool:
+        """``u``: a uniform drawn for every attempt, guarded or not (common random numbers)."""
+        return bool(u < 1.0 - np.exp(-self.cfg.deterrence_per_guardian * guardians))

@@ -35,7 +35,7 @@ from sim.fleet import ROLE_NAMES, Fleet
 from sim.records import Recorder
 from sim.rng import RngStreams
 from sim.scenarios import make_policy
-from sim.shifts import remove_share, roster
+from sim.shifts import merge, remove_share, roster
 from sim.space import (LAND_USE_CODE, assign_beats, assign_beats_to_posts, build_district,
                        grid_blocks_by_office)
 from sim.travel import make_travel
@@ -135,10 +135,11 @@ class CommunityPolicingModel(mesa.Model):
             self.crime, self.offenders = None, []
             return
         rng = self.rngs["crime"]
-        self.crime = CrimeModel(self.cfg.crime, kinds, self.district, self.fleet, n, rng)
+        self.crime = CrimeModel(self.cfg.crime, kinds, self.district, self.fleet, n)
         p = self.district.residents.ravel() / total
         homes = rng.choice(len(p), size=n, p=p)
-        self.offenders = [Offender(self, k, int(h)) for k, h in enumerate(homes)]
+        self.offenders = [Offender(self, k, int(h), self.rngs.child("crime", k))
+                          for k, h in enumerate(homes)]
 
     def _start_processes(self) -> None:
         env, s = self.env, self.cfg.staffing
@@ -149,7 +150,7 @@ class CommunityPolicingModel(mesa.Model):
             duty = roster(k, s.shifts[role], self.horizon_min)
             if role == "officer":
                 duty = remove_share(duty, s.officer_non_community_share, staffing_rng)
-            env.process(self._roster(i, duty))
+            env.process(self._roster(i, merge(duty)))
         self.stream = generate_arrivals(self.call_types, self.district, self.horizon_min,
                                         self.rngs["arrivals"], self.rngs["service"])
         env.process(self._feed_background_calls())
@@ -204,29 +205,28 @@ class CommunityPolicingModel(mesa.Model):
         self.dispatcher.submit(call)
         return call
 
-    def commit_crime(self, offender, kind: str, x: float, y: float, flat: int, guardians: int) -> None:
-        """Record a crime; if the victim reports it, a call follows after a delay."""
-        victim = self.residents.pick(flat)
-        if victim is None:  # nobody lives at the target (a shop, a market): a passer-by
-            p = self.district.residents.ravel() / self.district.residents.sum()
-            victim = self.residents.pick(int(self.rngs["crime"].choice(len(p), p=p)))
+    def commit_crime(self, offender, kind: str, x: float, y: float, flat: int, guardians: int,
+                     rng: np.random.Generator) -> None:
+        """Record a crime; if it is reported, a call follows after a delay. ``rng``
+        is the attempt's own generator: every draw below is made for every crime."""
+        p = self.district.residents.ravel() / self.district.residents.sum()
+        passer_by = int(rng.choice(len(p), p=p))
+        victim = self.residents.pick(flat, rng) or self.residents.pick(passer_by, rng)  # shop: a passer-by
         victim.times_victimised += 1
         cfg = self.cfg.calls[kind]
-        rng = self.rngs["crime"]
-        reported = bool(rng.random() < cfg.report_prob)
+        u_report, delay = rng.random(), float(rng.exponential(self.cfg.crime.report_delay_mean_min))
+        scene = float(service_minutes(rng, cfg.on_scene_dist, cfg.on_scene_mean_min, cfg.on_scene_cv, 1)[0])
+        witnesses = self.crime.witnesses(x, y, self.env.now)
+        reported = bool(u_report < cfg.report_prob or witnesses > 0)
         incident_id = len(self.incidents)
         self.incidents.append([incident_id, kind, self.env.now, x, y, offender.offender_id,
                                victim.resident_id, guardians, reported, -1])
         if reported:
-            delay = float(rng.exponential(self.cfg.crime.report_delay_mean_min))
-            self.env.timeout(delay).callbacks.append(partial(self._report, incident_id, victim))
+            self.env.timeout(delay).callbacks.append(partial(self._report, incident_id, victim, scene))
 
-    def _report(self, incident_id: int, victim, _event) -> None:
+    def _report(self, incident_id: int, victim, scene: float, _event) -> None:
         row = self.incidents[incident_id]
         kind, x, y = row[1], row[3], row[4]
-        cfg = self.cfg.calls[kind]
-        scene = float(service_minutes(self.rngs["crime_service"], cfg.on_scene_dist,
-                                      cfg.on_scene_mean_min, cfg.on_scene_cv, 1)[0])
         call = self.new_call(kind, x, y, scene, "crime", caller=victim)
         row[9] = call.call_id
 

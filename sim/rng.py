@@ -15,8 +15,8 @@ STREAM_NAMES = (
     "district",  # land use and population layout
     "arrivals",  # background call times, types and places
     "service",  # on-scene times of background calls
-    "crime",  # offender homes, trips, targets and reporting
-    "crime_service",  # on-scene times of crime-generated calls
+    "crime",  # offender homes; each offender also has its own child stream
+    "crime_service",  # reserved (on-scene times of crime calls come from each attempt)
     "staffing",  # shift offsets and non-community duty blocks
     "policy",  # deployment choices (patrol destinations)
     "residents",  # which resident of a cell is involved
@@ -38,3 +38,11 @@ class RngStreams:
             seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),))
             self._streams[name] = np.random.default_rng(seq)
         return self._streams[name]
+
+    def child(self, name: str, index: int) -> np.random.Generator:
+        """An independent stream for member ``index`` of a subsystem (e.g. one
+        offender), so members never share draws whatever the others do."""
+        if name not in STREAM_NAMES:
+            raise KeyError(f"unknown RNG stream {name!r}; known: {', '.join(STREAM_NAMES)}")
+        seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), int(index)))
+        return np.random.default_rng(seq)

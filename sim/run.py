@@ -72,7 +72,7 @@ def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
     if model.recorder.warmup_totals is not None:
         busy = busy - model.recorder.warmup_totals[0]
         staffed = staffed - model.recorder.warmup_totals[1]
-    deterred = sum(t >= model.warmup_min for _, t in model.crime.deterred) if model.crime else 0
+    deterred = sum(t >= model.warmup_min for _, t, _ in model.crime.deterred) if model.crime else 0
     tables["units"] = units_table(model.fleet, busy, staffed, tables["calls"])
     summary = summarize(tables["calls"], tables["incidents"], busy, staffed, model.fleet.role_name,
                         cfg.sim.days, cfg.sim.warmup_days, deterred, model.dispatcher.mean_sizes())

@@ -13,8 +13,8 @@ from sim.config import ShiftConfig
 
 
 def roster(index: int, shift: ShiftConfig, horizon_min: float) -> list[tuple[float, float]]:
-    """On-duty intervals of the index-th person of a role: people rotate over
-    the start hours, and their working days are staggered across the week."""
+    """On-duty shifts of the index-th person of a role: people rotate over the
+    start hours, and their working days are staggered across the week."""
     start_h = shift.starts_h[index % len(shift.starts_h)]
     stagger = index // len(shift.starts_h)
     days = int(np.ceil(horizon_min / 1440.0)) + 1
@@ -27,10 +27,10 @@ def roster(index: int, shift: ShiftConfig, horizon_min: float) -> list[tuple[flo
         a, b = max(a, 0.0), min(b, horizon_min)
         if b > a:
             out.append((a, b))
-    return _merge(out)
+    return out  # one interval per shift; ``merge`` joins back-to-back ones
 
 
-def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     merged: list[list[float]] = []
     for a, b in sorted(intervals):
         if merged and a <= merged[-1][1]:
@@ -42,7 +42,8 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def remove_share(intervals: list[tuple[float, float]], share: float,
                  rng: np.random.Generator) -> list[tuple[float, float]]:
-    """Cut one block of ``share`` x length out of each interval at a random point."""
+    """Cut one block of ``share`` x length out of each shift at a random point
+    (per shift, before merging: a 24/7 rota must not lose days in one block)."""
     if share <= 0:
         return intervals
     out = []

@@ -38,7 +38,8 @@ def test_different_seeds_differ(tmp_path):
 def _background(model):
     calls = results(model)[1]["calls"]
     bg = calls.filter(pc.equal(calls["source"], "background"))
-    return {k: bg[k].to_numpy(zero_copy_only=False) for k in ("t_arrival_min", "type", "x_m", "y_m", "on_scene_min")}
+    return {k: bg[k].to_numpy(zero_copy_only=False)
+            for k in ("t_arrival_min", "type", "x_m", "y_m", "on_scene_min", "caller_id")}
 
 
 def test_policies_see_the_same_background_calls():
@@ -49,6 +50,25 @@ def test_policies_see_the_same_background_calls():
     assert len(fixed["t_arrival_min"]) > 50
     for key in fixed:
         np.testing.assert_array_equal(fixed[key], patrol[key])
+
+
+def test_policies_face_the_same_crime_attempts():
+    """Each offender's attempts (time, target, victim, would-be report) are the
+    same under any policy; only whether guardians deter an attempt differs."""
+    models = [simulate(config("sim.days=60", "seed=6", f"policy={p}", "staffing.volunteers=12",
+                              "crime.guardian_radius_m=300"))
+              for p in ("fixed_post", "random_patrol")]
+    attempts, victims = [], []
+    for m in models:
+        crimes = {(row[5], row[2]) for row in m.incidents}
+        deterred = {(o, t) for _, t, o in m.crime.deterred}
+        attempts.append(crimes | deterred)
+        victims.append({(row[5], row[2]): (row[6], row[3], row[4]) for row in m.incidents})
+    assert attempts[0] == attempts[1] and len(attempts[0]) > 100
+    assert len(models[1].crime.deterred) != len(models[0].crime.deterred)  # the policies did differ
+    common = victims[0].keys() & victims[1].keys()
+    assert len(common) > 100
+    assert all(victims[0][k] == victims[1][k] for k in common)
 
 
 def test_streams_are_derived_by_name_not_order():

@@ -46,3 +46,13 @@ def test_officers_lose_time_in_the_model_auxiliaries_do_not():
     assert aux_hours >= 5 * 8 * 7 - 1e-6  # 5 auxiliaries, 8 h, 7 days (overtime may add)
     assert officer_hours < 3 * 8 * 7 * 0.55  # about half of 168 officer-hours lost
     assert results(model)[0]["staff_officer"] == 3
+
+
+def test_share_is_cut_from_each_shift_of_a_round_the_clock_rota():
+    from sim.shifts import merge
+
+    shifts = roster(0, ShiftConfig([0], 24.0, 7), 28 * 1440.0)
+    duty = merge(remove_share(shifts, 0.3, np.random.default_rng(1)))
+    assert np.isclose(_hours(duty), 0.7 * 28 * 24)
+    gaps = [b[0] - a[1] for a, b in zip(duty, duty[1:])]
+    assert max(gaps) <= 2 * 0.3 * 1440 + 1e-6  # never days off in one block

@@ -24,12 +24,13 @@ class ResidentRegistry:
         self.offset = self.counts.cumsum() - self.counts
         self.known: dict[int, Resident] = {}
 
-    def pick(self, flat_cell: int) -> Resident | None:
-        """A resident living in this cell (None if nobody lives there)."""
+    def pick(self, flat_cell: int, rng=None) -> Resident | None:
+        """A resident living in this cell (None if nobody lives there); drawn from
+        ``rng`` if given (a crime attempt's own), else the registry's stream."""
         n = self.counts[flat_cell]
         if n == 0:
             return None
-        rid = int(self.offset[flat_cell] + self.rng.integers(n))
+        rid = int(self.offset[flat_cell] + (rng or self.rng).integers(n))
         agent = self.known.get(rid)
         if agent is None:
             h = self.model.district.height
