@@ -10,7 +10,7 @@ import sys
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
-from sim.compose import CONF_DIR, load_config
+from sim.compose import CONF_DIR, load_config, sweep_jobs
 from sim.config import ConfigError, register_configs, to_config
 
 KEY_RESULTS = (
@@ -56,12 +56,17 @@ def hydra_main(cfg) -> None:
 
 def main() -> None:
     args = sys.argv[1:]
-    if not any(a.startswith("-") for a in args):  # plain single run: check before Hydra
-        try:
-            load_config(args)
-        except ConfigError as exc:
-            print(f"config error: {exc}", file=sys.stderr)
-            sys.exit(2)
+    flags = [a for a in args if a.startswith("-")]
+    overrides = [a for a in args if not a.startswith("-")]
+    try:
+        if not flags:  # plain single run: check before Hydra makes a run folder
+            load_config(overrides)
+        elif set(flags) <= {"-m", "--multirun"}:  # a sweep: check every job first
+            for job in sweep_jobs(overrides):
+                load_config(job)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        sys.exit(2)
     register_configs()
     hydra_main()
 

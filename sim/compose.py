@@ -8,6 +8,7 @@ and the same config files.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -53,6 +54,26 @@ def _explain(override, exc: Exception) -> ConfigError:
     for marker in ("Error merging override", "Could not override"):
         reason = reason.replace(marker, "").strip()
     return ConfigError(key, value, reason or "invalid value")
+
+
+def sweep_jobs(overrides: list[str], limit: int = 2000) -> list[list[str]]:
+    """The override lists of every job of a ``-m`` sweep (choice and range
+    sweeps expanded, as Hydra's basic sweeper does), so each can be checked
+    before Hydra creates the sweep folder. Interval sweeps (for optimisers)
+    are checked at their bounds only."""
+    user = [o for o in overrides if not _is_hydra_override(o)]
+    parsed = OverridesParser.create().parse_overrides(user)
+    axes = []
+    for o in parsed:
+        key = o.get_key_element()
+        if o.is_interval_sweep():
+            axes.append([f"{key}={o.value().start}", f"{key}={o.value().end}"])
+        elif o.is_sweep_override():
+            axes.append([f"{key}={v}" for v in o.sweep_string_iterator()])
+        else:
+            axes.append([text for text in user if text.split("=", 1)[0] == key] or [o.input_line])
+    jobs = [list(combo) for combo in itertools.islice(itertools.product(*axes), limit)]
+    return jobs
 
 
 def load_config(overrides: list[str]):

@@ -42,6 +42,9 @@ class ConfigError(ValueError):
         self.key, self.value, self.allowed = key, value, allowed
         super().__init__(f"{key}={value!r}: {allowed}")
 
+    def __reduce__(self):  # picklable across worker processes
+        return (type(self), (self.key, self.value, self.allowed))
+
 
 # --- small checkers -------------------------------------------------------
 
@@ -74,7 +77,7 @@ class SimConfig:
     plots: bool = True  # write the two PNGs
 
     def validate(self, path: str) -> None:
-        _range(f"{path}.days", self.days, 0, 3660, lo_open=True)
+        _range(f"{path}.days", self.days, 0, 36_600, lo_open=True)  # up to 100 years (theory checks)
         _range(f"{path}.warmup_days", self.warmup_days, 0)
         if self.warmup_days >= self.days:
             raise ConfigError(f"{path}.warmup_days", self.warmup_days,
@@ -182,7 +185,7 @@ class StaffingConfig:
     shifts: Dict[str, ShiftConfig] = field(default_factory=_default_shifts)
     # fixed idle posts [x_m, y_m], one per unit in roster order (officers, auxiliaries,
     # volunteers, grid workers, office by office); null = every unit waits at its office
-    posts_m: Optional[List[List[float]]] = None
+    posts_m: Optional[List[Any]] = None  # [[x_m, y_m], ...]; Any: OmegaConf rejects ints in nested float lists
 
     def validate(self, path: str) -> None:
         if (self.officers is None) == (self.residents_per_officer is None):
@@ -199,9 +202,15 @@ class StaffingConfig:
         if self.posts_m is not None:
             if self.officers is None:
                 raise ConfigError(f"{path}.posts_m", "...", "needs explicit staffing.officers")
-            for post in self.posts_m:
+            for k, post in enumerate(self.posts_m):
+                try:
+                    self.posts_m[k] = [float(v) for v in post]
+                except (TypeError, ValueError):
+                    raise ConfigError(f"{path}.posts_m", post, "each post is [x_m, y_m]") from None
                 if len(post) != 2:
                     raise ConfigError(f"{path}.posts_m", list(post), "each post is [x_m, y_m]")
+                for v in self.posts_m[k]:
+                    _range(f"{path}.posts_m", v, 0)
         for key in self.mode:
             _choice(f"{path}.mode", key, ROLES)
         for key in self.shifts:
@@ -414,6 +423,9 @@ class Config:
             if len(s.posts_m) != units:
                 raise ConfigError("staffing.posts_m", f"{len(s.posts_m)} posts",
                                   f"needs one [x_m, y_m] per unit ({units})")
+            for x, y in s.posts_m:
+                if x > self.district.width_m or y > self.district.height_m:
+                    raise ConfigError("staffing.posts_m", [x, y], "must lie inside the district")
         from sim.scenarios import POLICIES  # registry only: no model code
 
         _choice("policy.name", self.policy.name, tuple(sorted(POLICIES)))

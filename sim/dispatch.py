@@ -22,7 +22,9 @@ place) and resumes its remaining on-scene work later.
 """
 from __future__ import annotations
 
+import math
 from bisect import insort
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -89,6 +91,7 @@ class Dispatcher:
         self.on_off_duty = on_off_duty or (lambda i: None)
         self.queue: list[tuple] = []
         self.current: dict[int, Call] = {}  # unit -> the call it is on
+        self._units_by_need: dict[bytes, np.ndarray] = {}
         self._seq = 0
         # time-integrals of queue and system sizes (Little's law)
         self.in_system = 0
@@ -149,8 +152,16 @@ class Dispatcher:
         d = self.distances_m(units, call)
         return d / self.fleet.speed[units] if self.travel_takes_time else d
 
+    def _units_of(self, need: np.ndarray) -> np.ndarray:
+        """Units whose role satisfies a role mask (roles never change: cached)."""
+        key = need.tobytes()
+        units = self._units_by_need.get(key)
+        if units is None:
+            units = self._units_by_need[key] = need[self.fleet.role]
+        return units
+
     def _candidates(self, call: Call, k: int, pool: np.ndarray) -> np.ndarray:
-        mask = pool & call.needs[k][self.fleet.role]
+        mask = pool & self._units_of(call.needs[k])
         taken = [u for u in call.units if u >= 0]
         if taken:
             mask[taken] = False
@@ -159,7 +170,7 @@ class Dispatcher:
     def _can_fill_now(self, call: Call) -> bool:
         free = self.fleet.available().copy()
         for need in call.needs:
-            options = np.flatnonzero(free & need[self.fleet.role])
+            options = np.flatnonzero(free & self._units_of(need))
             if len(options) == 0:
                 return False
             free[options[0]] = False
@@ -173,37 +184,47 @@ class Dispatcher:
 
     def _assign(self, call: Call, k: int, i: int) -> None:
         fleet, now = self.fleet, self.env.now
+        if i in self.current:  # a broken invariant must stop the run, not skew it
+            raise RuntimeError(f"unit {i} is already on call {self.current[i].call_id}")
         if not fleet.busy[i]:
             fleet.set_busy(i, True, now)
         self.current[i] = call
-        distance = float(self.distances_m(np.array([i]), call)[0])
+        if self.travel is None:
+            distance = 0.0
+        else:  # one unit: the scalar path (this runs once per assignment)
+            px, py = fleet.position_of(i, now)
+            distance = float(self.travel.distance_m(px, py, call.x, call.y))
         minutes = distance / fleet.speed[i] if self.travel_takes_time else 0.0
-        if k == 0 and np.isnan(call.travel_m):
+        if k == 0 and math.isnan(call.travel_m):
             call.travel_m = distance
         call.units[k] = i
         if self.travel is not None and self.travel_takes_time:
             fleet.hold(i, now)
             fleet.start_leg(i, now + self.turnout_min, call.x, call.y, minutes)
         if not call.pending():
-            if np.isnan(call.t_dispatch):
+            if math.isnan(call.t_dispatch):
                 call.t_dispatch = now
             if call.queued:
                 self._dequeue(call)
-        self.env.process(self._trip(call, k, self.turnout_min + minutes, call.epoch))
+        # timed callbacks rather than processes: two events per trip instead of four;
+        # a zero-length trip (unit already there, travel folded into service) arrives now
+        delay = self.turnout_min + minutes
+        if delay > 0:
+            self.env.timeout(delay).callbacks.append(partial(self._arrive, call, k, call.epoch))
+        else:
+            self._arrive(call, k, call.epoch, None)
 
-    def _trip(self, call: Call, k: int, minutes: float, epoch: int):
-        yield self.env.timeout(minutes)
+    def _arrive(self, call: Call, k: int, epoch: int, _event) -> None:
         if epoch != call.epoch:
             return  # pre-empted on the way: the call is back in the queue
         call.arrived[k] = True
         if all(call.arrived):
-            if np.isnan(call.t_on_scene):
+            if math.isnan(call.t_on_scene):
                 call.t_on_scene = self.env.now
             call.work_ends = self.env.now + call.remaining_min
-            self.env.process(self._work(call, epoch))
+            self.env.timeout(call.remaining_min).callbacks.append(partial(self._clear, call, epoch))
 
-    def _work(self, call: Call, epoch: int):
-        yield self.env.timeout(call.remaining_min)
+    def _clear(self, call: Call, epoch: int, _event) -> None:
         if epoch != call.epoch:
             return  # pre-empted on scene: the remaining work was saved by _bump
         call.t_clear, call.outcome, call.remaining_min = self.env.now, "served", 0.0

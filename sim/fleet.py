@@ -44,7 +44,10 @@ class Fleet:
 
     # --- positions ---------------------------------------------------------
     def positions(self, t: float, idx=slice(None)) -> tuple[np.ndarray, np.ndarray]:
-        span = self.t1[idx] - self.t0[idx]
+        t1 = self.t1[idx]
+        if not (t1 > t).any():  # nobody under way: everyone is at the end of their leg
+            return self.x1[idx], self.y1[idx]
+        span = t1 - self.t0[idx]
         frac = np.clip(np.divide(t - self.t0[idx], span, out=np.ones_like(span), where=span > 0), 0, 1)
         return (self.x0[idx] + (self.x1[idx] - self.x0[idx]) * frac,
                 self.y0[idx] + (self.y1[idx] - self.y0[idx]) * frac)

@@ -66,8 +66,11 @@ class CommunityPolicingModel(mesa.Model):
             travel_takes_time=cfg.travel.takes_time,
             preempt_priority_min=dc.preempt_priority_min if dc.preempt else None,
             on_idle=self._unit_idle, on_off_duty=self._unit_off_duty)
-        self._eligible = {name: np.array([STAFF_CLASSES[r].can_attend(c) for r in ROLE_NAMES])
-                          for name, c in self.call_types}
+        self._call_kind = {name: (c.priority, c.violent,
+                                  np.array([STAFF_CLASSES[r].can_attend(c) for r in ROLE_NAMES]))
+                           for name, c in self.call_types}  # looked up once per call
+        self._beat_of = self.district.beat.ravel().tolist()
+        self._office_of = self.district.office_area.ravel().tolist()
         self.residents = ResidentRegistry(self, self.district.residents, self.rngs["residents"])
         self._build_offenders()
         self.policy = make_policy(cfg.policy)
@@ -153,7 +156,8 @@ class CommunityPolicingModel(mesa.Model):
             env.process(self._roster(i, merge(duty)))
         self.stream = generate_arrivals(self.call_types, self.district, self.horizon_min,
                                         self.rngs["arrivals"], self.rngs["service"])
-        env.process(self._feed_background_calls())
+        self._feed = self._background_calls()
+        self._next_background_call(None)
         for offender in self.offenders:
             env.process(offender.life(self.crime))
         env.process(self.recorder.sample_every(self.cfg.sim.record_every_min))
@@ -174,12 +178,20 @@ class CommunityPolicingModel(mesa.Model):
             yield self.env.timeout(end - self.env.now)
             self.dispatcher.set_on_duty(i, False)
 
-    def _feed_background_calls(self):
+    def _background_calls(self):
         s = self.stream
-        for k in range(len(s)):
-            yield self.env.timeout(s.t_min[k] - self.env.now)
-            name = self.call_types[s.type_index[k]][0]
-            self.new_call(name, float(s.x_m[k]), float(s.y_m[k]), float(s.on_scene_min[k]), "background")
+        names = [self.call_types[k][0] for k in s.type_index.tolist()]
+        return zip(s.t_min.tolist(), names, s.x_m.tolist(), s.y_m.tolist(), s.on_scene_min.tolist())
+
+    def _next_background_call(self, _event) -> None:
+        """Submit the call that is due (if any) and time the next one: a chain of
+        timed callbacks through the pre-drawn stream."""
+        if _event is not None:
+            _, name, x, y, scene = self._due
+            self.new_call(name, x, y, scene, "background")
+        self._due = next(self._feed, None)
+        if self._due is not None:
+            self.env.timeout(self._due[0] - self.env.now).callbacks.append(self._next_background_call)
 
     def _replan(self):
         while True:
@@ -188,19 +200,19 @@ class CommunityPolicingModel(mesa.Model):
 
     # --- public methods used by agents, policies and the recorder ------------
     def new_call(self, kind: str, x: float, y: float, on_scene_min: float, source: str,
-                 caller=None) -> Call:
+                 caller_id: int | None = None) -> Call:
         d = self.district
-        cx, cy = d.cell_of(x, y)
-        flat = int(cx) * d.height + int(cy)
-        if caller is None:
-            caller = self.residents.pick(flat)
-        if caller is not None:
-            caller.calls_made += 1
-        cfg = self.cfg.calls[kind]
-        call = Call(len(self.calls), kind, cfg.priority, self.env.now, x, y, on_scene_min,
-                    self._eligible[kind], source, int(d.beat[cx, cy]), int(d.office_area[cx, cy]),
-                    -1 if caller is None else caller.resident_id)
-        call.violent = cfg.violent
+        cx = min(max(int(x // d.cell_size_m), 0), d.width - 1)
+        cy = min(max(int(y // d.cell_size_m), 0), d.height - 1)
+        flat = cx * d.height + cy
+        if caller_id is None:
+            caller_id = self.residents.pick_id(flat)
+        if caller_id >= 0:
+            self.residents.calls_made[caller_id] += 1
+        priority, violent, eligible = self._call_kind[kind]
+        call = Call(len(self.calls), kind, priority, self.env.now, x, y, on_scene_min, eligible,
+                    source, self._beat_of[flat], self._office_of[flat], caller_id)
+        call.violent = violent
         self.calls.append(call)
         self.dispatcher.submit(call)
         return call
@@ -211,8 +223,11 @@ class CommunityPolicingModel(mesa.Model):
         is the attempt's own generator: every draw below is made for every crime."""
         p = self.district.residents.ravel() / self.district.residents.sum()
         passer_by = int(rng.choice(len(p), p=p))
-        victim = self.residents.pick(flat, rng) or self.residents.pick(passer_by, rng)  # shop: a passer-by
-        victim.times_victimised += 1
+        victim_id = self.residents.pick_id(flat, rng)
+        if victim_id < 0:  # nobody lives at the target (a shop, a market): a passer-by
+            victim_id = self.residents.pick_id(passer_by, rng)
+        victim = self.residents.agent(victim_id)
+        self.residents.victimised[victim_id] += 1
         cfg = self.cfg.calls[kind]
         u_report, delay = rng.random(), float(rng.exponential(self.cfg.crime.report_delay_mean_min))
         scene = float(service_minutes(rng, cfg.on_scene_dist, cfg.on_scene_mean_min, cfg.on_scene_cv, 1)[0])
@@ -227,7 +242,7 @@ class CommunityPolicingModel(mesa.Model):
     def _report(self, incident_id: int, victim, scene: float, _event) -> None:
         row = self.incidents[incident_id]
         kind, x, y = row[1], row[3], row[4]
-        call = self.new_call(kind, x, y, scene, "crime", caller=victim)
+        call = self.new_call(kind, x, y, scene, "crime", caller_id=victim.resident_id)
         row[9] = call.call_id
 
     def patrol_area(self, unit: int, scope: str) -> np.ndarray:
@@ -286,6 +301,8 @@ class CommunityPolicingModel(mesa.Model):
     def _go_to_post(self, i: int) -> None:
         now = self.env.now
         x, y = self.fleet.post[i]
+        if self.fleet.t1[i] <= now and self.fleet.x1[i] == x and self.fleet.y1[i] == y:
+            return  # already there
         self.fleet.start_leg(i, now, x, y, self._leg_minutes(i, x, y))
 
     def _leg_minutes(self, i: int, x: float, y: float) -> float:

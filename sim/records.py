@@ -159,6 +159,11 @@ def summarize(calls: pa.Table, incidents: pa.Table, busy_min, staffed_min, roles
         "share_within_8min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 8.0),
         "share_within_10min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 10.0),
         "wait_mean_min": _mean(c["wait_min"][dispatched]),
+        # calls still waiting at the end are not in wait_mean_min; this counts them with
+        # their wait so far (a lower bound on their true wait)
+        "calls_never_dispatched": int((~dispatched & not_lost).sum()),
+        "wait_mean_min_incl_open": _mean(np.where(dispatched, c["wait_min"], sim_days * 1440.0
+                                                  - c["t_arrival_min"])[not_lost]),
         "p_wait": _share(waited[not_lost]),
         "travel_mean_min": _mean(c["travel_min"][reached]),
         "on_scene_mean_min": _mean(c["on_scene_min"][served]),

@@ -40,3 +40,39 @@ def test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, al
     assert key in lines[0] and allowed in lines[0], lines[0]
     assert not (run_dir / "summary.json").exists()
     assert not run_dir.exists()
+
+
+MORE_BAD = [
+    (["dispatch=closest"], "dispatch='closest'", "allowed: beat_first, nearest, team"),
+    (["+experiment=nonsense"], "experiment='nonsense'", "allowed: hypercube, queueing_check, travel_check"),
+    (["+experiment=queueing_check", "queueing.service_dist=weibull"], "queueing.service_dist='weibull'",
+     "allowed: lognormal, exponential"),
+    (["+experiment=queueing_check", "queueing.arrival_rate_per_hour=[1,x]"], "queueing.arrival_rate_per_hour",
+     "number"),
+    (["+staffing.oficers=10"], "staffing.oficers=10", "unknown key; allowed: auxiliaries"),
+    (["sim.days=nan"], "sim.days=nan", "finite"),
+    (["district=rural_mountain", "district.offices=4"], "district.offices=4", "exactly 1 office"),
+    (["district.width_m=300", "district.height_m=300"], "district.offices=1", "at least 64 cells"),
+    (["staffing.posts_m=[[0,0]]"], "staffing.posts_m", "one [x_m, y_m] per unit"),
+]
+
+
+@pytest.mark.parametrize("overrides,key,allowed", MORE_BAD, ids=[" ".join(b[0]) for b in MORE_BAD])
+def test_more_bad_configs(tmp_path, overrides, key, allowed):
+    test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, allowed)
+
+
+def test_bad_job_in_a_sweep_fails_before_any_folder(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = subprocess.run([sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={sweep}",
+                           "sim.days=1,-1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "sim.days=-1" in proc.stderr
+    assert not sweep.exists()
+
+
+def test_every_experiment_composes():
+    from sim.compose import group_options, load_config
+
+    for name in group_options("experiment"):
+        cfg = load_config([f"+experiment={name}"])
+        assert cfg.sim.days > 0

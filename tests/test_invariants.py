@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.dispatch import OUTCOMES, Call, Dispatcher
+from sim.dispatch_rules import DISPATCH_RULES
 from sim.fleet import ROLE_NAMES, Fleet
 from sim.records import calls_table
 from sim.run import results, simulate
@@ -14,7 +15,9 @@ from sim.travel import ManhattanTravel
 from tests.conftest import config, eligible
 
 
-def check_calls(calls):
+def check_calls(calls, spans=True):
+    """``spans``: also check dispatch-to-clear spans per unit (not meaningful
+    with pre-emption, where the dispatcher's own guard checks double booking)."""
     by_unit = {}
     for c in calls:
         assert c.outcome in OUTCOMES
@@ -22,16 +25,18 @@ def check_calls(calls):
         if c.outcome == "served":
             assert all(np.isfinite(times)) and c.unit >= 0
             assert times == sorted(times), times  # time never goes backwards
-            by_unit.setdefault(c.unit, []).append((c.t_dispatch, c.t_clear))
+            for u in c.units:  # every unit is busy at least from full assignment to clear
+                by_unit.setdefault(u, []).append((c.t_dispatch, c.t_clear))
         elif c.outcome == "lost":
             assert c.unit == -1 and np.isnan(c.t_dispatch)
         else:  # open at the end: never both dispatched and cleared
             assert np.isnan(c.t_clear)
-            if c.unit >= 0:
-                by_unit.setdefault(c.unit, []).append((c.t_dispatch, np.inf))
-    for spans in by_unit.values():  # no unit on two calls at once
-        spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:]):
+            if not np.isnan(c.t_dispatch):
+                for u in c.units:
+                    by_unit.setdefault(u, []).append((c.t_dispatch, np.inf))
+    for unit_spans in by_unit.values() if spans else ():  # no unit on two calls at once
+        unit_spans.sort()
+        for (_, end), (start, _) in zip(unit_spans, unit_spans[1:]):
             assert start >= end - 1e-9
 
 
@@ -45,13 +50,17 @@ def check_calls(calls):
     discipline=st.sampled_from(["priority", "fcfs"]),
     shift_end=st.floats(10.0, 400.0),
     seed=st.integers(0, 2**32 - 1),
+    rule=st.sampled_from(["nearest", "beat_first", "team"]),
+    preempt=st.sampled_from([None, 3]),
 )
-def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline, shift_end, seed):
+def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline, shift_end, seed,
+                               rule, preempt):
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
-    fleet = Fleet(roles[:n_units], rng.uniform(0, 1000, (n_units, 2)), np.full(n_units, 200.0))
+    fleet = Fleet(roles[:n_units], rng.uniform(0, 1000, (n_units, 2)), np.full(n_units, 200.0),
+                  beats=rng.integers(0, 2, n_units))
     disp = Dispatcher(env, fleet, ManhattanTravel(), turnout_min=1.0, discipline=discipline,
-                      capacity=capacity)
+                      capacity=capacity, rule=DISPATCH_RULES[rule](), preempt_priority_min=preempt)
     for i in range(n_units):
         disp.set_on_duty(i, True)
     calls = []
@@ -61,7 +70,8 @@ def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline
             yield env.timeout(rng.exponential(1 / rate))
             allowed = [r for r in ROLE_NAMES if rng.random() < 0.6] or ["officer"]
             call = Call(k, "t", int(rng.integers(1, 5)), env.now, *rng.uniform(0, 1000, 2),
-                        float(rng.exponential(scene)), eligible(*allowed))
+                        float(rng.exponential(scene)), eligible(*allowed), beat=int(rng.integers(0, 2)))
+            call.violent = allowed == ["officer"] and rng.random() < 0.5
             calls.append(call)
             disp.submit(call)
 
@@ -73,7 +83,12 @@ def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline
     env.process(arrivals())
     env.process(roster())
     env.run(until=600)
-    check_calls(calls)
+    check_calls(calls, spans=preempt is None)
+    for c in calls:
+        if c.outcome == "served" and c.violent and rule == "team" and len(c.units) == 2:
+            assert sorted(fleet.role_name[u] for u in c.units) == ["auxiliary", "officer"]
+        if c.outcome == "served":
+            assert all(c.needs[k][fleet.role[u]] for k, u in enumerate(c.units))  # capable units only
     busy, staffed = fleet.totals(env.now)
     assert (busy <= staffed + 1e-9).all() and (busy >= 0).all()
     table = calls_table(calls, fleet)

@@ -1,39 +1,60 @@
-"""Residents live as counts per cell; one becomes an agent only when a call or
-a crime involves them, and is then kept so repeat callers and repeat victims
-are the same person."""
+"""Residents live as counts per cell. A resident is identified by an id
+(resident k of cell c has id offset[c] + k) as soon as a call or a crime
+involves them, and becomes a Mesa agent when something happens *to* them (a
+crime) or when someone asks for them; what they did is kept by id, so repeat
+callers and repeat victims are the same person."""
 from __future__ import annotations
+
+from collections import Counter
 
 from mesa.discrete_space import CellAgent
 
 
 class Resident(CellAgent):
-    def __init__(self, model, resident_id: int, cell):
+    def __init__(self, model, resident_id: int, cell, registry: "ResidentRegistry"):
         super().__init__(model)
         self.resident_id = resident_id
         self.cell = cell
-        self.calls_made = 0
-        self.times_victimised = 0
+        self._registry = registry
+
+    @property
+    def calls_made(self) -> int:
+        return self._registry.calls_made[self.resident_id]
+
+    @property
+    def times_victimised(self) -> int:
+        return self._registry.victimised[self.resident_id]
 
 
 class ResidentRegistry:
-    """Materialises residents on demand: resident k of cell c has id offset[c] + k."""
-
     def __init__(self, model, residents_per_cell, rng):
         self.model, self.rng = model, rng
         self.counts = residents_per_cell.ravel()
         self.offset = self.counts.cumsum() - self.counts
         self.known: dict[int, Resident] = {}
+        self.calls_made: Counter[int] = Counter()
+        self.victimised: Counter[int] = Counter()
+        self._uniforms: list[float] = []  # the registry's stream, drawn in batches (same sequence)
 
-    def pick(self, flat_cell: int, rng=None) -> Resident | None:
-        """A resident living in this cell (None if nobody lives there); drawn from
-        ``rng`` if given (a crime attempt's own), else the registry's stream."""
-        n = self.counts[flat_cell]
+    def pick_id(self, flat_cell: int, rng=None) -> int:
+        """Id of a resident living in this cell (-1 if nobody lives there); drawn
+        from ``rng`` if given (a crime attempt's own), else the registry's stream."""
+        n = int(self.counts[flat_cell])
         if n == 0:
-            return None
-        rid = int(self.offset[flat_cell] + (rng or self.rng).integers(n))
-        agent = self.known.get(rid)
+            return -1
+        if rng is not None:
+            return int(self.offset[flat_cell] + rng.integers(n))
+        if not self._uniforms:
+            self._uniforms = self.rng.random(4096).tolist()[::-1]
+        return int(self.offset[flat_cell]) + min(int(self._uniforms.pop() * n), n - 1)
+
+    def cell_of(self, resident_id: int) -> int:
+        return int(self.offset.searchsorted(resident_id, side="right") - 1)
+
+    def agent(self, resident_id: int) -> Resident:
+        """The resident as a Mesa agent, made on first request."""
+        agent = self.known.get(resident_id)
         if agent is None:
-            h = self.model.district.height
-            agent = Resident(self.model, rid, self.model.grid[(flat_cell // h, flat_cell % h)])
-            self.known[rid] = agent
+            agent = Resident(self.model, resident_id, self.model.cell_at(self.cell_of(resident_id)), self)
+            self.known[resident_id] = agent
         return agent
