@@ -29,7 +29,9 @@ CASES = [
 def run_once(overrides: list[str]) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-m", "benchmarks.one_run", *overrides], cwd=HERE.parent,
-                         env=env, capture_output=True, text=True, check=True)
+                         env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"benchmark run {' '.join(overrides)} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

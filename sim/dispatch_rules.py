@@ -49,9 +49,16 @@ class DispatchRule:
 
 
 def nearest(dispatcher, call, candidates: np.ndarray) -> int:
-    if len(candidates) == 1 or dispatcher.travel is None:
+    """The candidate with the shortest travel time; among equally near ones (all
+    waiting at the same office), the one idle longest, as dispatch centres do,
+    so work is shared rather than piled on the first unit in the roster."""
+    if len(candidates) == 1:
         return int(candidates[0])
-    return int(candidates[np.argmin(dispatcher.travel_minutes(candidates, call))])
+    if dispatcher.travel is not None:
+        t = dispatcher.travel_minutes(candidates, call)
+        candidates = candidates[t <= t.min() + 1e-9]
+    return int(candidates[np.argmin(dispatcher.fleet.idle_since[candidates])]) \
+        if len(candidates) > 1 else int(candidates[0])
 
 
 @register_rule("nearest")

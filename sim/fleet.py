@@ -41,6 +41,7 @@ class Fleet:
         self._busy_since = np.full(n, np.nan)
         self.staffed_min = np.zeros(n)
         self.busy_min = np.zeros(n)
+        self.idle_since = np.zeros(n)  # when each unit last became free (tie-breaks: idle longest)
 
     # --- positions ---------------------------------------------------------
     def positions(self, t: float, idx=slice(None)) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +96,8 @@ class Fleet:
     def set_on_duty(self, i: int, flag: bool, t: float) -> None:
         was = self._staffed(i)
         self.on_duty[i] = flag
+        if flag and not self.busy[i]:
+            self.idle_since[i] = t
         self._sync_staffed(i, was, t)
 
     def set_busy(self, i: int, flag: bool, t: float) -> None:
@@ -103,6 +106,7 @@ class Fleet:
             self._busy_since[i] = t
         elif not flag and self.busy[i]:
             self.busy_min[i] += t - self._busy_since[i]
+            self.idle_since[i] = t
         self.busy[i] = flag
         self._sync_staffed(i, was, t)
 

@@ -129,3 +129,14 @@ def test_config_rejects_volunteers_on_emergencies():
 
     with pytest.raises(ConfigError, match="never sent to emergencies"):
         config("calls.emergency.eligible_roles=[officer,volunteer]")
+
+
+def test_equally_near_units_share_the_work_idle_longest_first():
+    env, fleet, disp = bare_dispatch(["officer", "officer", "officer"], travel=ManhattanTravel())
+    units = []
+    for k in range(6):  # one call every 20 min, each 10 min long: all three stay free
+        call = make_call(k, env.now, scene=10.0)
+        disp.submit(call)
+        units.append(call.unit)
+        env.run(until=env.now + 20.0)
+    assert units == [0, 1, 2, 0, 1, 2]
