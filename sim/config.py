@@ -97,8 +97,8 @@ class DistrictConfig:
     offices: int = 1  # DOMAIN §1, seed 000: one community, one office
     grid_block_cells: int = 5  # side of one grid-management cell (网格) in cells; assumption (500 m)
     travel: str = "manhattan"  # manhattan (urban) | road (shortest paths over cell costs) | east_west
-    beats: str = "wedges"  # wedges: equal-population sectors round the office | nearest_post (Voronoi)
-    # uniform kind: relative demand of each column of cells (west to east); [] = all equal
+    beats: str = "wedges"  # equal-population sectors round the office (DOMAIN §1) | nearest_post (Voronoi, Larson)
+    # uniform kind: relative demand of each column of cells (west to east); [] = all equal (VALIDATION.md cases)
     column_weights: List[float] = field(default_factory=list)
     valleys: int = 0  # rural: number of valleys carrying roads and villages; seed 002
     villages: int = 0  # rural: number of village clusters; seed 002
@@ -229,7 +229,7 @@ class TravelConfig:
     speed_kmh: Dict[str, float] = field(default_factory=lambda: {
         "foot": 5.0, "ebike": 15.0, "car": 25.0})  # assumption: urban door-to-door speeds
     turnout_min: float = 1.0  # assignment to departure; DOMAIN §3, seed 000 ("1-minute response")
-    takes_time: bool = True  # false: distances still chosen/recorded, but travel is folded into service
+    takes_time: bool = True  # false: distances chosen/recorded, travel folded into service (VALIDATION.md)
 
     def validate(self, path: str) -> None:
         for mode in MODES:
@@ -339,11 +339,11 @@ class PolicyConfig:
 
 @dataclass
 class DispatchConfig:
-    name: str = "nearest"  # nearest | beat_first | team (sim/dispatch_rules.py)
-    discipline: str = "priority"  # priority (non-preemptive, FCFS within class) | fcfs
-    capacity: str = "infinite"  # infinite queue | loss (a call finding no free unit is lost)
-    preempt: bool = False  # a priority-1 call may take a unit off a low-priority call
-    preempt_priority_min: int = 3  # calls of this priority or lower are pre-emptible (service, hazard)
+    name: str = "nearest"  # nearest | beat_first | team (sim/dispatch_rules.py); issue 3
+    discipline: str = "priority"  # priority (non-preemptive, FCFS within class) | fcfs; issue 3
+    capacity: str = "infinite"  # infinite queue | loss (a call finding no free unit is lost); issue 3
+    preempt: bool = False  # a priority-1 call may take a unit off a low-priority call; issue 3, off by default
+    preempt_priority_min: int = 3  # service requests and hazard reports are pre-emptible; issue 3
     # optional ordered unit lists per beat (Larson's district preferences); {} = own team, then nearest
     preference_lists: Dict[int, List[int]] = field(default_factory=dict)
 

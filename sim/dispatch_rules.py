@@ -15,16 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.fleet import ROLE_CODE, ROLE_NAMES
+from sim.registry import registrar
 
 DISPATCH_RULES: dict[str, type["DispatchRule"]] = {}
-
-
-def register_rule(name: str):
-    def deco(cls):
-        cls.name = name
-        DISPATCH_RULES[name] = cls
-        return cls
-    return deco
+register_rule = registrar(DISPATCH_RULES)
 
 
 def role_mask(*roles: str) -> np.ndarray:

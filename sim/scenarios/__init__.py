@@ -17,15 +17,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sim.registry import registrar
+
 POLICIES: dict[str, type["DeploymentPolicy"]] = {}
-
-
-def register(name: str):
-    def deco(cls):
-        cls.name = name
-        POLICIES[name] = cls
-        return cls
-    return deco
+register = registrar(POLICIES)
 
 
 class DeploymentPolicy:
