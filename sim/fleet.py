@@ -73,11 +73,6 @@ class Fleet:
         px, py = self.position_of(i, t)
         self.start_leg(i, t, px, py, 0.0)
 
-    def place(self, i: int, x: float, y: float) -> None:
-        self.x0[i] = self.x1[i] = x
-        self.y0[i] = self.y1[i] = y
-        self.t0[i] = self.t1[i] = 0.0
-
     # --- state and accounting ---------------------------------------------
     def available(self) -> np.ndarray:
         return self.on_duty & ~self.busy

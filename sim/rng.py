@@ -16,7 +16,6 @@ STREAM_NAMES = (
     "arrivals",  # background call times, types and places
     "service",  # on-scene times of background calls
     "crime",  # offender homes; each offender also has its own child stream
-    "crime_service",  # reserved (on-scene times of crime calls come from each attempt)
     "staffing",  # shift offsets and non-community duty blocks
     "policy",  # deployment choices (patrol destinations)
     "residents",  # which resident of a cell is involved

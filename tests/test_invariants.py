@@ -92,7 +92,11 @@ def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline
     busy, staffed = fleet.totals(env.now)
     assert (busy <= staffed + 1e-9).all() and (busy >= 0).all()
     table = calls_table(calls, fleet)
-    assert len(table) == len(calls)
+    t = table.to_pydict()
+    assert t["outcome"] == [c.outcome for c in calls]
+    for w, tr, r in zip(t["wait_min"], t["travel_min"], t["response_min"]):
+        if not np.isnan(r):  # response splits exactly into wait + travel, none negative
+            assert w >= 0 and tr >= 0 and abs(w + tr - r) < 1e-6
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

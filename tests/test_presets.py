@@ -7,7 +7,9 @@ Ranges (stated here, argued from DOMAIN.md and VALIDATION.md):
 - mean response: urban/city 2-15 min (1 min turnout + ~1 km at 25 km/h, plus
   waits), rural 8-60 min (mountain roads, seed 002);
 - utilisation of officers 2-60% (ICMA: <= 60% committed time);
-- every call is served or still open; none lost (infinite queue).
+- every call is served or still open; none lost (infinite queue);
+- under 60% of priority-1 calls reached within 3 min (violent calls need an
+  officer, and a "1+5+2+4" office has one per shift less 30% lost time).
 """
 import pytest
 
@@ -34,7 +36,8 @@ def test_short_run_is_plausible(preset):
     assert summary["response_time_p50_min"] <= summary["response_time_p90_min"]
     assert 0.02 <= summary["utilization_officer"] <= 0.6
     assert summary["calls_lost"] == 0
-    assert 0.0 <= summary["emergency_share_within_3min"] <= 1.0
+    # one officer per shift, 30% of it lost: most priority-1 calls miss 3 minutes (README)
+    assert summary["emergency_share_within_3min"] < 0.6
 
 
 def test_rural_responses_are_slower_than_urban():
