@@ -1,16 +1,23 @@
-"""``python -m sim [overrides]``: run one scenario through Hydra.
+"""``python -m sim [overrides]``: run one scenario through Hydra;
+``python -m sim -m [overrides]``: run a sweep (sim/sweep.py).
 
 Overrides are validated first (``sim.compose``): a bad key, type, range or
-preset fails with one line and exit code 2, before Hydra makes a run folder.
+preset, in any job of a sweep, fails with one line and exit code 2, before
+Hydra makes a run folder. A sweep gets a folder derived from its command, so
+running the same command again resumes it.
 """
 from __future__ import annotations
 
+import os
 import sys
+
+from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 
-from sim.compose import CONF_DIR, load_config, sweep_jobs
+from sim.compose import CONF_DIR, load_config, load_configs, sweep_plan
 from sim.config import ConfigError, register_configs, to_config
 
 KEY_RESULTS = (
@@ -50,20 +57,60 @@ def hydra_main(cfg) -> None:
         print(f"config error: {exc}", file=sys.stderr)
         sys.exit(2)
     hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:  # skip if done, record failures, never raise
+        from sim.sweep import run_job
+
+        return run_job(config, hc.runtime.output_dir, list(hc.overrides.task))
     summary = run_scenario(config, hc.runtime.output_dir, list(hc.overrides.task))
     print_summary(summary, hc.runtime.output_dir)
+    return None
+
+
+def run_sweep(overrides: list[str]) -> int:
+    """Check every job, fix the sweep folder, record which jobs are not done,
+    and launch those through Hydra with a monitor watching the job folders;
+    exit 1 if any job failed."""
+    from sim.sweep import Monitor, Sweep, default_sweep_dir
+
+    plan = sweep_plan(overrides)
+    configs = load_configs(plan.jobs)
+    explicit = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
+    root = Path(explicit[-1]) if explicit else default_sweep_dir(overrides)
+    if not explicit:
+        sys.argv.append(f"hydra.sweep.dir={root}")
+    sys.argv.extend(plan.extra_overrides)
+    sweep = Sweep(root, plan.jobs, configs)
+    monitor = Monitor(sweep)
+    to_run = [d for d, s in zip(sweep.dirnames, monitor.before) if s != "done"]
+    sweep.write_manifest(sys.argv[1:], plan.launcher, plan.sweeper, to_run)
+    print(f"sweep of {len(plan.jobs)} jobs -> {root}", file=sys.stderr)
+    if not to_run:
+        print(f"all {len(plan.jobs)} jobs already done; nothing to run", file=sys.stderr)
+        sweep.close_manifest(monitor.report())
+        return 0
+    if "ray" in plan.launcher:  # ../shared/STACK.md: no auth token locally, every worker's log line
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    try:
+        with monitor:
+            register_configs()
+            hydra_main()
+    finally:
+        counts = monitor.report()
+        sweep.close_manifest(counts)
+    return 1 if counts["failed"] or counts["unfinished"] else 0
 
 
 def main() -> None:
     args = sys.argv[1:]
     flags = [a for a in args if a.startswith("-")]
     overrides = [a for a in args if not a.startswith("-")]
+    multirun = bool(flags) and set(flags) <= {"-m", "--multirun"}
     try:
+        if multirun:
+            sys.exit(run_sweep(overrides))
         if not flags:  # plain single run: check before Hydra makes a run folder
             load_config(overrides)
-        elif set(flags) <= {"-m", "--multirun"}:  # a sweep: check every job first
-            for job in sweep_jobs(overrides):
-                load_config(job)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         sys.exit(2)

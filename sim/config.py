@@ -16,6 +16,8 @@ import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Dict, List, Optional
 
+import numpy as np
+
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
@@ -183,12 +185,77 @@ class StaffingConfig:
     mode: Dict[str, str] = field(default_factory=lambda: {
         "officer": "car", "auxiliary": "ebike", "volunteer": "foot", "grid_worker": "foot"})  # assumption
     shifts: Dict[str, ShiftConfig] = field(default_factory=_default_shifts)
+    # officer+auxiliary+volunteer mix for staffing sweeps (issue 4), e.g. "3+5+4" (":" also works); it replaces the
+    # three counts above, sized by exactly one of the two totals below; null = use the counts
+    mix: Optional[str] = None
+    mix_headcount: Optional[int] = None  # people per office shared out by the mix (fixed headcount)
+    mix_budget_kyuan_per_year: Optional[float] = None  # staff cost per office, thousand yuan a year (fixed cost)
+    # yearly cost of one person, thousand yuan; assumption (no per-role figure in the seeds; an office's
+    # running cost is 0.3-0.5 M yuan a year excluding sworn salaries, DOMAIN §5, seed 003 §5.3)
+    cost_kyuan_per_year: Dict[str, float] = field(default_factory=lambda: {
+        "officer": 150.0, "auxiliary": 60.0, "volunteer": 3.0, "grid_worker": 50.0})
     # fixed idle posts [x_m, y_m], one per unit in roster order (officers, auxiliaries,
     # volunteers, grid workers, office by office); null = every unit waits at its office
     posts_m: Optional[List[Any]] = None  # [[x_m, y_m], ...]; Any: OmegaConf rejects ints in nested float lists
 
+    def mix_shares(self) -> list[float]:
+        """The officer, auxiliary, volunteer shares of ``mix`` ("3+5+4", as the
+        documents write staffing; Hydra escapes ":" in folder names)."""
+        parts = str(self.mix).replace(":", "+").split("+")
+        try:
+            shares = [float(x) for x in parts]
+        except ValueError:
+            shares = []
+        if len(shares) != 3 or any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
+            raise ConfigError("staffing.mix", self.mix,
+                              "must be officer+auxiliary+volunteer, three numbers >= 0, not all 0 (e.g. 3+5+4)")
+        return shares
+
+    def mix_counts(self) -> dict[str, int]:
+        """Officers, auxiliaries and volunteers per office from the mix: at fixed
+        headcount the total is shared by largest remainders; at fixed cost the
+        budget buys whole people in the mix's proportions, then the largest
+        remainders while money is left, never exceeding the budget."""
+        roles = ("officer", "auxiliary", "volunteer")
+        shares = np.array(self.mix_shares())
+        if self.mix_headcount is not None:
+            exact = shares / shares.sum() * self.mix_headcount
+            counts = np.floor(exact).astype(int)
+            for i in np.argsort(-(exact - counts), kind="stable")[: self.mix_headcount - counts.sum()]:
+                counts[i] += 1
+        else:
+            cost = np.array([self.cost_kyuan_per_year[r] for r in roles])
+            exact = shares * self.mix_budget_kyuan_per_year / float(shares @ cost)
+            counts = np.floor(exact + 1e-9).astype(int)
+            left = self.mix_budget_kyuan_per_year - float(counts @ cost)
+            for i in np.argsort(-(exact - counts), kind="stable"):
+                if shares[i] > 0 and cost[i] <= left + 1e-9:
+                    counts[i] += 1
+                    left -= cost[i]
+        return {r: int(n) for r, n in zip(roles, counts)}
+
     def validate(self, path: str) -> None:
-        if (self.officers is None) == (self.residents_per_officer is None):
+        for role, v in self.cost_kyuan_per_year.items():
+            _choice(f"{path}.cost_kyuan_per_year", role, ROLES)
+            _range(f"{path}.cost_kyuan_per_year.{role}", v, 0, 10_000, lo_open=True)
+        if self.mix is not None:
+            self.mix_shares()
+            if (self.mix_headcount is None) == (self.mix_budget_kyuan_per_year is None):
+                raise ConfigError(f"{path}.mix", self.mix,
+                                  "set exactly one of staffing.mix_headcount and staffing.mix_budget_kyuan_per_year")
+            if self.mix_headcount is not None:
+                _range(f"{path}.mix_headcount", self.mix_headcount, 1, 1500)
+            else:
+                _range(f"{path}.mix_budget_kyuan_per_year", self.mix_budget_kyuan_per_year, 0, 1e6, lo_open=True)
+                for role in ("officer", "auxiliary", "volunteer"):
+                    if role not in self.cost_kyuan_per_year:
+                        raise ConfigError(f"{path}.cost_kyuan_per_year", dict(self.cost_kyuan_per_year),
+                                          f"needs a cost for {role}")
+            if self.residents_per_officer is not None:
+                raise ConfigError(f"{path}.mix", self.mix, "cannot be combined with staffing.residents_per_officer")
+            if self.posts_m is not None:
+                raise ConfigError(f"{path}.mix", self.mix, "cannot be combined with staffing.posts_m")
+        elif (self.officers is None) == (self.residents_per_officer is None):
             raise ConfigError(f"{path}.officers", self.officers,
                               "set exactly one of officers and residents_per_officer")
         if self.officers is not None:
@@ -395,8 +462,26 @@ class QueueingConfig:
 
 
 @dataclass
+class ScaleConfig:
+    """Multipliers on groups of parameters, for sweeps and sensitivity analysis
+    (issue 4): one key moves every call type or travel mode at once. 1.0 = the
+    values as configured (assumption: identity)."""
+
+    call_rate_factor: float = 1.0  # x every call type's rate (background calls and crimes)
+    on_scene_time_factor: float = 1.0  # x every call type's mean on-scene time
+    report_prob_factor: float = 1.0  # x every crime type's reporting probability (capped at 1)
+    travel_speed_factor: float = 1.0  # x every travel mode's speed
+
+    def validate(self, path: str) -> None:
+        for f in fields(self):
+            _range(f"{path}.{f.name}", getattr(self, f.name), 0, 100, lo_open=f.name != "report_prob_factor")
+
+
+@dataclass
 class Config:
-    seed: int = 0
+    seed: int = 0  # base seed of a study; assumption
+    replicate: int = 0  # replication k runs on root seed seed + k in every configuration (common random numbers)
+    design_row: int = -1  # row of a sensitivity design this run belongs to; recorded only, no effect
     sim: SimConfig = field(default_factory=SimConfig)
     district: DistrictConfig = field(default_factory=DistrictConfig)
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
@@ -406,9 +491,18 @@ class Config:
     calls: Dict[str, CallTypeConfig] = field(default_factory=_default_calls)
     crime: CrimeConfig = field(default_factory=CrimeConfig)
     queueing: QueueingConfig = field(default_factory=QueueingConfig)
+    scale: ScaleConfig = field(default_factory=ScaleConfig)
+
+    @property
+    def root_seed(self) -> int:
+        """The seed every random stream of this run derives from: replication k
+        uses the same root seed whatever the policy or staffing."""
+        return self.seed + self.replicate
 
     def validate(self) -> "Config":
-        _range("seed", self.seed, 0, 2**63 - 1)
+        _range("seed", self.seed, 0, 2**62)
+        _range("replicate", self.replicate, 0, 2**62)
+        _range("design_row", self.design_row, -1)
         for f in fields(self):
             node = getattr(self, f.name)
             if is_dataclass(node):

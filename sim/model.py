@@ -17,6 +17,7 @@ SimPy process or a timed callback:
 """
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import mesa
@@ -27,7 +28,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from sim.agents import STAFF_CLASSES, Offender
 from sim.agents.resident import ResidentRegistry
 from sim.calls import generate_arrivals, service_minutes
-from sim.config import Config, ConfigError
+from sim.config import CallTypeConfig, Config, ConfigError
 from sim.crime import CrimeModel
 from sim.dispatch import Call, Dispatcher
 from sim.dispatch_rules import DISPATCH_RULES
@@ -44,9 +45,21 @@ STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries",
                     "volunteer": "volunteers", "grid_worker": "grid_workers"}
 
 
+def scaled_call_types(cfg: Config) -> list[tuple[str, CallTypeConfig]]:
+    """The call types with the sweep multipliers of ``cfg.scale`` applied. Rates
+    and means scale the draws without changing which random numbers are drawn
+    for on-scene times and reporting, so common random numbers survive."""
+    sc = cfg.scale
+    return [(name, dataclasses.replace(
+        c, rate_per_1000_per_year=c.rate_per_1000_per_year * sc.call_rate_factor,
+        on_scene_mean_min=c.on_scene_mean_min * sc.on_scene_time_factor,
+        report_prob=min(1.0, c.report_prob * sc.report_prob_factor)))
+        for name, c in cfg.calls.items()]
+
+
 class CommunityPolicingModel(mesa.Model):
     def __init__(self, cfg: Config):
-        self.rngs = RngStreams(cfg.seed)
+        self.rngs = RngStreams(cfg.root_seed)
         super().__init__(rng=self.rngs["mesa"])
         self.cfg = cfg
         self.env = simpy.Environment()
@@ -55,7 +68,8 @@ class CommunityPolicingModel(mesa.Model):
         self.district = build_district(cfg.district, self.rngs["district"])
         self.travel = make_travel(cfg.district.travel, self.district)
         self.grid = OrthogonalMooreGrid((self.district.width, self.district.height), random=self.random)
-        self.call_types = list(cfg.calls.items())
+        self.call_types = scaled_call_types(cfg)
+        self.call_cfg = dict(self.call_types)
         self.calls: list[Call] = []
         self.incidents: list[tuple] = []
         self._build_staff()
@@ -83,6 +97,8 @@ class CommunityPolicingModel(mesa.Model):
     def _staff_counts(self, office: int) -> dict[str, int]:
         s = self.cfg.staffing
         counts = {role: getattr(s, key) for role, key in STAFF_COUNT_KEYS.items()}
+        if s.mix is not None:  # staffing sweeps: officer:auxiliary:volunteer at fixed headcount or cost
+            counts.update(s.mix_counts())
         if s.residents_per_officer is not None:  # ministry norm: 1 per 3,000 (DOMAIN §2, seed 004)
             pop = int(self.district.residents[self.district.office_area == office].sum())
             counts["officer"] = int(np.ceil(pop / s.residents_per_officer))
@@ -114,7 +130,8 @@ class CommunityPolicingModel(mesa.Model):
         first_beat = np.searchsorted(d.beat_office, np.arange(len(d.offices)))
         n_beats = np.bincount(d.beat_office, minlength=len(d.offices))
         beats = [int(first_beat[o] + j % n_beats[o]) for o, j in zip(offices, rank)]  # "1+2" teams
-        speeds = [self.cfg.travel.speed_kmh[s.mode[r]] * 1000.0 / 60.0 for r in roles]
+        factor = self.cfg.scale.travel_speed_factor
+        speeds = [self.cfg.travel.speed_kmh[s.mode[r]] * factor * 1000.0 / 60.0 for r in roles]
         self.fleet = Fleet(roles, posts, np.array(speeds),
                            np.array(offices, int), np.array(beats, int))
         # each grid cell (网格) of an office has one responsible grid worker (DOMAIN §1)
@@ -228,7 +245,7 @@ class CommunityPolicingModel(mesa.Model):
             victim_id = self.residents.pick_id(passer_by, rng)
         victim = self.residents.agent(victim_id)
         self.residents.victimised[victim_id] += 1
-        cfg = self.cfg.calls[kind]
+        cfg = self.call_cfg[kind]
         u_report, delay = rng.random(), float(rng.exponential(self.cfg.crime.report_delay_mean_min))
         scene = float(service_minutes(rng, cfg.on_scene_dist, cfg.on_scene_mean_min, cfg.on_scene_cv, 1)[0])
         witnesses = self.crime.witnesses(x, y, self.env.now)

@@ -1,51 +1,29 @@
 """Run one scenario and write its outputs: the pipeline behind ``python -m sim``.
 
-Outputs land in ``out_dir``; ``summary.json`` is written last and atomically,
-so a directory without it is an unfinished or failed run, never a valid one.
+Outputs land in ``out_dir``, each file written under a temporary name and
+renamed into place; the ``DONE`` marker (config hash, root seed) is written
+last, so a directory without it is an unfinished or failed run, never a valid
+one, and a sweep can skip exactly the jobs that finished (``sim.sweep``).
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import dataclasses
 import os
 import platform
-import subprocess
 import time
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from omegaconf import OmegaConf
 
 from sim.config import Config
 from sim.model import CommunityPolicingModel
-from sim.plots import incident_map_figure, response_time_figure
+from sim.provenance import DONE, config_hash, git_commit, tmp_name, write_json_atomic
 from sim.records import calls_table, incidents_table, summarize, timeseries_table, units_table
 
 PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "hydra-core", "omegaconf", "matplotlib")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def config_hash(cfg: Config) -> str:
-    return hashlib.sha256(OmegaConf.to_yaml(OmegaConf.structured(cfg)).encode()).hexdigest()
-
-
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
-                             capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, path)
 
 
 def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
@@ -79,33 +57,50 @@ def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
     summary["residents"] = int(model.district.residents.sum())
     summary["offices"] = len(model.district.offices)
     summary["seed"] = cfg.seed
+    summary["replicate"] = cfg.replicate
+    summary["root_seed"] = cfg.root_seed
     return summary, tables
 
 
-def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None) -> dict:
+def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None,
+                 progress: bool = True) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    (out / DONE).unlink(missing_ok=True)
     (out / "summary.json").unlink(missing_ok=True)
+    for stale in out.glob(".*.tmp*"):  # left by a run that was killed mid-write
+        stale.unlink()
     started = time.perf_counter()
-    model = simulate(cfg, progress=cfg.sim.progress and cfg.sim.days >= 7)
+    model = simulate(cfg, progress=progress and cfg.sim.progress and cfg.sim.days >= 7)
     summary, tables = results(model)
     for name, table in tables.items():
-        pq.write_table(table, out / f"{name}.parquet")
+        path = out / f"{name}.parquet"
+        pq.write_table(table, tmp_name(path))
+        os.replace(tmp_name(path), path)
     if cfg.sim.plots:
-        response_time_figure(tables["calls"], str(out / "response_times.png"))
-        incident_map_figure(model.district, tables["incidents"], str(out / "incident_map.png"))
+        from sim.plots import incident_map_figure, response_time_figure  # matplotlib: 1 s to import
+
+        for name, draw in (("response_times.png", lambda p: response_time_figure(tables["calls"], p)),
+                           ("incident_map.png", lambda p: incident_map_figure(model.district,
+                                                                               tables["incidents"], p))):
+            draw(str(tmp_name(out / name)))
+            os.replace(tmp_name(out / name), out / name)
     wall = time.perf_counter() - started
     summary["wall_seconds"] = round(wall, 3)
     manifest = {
         "config_hash": config_hash(cfg),
-        "root_seed": cfg.seed,
+        "seed": cfg.seed,
+        "replicate": cfg.replicate,
+        "root_seed": cfg.root_seed,
         "overrides": list(overrides or []),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "python": platform.python_version(),
         "packages": {p: metadata.version(p) for p in PACKAGES},
         "wall_seconds": round(wall, 3),
-        "config": OmegaConf.to_container(OmegaConf.structured(cfg)),
+        "config": dataclasses.asdict(cfg),
     }
-    _write_json_atomic(out / "manifest.json", manifest)
-    _write_json_atomic(out / "summary.json", summary)
+    write_json_atomic(out / "manifest.json", manifest)
+    write_json_atomic(out / "summary.json", summary)
+    write_json_atomic(out / DONE, {"config_hash": manifest["config_hash"], "root_seed": cfg.root_seed,
+                                    "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     return summary

@@ -44,7 +44,7 @@ def test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, al
 
 MORE_BAD = [
     (["dispatch=closest"], "dispatch='closest'", "allowed: beat_first, nearest, team"),
-    (["+experiment=nonsense"], "experiment='nonsense'", "allowed: hypercube, queueing_check, travel_check"),
+    (["+experiment=nonsense"], "experiment='nonsense'", "allowed: hypercube, norm_vs_reality, policy_compare"),
     (["+experiment=queueing_check", "queueing.service_dist=weibull"], "queueing.service_dist='weibull'",
      "allowed: lognormal, exponential"),
     (["+experiment=queueing_check", "queueing.arrival_rate_per_hour=[1,x]"], "queueing.arrival_rate_per_hour",
@@ -54,6 +54,13 @@ MORE_BAD = [
     (["district=rural_mountain", "district.offices=4"], "district.offices=4", "exactly 1 office"),
     (["district.width_m=300", "district.height_m=300"], "district.offices=1", "at least 64 cells"),
     (["staffing.posts_m=[[0,0]]"], "staffing.posts_m", "one [x_m, y_m] per unit"),
+    (["staffing.mix=1+5", "staffing.mix_headcount=6"], "staffing.mix='1+5'", "officer+auxiliary+volunteer"),
+    (["staffing.mix=3+5+4"], "staffing.mix='3+5+4'", "exactly one of staffing.mix_headcount"),
+    (["staffing.mix=3+5+4", "staffing.mix_budget_kyuan_per_year=-5"], "staffing.mix_budget_kyuan_per_year=-5",
+     "must be > 0"),
+    (["replicate=-1"], "replicate=-1", "must be >= 0"),
+    (["scale.call_rate_factor=0"], "scale.call_rate_factor=0", "must be > 0"),
+    (["+scale.call_rate=2"], "scale.call_rate=2", "unknown key; allowed: call_rate_factor"),
 ]
 
 
@@ -62,11 +69,27 @@ def test_more_bad_configs(tmp_path, overrides, key, allowed):
     test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, allowed)
 
 
-def test_bad_job_in_a_sweep_fails_before_any_folder(tmp_path):
+BAD_SWEEPS = [
+    (["sim.days=1,-1"], "sim.days=-1"),
+    (["+experiment=staffing_sweep", "staffing.mix_headcount=0"], "staffing.mix_headcount=0"),
+    (["+experiment=policy_compare", "replicate=range(-2,1)"], "replicate=-2"),
+    (["+experiment=staffing_sweep", "staffing.mix=3+5+4,2+2"], "staffing.mix='2+2'"),
+    (["+experiment=sensitivity", "policy=fixed_post,random_patrol"], "hydra/sweeper='morris'"),
+    (["+experiment=sensitivity", "scale.call_rate_factor=1.2"], "scale.call_rate_factor"),
+    (["+experiment=sensitivity", "hydra.sweeper.trajectories=0"], "hydra.sweeper.params"),
+]
+
+
+@pytest.mark.parametrize("overrides,key", BAD_SWEEPS, ids=[" ".join(b[0]) for b in BAD_SWEEPS])
+def test_bad_job_in_a_sweep_fails_before_any_folder(tmp_path, overrides, key):
+    """Every job of a sweep is checked before Hydra starts: one line, exit 2,
+    no sweep folder."""
     sweep = tmp_path / "sweep"
-    proc = subprocess.run([sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={sweep}",
-                           "sim.days=1,-1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and "sim.days=-1" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={sweep}", *overrides],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith("config error: ") and key in lines[0], lines[0]
     assert not sweep.exists()
 
 
