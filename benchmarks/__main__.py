@@ -19,6 +19,7 @@ CASES = [
     # name, overrides, target seconds (issue 2)
     ("urban_core, 1 year, fixed_post", ["sim.days=365"], 10.0),
     ("urban_core, 1 year, random_patrol", ["sim.days=365", "policy=random_patrol"], 10.0),
+    ("urban_core, 1 year, hotspot", ["sim.days=365", "policy=hotspot"], 10.0),
     ("rural_mountain, 1 year, random_patrol", ["district=rural_mountain", "sim.days=365",
                                                "policy=random_patrol"], None),
     ("city, 1 year, fixed_post", ["district=city", "sim.days=365"], 120.0),

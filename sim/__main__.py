@@ -70,25 +70,23 @@ def run_sweep(overrides: list[str]) -> int:
     """Check every job, fix the sweep folder, record which jobs are not done,
     and launch those through Hydra with a monitor watching the job folders;
     exit 1 if any job failed."""
-    from sim.sweep import Monitor, Sweep, default_sweep_dir
+    from sim.sweep import Monitor, Sweep, default_sweep_dir, shown
 
     plan = sweep_plan(overrides)
     configs = load_configs(plan.jobs)
-    explicit = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
-    root = Path(explicit[-1]) if explicit else default_sweep_dir(overrides)
-    if not explicit:
-        sys.argv.append(f"hydra.sweep.dir={root}")
-    sys.argv.extend(plan.extra_overrides)
-    sweep = Sweep(root, plan.jobs, configs)
+    root = plan.sweep_dir or default_sweep_dir(overrides).resolve()
+    sweep = Sweep(root, plan.jobs, configs, plan.dirname)
+    sys.argv = [a for a in sys.argv if not a.lstrip("+").startswith("hydra.sweep.dir=")]
+    sys.argv += [f"hydra.sweep.dir={root}"] + plan.extra_overrides  # literal: Hydra resolves nothing twice
     monitor = Monitor(sweep)
     to_run = [d for d, s in zip(sweep.dirnames, monitor.before) if s != "done"]
     sweep.write_manifest(sys.argv[1:], plan.launcher, plan.sweeper, to_run)
-    print(f"sweep of {len(plan.jobs)} jobs -> {root}", file=sys.stderr)
+    print(f"sweep of {len(plan.jobs)} jobs -> {shown(root)}", file=sys.stderr)
     if not to_run:
         print(f"all {len(plan.jobs)} jobs already done; nothing to run", file=sys.stderr)
         sweep.close_manifest(monitor.report())
         return 0
-    if "ray" in plan.launcher:  # ../shared/STACK.md: no auth token locally, every worker's log line
+    if plan.launcher.endswith("RayLauncher"):  # ../shared/STACK.md: no auth token locally, every worker's log line
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     try:

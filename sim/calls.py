@@ -48,6 +48,7 @@ class ArrivalStream:
     x_m: np.ndarray
     y_m: np.ndarray
     on_scene_min: np.ndarray
+    u_escalate: np.ndarray  # one uniform per call for dispute escalation (own stream: common random numbers)
 
     def __len__(self) -> int:
         return len(self.t_min)
@@ -68,7 +69,8 @@ def service_minutes(rng: np.random.Generator, dist: str, mean: float, cv: float,
 
 def generate_arrivals(types: list[tuple[str, CallTypeConfig]], district: District,
                       horizon_min: float, rng_arrivals: np.random.Generator,
-                      rng_service: np.random.Generator) -> ArrivalStream:
+                      rng_service: np.random.Generator,
+                      rng_escalation: np.random.Generator | None = None) -> ArrivalStream:
     """Draw every background call of the run (non-homogeneous Poisson by hour)."""
     residents = float(district.residents.sum())
     hours = int(np.ceil(horizon_min / 60.0))
@@ -86,11 +88,12 @@ def generate_arrivals(types: list[tuple[str, CallTypeConfig]], district: Distric
         x = (cx + rng_arrivals.random(len(t))) * district.cell_size_m
         y = (cy + rng_arrivals.random(len(t))) * district.cell_size_m
         scene = service_minutes(rng_service, call.on_scene_dist, call.on_scene_mean_min, call.on_scene_cv, len(t))
-        parts.append((t, np.full(len(t), k), x, y, scene))
+        u = rng_escalation.random(len(t)) if rng_escalation is not None else np.ones(len(t))
+        parts.append((t, np.full(len(t), k), x, y, scene, u))
     if not parts:
         empty = np.zeros(0)
-        return ArrivalStream(empty, empty.astype(int), empty, empty, empty)
-    t, k, x, y, s = (np.concatenate(a) for a in zip(*parts))
+        return ArrivalStream(empty, empty.astype(int), empty, empty, empty, empty)
+    t, k, x, y, s, u = (np.concatenate(a) for a in zip(*parts))
     keep = t < horizon_min
     order = np.argsort(t[keep], kind="stable")
-    return ArrivalStream(t[keep][order], k[keep][order], x[keep][order], y[keep][order], s[keep][order])
+    return ArrivalStream(*(a[keep][order] for a in (t, k, x, y, s, u)))

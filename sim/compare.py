@@ -65,13 +65,14 @@ class Inventory:
     unfinished: list[Path] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # job name -> first line of its error
     foreign: list[Path] = field(default_factory=list)  # folders the sweep manifest does not list
+    stale: list[Path] = field(default_factory=list)  # DONE for a configuration the manifest no longer has
 
 
 # ---------------------------------------------------------------- collecting
 
 def parse_value(text: str):
     """An override value as int or float when it is one, else the string
-    (``1:5:4`` and ``random_patrol`` stay strings)."""
+    (``3+5+4`` and ``random_patrol`` stay strings)."""
     text = text.strip()
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
@@ -116,12 +117,16 @@ def inventory(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Inven
     skip = Path(out_dir).resolve() if out_dir else (sweep / OUTPUT_DIRNAME).resolve()
     inv = Inventory(sweep)
     manifest = _read_json(sweep / "sweep.json")  # written by python -m sim -m: the jobs of this sweep
-    listed = {j["dir"] for j in manifest.get("jobs", [])} if manifest else None
+    listed = {j["dir"]: j.get("config_hash") for j in manifest.get("jobs", [])} if manifest else None
     for job in sorted(p for p in sweep.iterdir() if p.is_dir() and p.resolve() != skip):
         if not any((job / m).exists() for m in MARKERS):
             continue
         if listed is not None and job.name not in listed:  # left by another sweep in the same folder
             inv.foreign.append(job)
+            continue
+        wanted = listed.get(job.name) if listed is not None else None
+        if wanted and (job / "DONE").exists() and _read_json(job / "DONE").get("config_hash") != wanted:
+            inv.stale.append(job)  # finished with another configuration (the study changed since)
             continue
         if (job / "DONE").exists() and (job / "summary.json").exists():
             inv.finished.append(job)
@@ -213,7 +218,7 @@ def varying_parameters(df: pd.DataFrame, parameters: list[str]) -> list[str]:
 
 def config_labels(df: pd.DataFrame, parameters: list[str]) -> pd.Series:
     """A short label per run naming only the parameters that vary across the
-    sweep, e.g. ``policy=random_patrol, staffing.mix=1:5:4``: runs with equal
+    sweep, e.g. ``policy=random_patrol, staffing.mix=3+5+4``: runs with equal
     labels are replicates of one configuration."""
     vary = varying_parameters(df, parameters)
     if not vary:
@@ -556,7 +561,10 @@ def _collection_section(inv: Inventory, df: pd.DataFrame) -> list[str]:
         lines += [f"- failed `{name}`: {error}"]
     if inv.foreign:
         lines += [f"- ignored {len(inv.foreign)} folders that `sweep.json` does not list (another sweep's)"]
-    if inv.unfinished or inv.failed or inv.foreign:
+    if inv.stale:
+        lines += [f"- ignored {len(inv.stale)} runs finished with an older configuration of this study "
+                  "(re-run the sweep command to redo them)"]
+    if inv.unfinished or inv.failed or inv.foreign or inv.stale:
         lines.append("")
     params = df.attrs.get("parameters", [])
     vary = varying_parameters(df, params)
@@ -652,9 +660,14 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
     inv = inventory(sweep, out)
     df = collect(sweep, inv)
     metrics = available_metrics(df, metrics)
-    design = sensitivity.load_design(sweep)
+    try:
+        design = sensitivity.load_design(sweep)
+    except (sensitivity.SensitivityError, ValueError) as exc:  # ValueError: not JSON
+        raise CompareError(f"morris_design.json: {exc}") from None
     if design is None:  # a bad baseline fails before anything is written
         base, how = select_baseline(df, baseline)
+    elif baseline:
+        raise CompareError("--baseline does not apply to a Morris sweep (every run is its own design point)")
     out.mkdir(parents=True, exist_ok=True)
     write_runs(df, out / "runs.parquet")
     if design is not None:  # every run is its own design point: screening, not configurations

@@ -8,6 +8,8 @@ and the same config files.
 """
 from __future__ import annotations
 
+import copy
+import importlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,7 @@ from omegaconf import OmegaConf
 from sim.config import ConfigError, register_configs, to_config
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-GROUPS = ("district", "staffing", "policy", "dispatch", "experiment")
+GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "experiment")
 
 
 def group_options(group: str) -> list[str]:
@@ -66,6 +68,8 @@ class SweepPlan:
     sweeper: str  # the sweeper's _target_
     launcher: str  # the launcher's _target_
     extra_overrides: list[str]  # hydra overrides to add to the command
+    sweep_dir: Path | None  # hydra.sweep.dir resolved and absolute, if the command set it
+    dirname: dict  # Hydra's override_dirname settings: kv_sep, item_sep, exclude_keys
 
 
 def _config_loader():
@@ -94,20 +98,35 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
             raise ConfigError(o.key_or_group, o.input_line, "interval sweeps need an optimising sweeper; "
                               "use a,b,c or range(start,stop,step)")
     fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
-    try:
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            hcfg = compose("config", overrides=fixed + hydra_ov, return_hydra_config=True).hydra
-    except Exception:
-        load_config(fixed)  # names the bad override in one line
-        raise ConfigError(" ".join(hydra_ov), "", "Hydra cannot compose these hydra overrides") from None
+    keys: dict[str, str] = {}
+    for o in parsed:  # Hydra keeps "key" and "++key" apart: two values, one folder name
+        bare = o.key_or_group
+        if bare in keys and keys[bare] != o.input_line.split("=", 1)[0]:
+            raise ConfigError(bare, o.input_line, "is given twice with different prefixes; give it once")
+        keys[bare] = o.input_line.split("=", 1)[0]
+    hcfg, subdir = _compose_hydra(fixed, hydra_ov)
     sweeper, launcher = str(hcfg.sweeper._target_), str(hcfg.launcher._target_)
     extra = []
     if sweeper.endswith("BasicSweeper"):  # Hydra's default: swap in the one that resumes. (Not in
         # conf/config.yaml: a primary config's sweeper override would beat an experiment's.)
         extra, sweeper = ["hydra/sweeper=resumable"], "hydra_plugins.cps_sweepers.sweepers.ResumableSweeper"
+    try:
+        importlib.import_module(sweeper.rpartition(".")[0])
+    except ImportError as exc:
+        raise ConfigError("hydra/sweeper", sweeper, f"cannot be imported ({exc}); reinstall: pip install -e .") from None
+    if subdir != "${hydra.job.override_dirname}":
+        raise ConfigError("hydra.sweep.subdir", subdir,
+                          "must be ${hydra.job.override_dirname}: resumable sweeps name job folders by their overrides")
+    od = hcfg.job.config.override_dirname
+    dirname = {"kv_sep": str(od.kv_sep), "item_sep": str(od.item_sep), "exclude_keys": list(od.exclude_keys)}
+    explicit = any(o.lstrip("+").startswith("hydra.sweep.dir=") for o in hydra_ov)
+    sweep_dir = Path(str(hcfg.sweep.dir)).resolve() if explicit else None
     node = hcfg.sweeper.get("params")
     params = OmegaConf.to_container(node, resolve=True) if node is not None else {}
+    for o in parsed:
+        if o.key_or_group in (params or {}) and keys[o.key_or_group] != o.key_or_group:
+            raise ConfigError(o.key_or_group, o.input_line, "is swept by hydra.sweeper.params; "
+                              "override it without a +/++ prefix")
     if sweeper.endswith("MorrisSweeper"):
         if len(fixed) != len(user):
             raise ConfigError("hydra/sweeper", "morris", "takes fixed overrides only; "
@@ -122,43 +141,70 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
             design = morris_design(params or {}, s.trajectories, s.levels, s.seed)
         except (ValueError, TypeError, AssertionError) as exc:
             raise ConfigError("hydra.sweeper.params", params, str(exc) or type(exc).__name__) from None
-        return SweepPlan(design_jobs(design, user), sweeper, launcher, extra)
+        jobs = design_jobs(design, user)
+    else:
+        try:
+            jobs = expand_grid(params or {}, user, _config_loader())
+        except Exception as exc:
+            raise ConfigError("hydra.sweeper.params", params, " ".join(str(exc).split())) from None
+    return SweepPlan(jobs, sweeper, launcher, extra, sweep_dir, dirname)
+
+
+def _compose_hydra(fixed: list[str], hydra_ov: list[str]):
+    """The hydra node of the composed config (its sweep folder resolved) and
+    the text of ``hydra.sweep.subdir``; a failure names its override."""
     try:
-        return SweepPlan(expand_grid(params or {}, user, loader), sweeper, launcher, extra)
-    except Exception as exc:
-        raise ConfigError("hydra.sweeper.params", params, " ".join(str(exc).split())) from None
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            cfg = compose("config", overrides=fixed + hydra_ov, return_hydra_config=True)
+        subdir = str(OmegaConf.to_container(cfg.hydra.sweep, resolve=False).get("subdir"))
+        OmegaConf.resolve(cfg.hydra.sweep)
+        return cfg.hydra, subdir
+    except Exception:
+        load_config(fixed)  # names a bad non-hydra override in one line
+        for text in hydra_ov:
+            try:
+                GlobalHydra.instance().clear()
+                with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+                    compose("config", overrides=[text], return_hydra_config=True)
+            except Exception as exc:  # noqa: PERF203
+                key, _, value = text.partition("=")
+                raise ConfigError(key, value, " ".join(str(exc).split())[:200]) from None
+        raise ConfigError(" ".join(hydra_ov), "", "Hydra cannot compose these overrides together") from None
+
+
+def _is_plain(o) -> bool:
+    """A ``key=scalar`` override that OmegaConf can set on a composed config
+    exactly as Hydra would (no group choice, no +/++/~, no dict or list)."""
+    return (o.key_or_group not in GROUPS and not o.is_add() and not o.is_delete() and not o.is_force_add()
+            and o.package is None and "/" not in o.key_or_group and not o.is_sweep_override()
+            and not isinstance(o.value(), (dict, list)))
 
 
 def load_configs(jobs: list[list[str]]) -> list:
     """Validated configs of many jobs. Hydra's compose costs 0.25 s; jobs that
-    differ only in plain ``key=value`` overrides share one composition; each
-    job's values are set on it (the same struct and type checks), converted,
-    and the shared values put back."""
-    loader = _config_loader()
-    parser = OverridesParser.create(config_loader=loader)
+    differ only in plain ``key=scalar`` overrides share one composition, and
+    each job sets its values on a copy of it (the same struct and type checks).
+    Anything else is composed by Hydra itself."""
+    parser = OverridesParser.create(config_loader=_config_loader())
     base_cache: dict[tuple, Any] = {}
     configs = []
     for job in jobs:
         parsed = parser.parse_overrides(job)
-        plain = [o for o in parsed if o.key_or_group not in GROUPS and not o.is_add() and not o.is_delete()
-                 and not o.is_force_add() and o.package is None and "/" not in o.key_or_group]
-        structural = tuple(o.input_line for o in parsed if o not in plain)
+        plain = [o for o in parsed if _is_plain(o)]
+        structural = tuple(o.input_line for o in parsed if not _is_plain(o))
         if structural not in base_cache:
             load_config(list(structural))  # one-line errors for the structural part
             base_cache[structural] = _compose(list(structural))
-        cfg = base_cache[structural]
-        saved = [(o.key_or_group, OmegaConf.select(cfg, o.key_or_group)) for o in plain]
-        try:  # set the job's values in place, convert, put the shared values back
+        cfg = copy.deepcopy(base_cache[structural])
+        try:
             for o in plain:
                 OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)
             configs.append(to_config(cfg))
         except ConfigError:
             raise
         except Exception:
-            configs.append(load_config(job))  # the one-line error, or the plain path if that works
-        finally:
-            for key, value in reversed(saved):
-                OmegaConf.update(cfg, key, value, merge=False)
+            configs.append(load_config(job))  # raises the one-line error
     return configs
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, ClassVar, Dict, List, Optional
 
 import numpy as np
 
@@ -200,7 +200,7 @@ class StaffingConfig:
 
     def mix_shares(self) -> list[float]:
         """The officer, auxiliary, volunteer shares of ``mix`` ("3+5+4", as the
-        documents write staffing; Hydra escapes ":" in folder names)."""
+        documents write staffing; with ":" Hydra puts backslashes in folder names)."""
         parts = str(self.mix).replace(":", "+").split("+")
         try:
             shares = [float(x) for x in parts]
@@ -321,6 +321,8 @@ class CallTypeConfig:
     place: str = "residents"  # where it happens: by residents, or by activity (shops, market)
     report_prob: float = 1.0  # crime source only: share of crimes reported to the office
     on_scene_dist: str = "lognormal"  # lognormal (uses cv) | exponential | deterministic | erlang2
+    contact: bool = True  # crime source only: false = non-contact (fraud): presence does not deter it
+    near_repeat: bool = False  # crime source only: each one raises the risk around it (crime.near_repeat_*)
 
     def validate(self, path: str) -> None:
         _range(f"{path}.priority", self.priority, 1, 9)
@@ -360,10 +362,14 @@ def _default_calls() -> Dict[str, CallTypeConfig]:
         "theft": CallTypeConfig(2, 25.0, 25.0, 0.6, ["officer", "auxiliary"], False,
                                 "crime", "evening", "activity", 0.6),
         "burglary": CallTypeConfig(2, 4.0, 45.0, 0.6, ["officer", "auxiliary"], False,
-                                   "crime", "night", "residents", 0.9),
-        # DOMAIN §3 seed 003 §7.1: telecom fraud
-        "fraud_report": CallTypeConfig(3, 10.0, 30.0, 0.6, ["officer", "auxiliary"], False,
-                                       "background", "day"),
+                                   "crime", "night", "residents", 0.9, near_repeat=True),
+        # DOMAIN §3 seed 003 §7.1: telecom fraud, non-contact (patrols do not deter it; awareness does)
+        "fraud": CallTypeConfig(3, 10.0, 30.0, 0.6, ["officer", "auxiliary"], False,
+                                "crime", "day", "residents", 0.7, contact=False),
+        # street robbery and violence (DOMAIN §2, seeds 000, 003 §7.1); rate an assumption
+        "robbery": CallTypeConfig(1, 3.0, 40.0, 0.6, ["officer"], True, "crime", "evening", "activity", 0.85),
+        # assaults come only from disputes that escalate (crime.escalation_*; seeds 000/004 "民转刑")
+        "assault": CallTypeConfig(1, 0.0, 35.0, 0.6, ["officer"], True, "crime", "evening", "residents", 1.0),
         # DOMAIN §3 seed 001/003: service requests handled in 10-15 min
         "service_request": CallTypeConfig(3, 60.0, 15.0, 0.6, ["officer", "auxiliary"], False,
                                           "background", "office_hours", "activity"),
@@ -375,33 +381,111 @@ def _default_calls() -> Dict[str, CallTypeConfig]:
 
 @dataclass
 class CrimeConfig:
+    """Routine activity: a motivated offender, a suitable target, no capable
+    guardian (issue 5; README "The crime model")."""
+
     enabled: bool = True
     offenders_per_10k_residents: float = 5.0  # assumption
     guardian_radius_m: float = 150.0  # staff within this distance guard a target; assumption
-    deterrence_per_guardian: float = 0.7  # P(deterred) = 1 - exp(-k * guardians); assumption
+    deterrence_per_guardian: float = 0.7  # hazard per guardian: P(deterred) = 1 - exp(-hazard); assumption
+    # guardians beyond the radius still deter, fading over this distance: offenders overrate the
+    # reach of presence, so benefits diffuse next door (Clarke & Weisburd 1994; Weisburd et al. 2006)
+    diffusion_m: float = 100.0  # assumption; 0 = presence deters only within the radius
     journey_mean_m: float = 800.0  # mean journey-to-crime distance (distance decay); assumption
+    # target attractiveness = land-use weight ** this: crime concentrates in few places (the law of
+    # crime concentration, Weisburd 2015: ~50% of crime on ~4% of street segments); at 100 m cells
+    # 2.0 puts ~20% of street crime in the top 4% of cells before distance decay; assumption
+    concentration_exponent: float = 2.0
     report_delay_mean_min: float = 15.0  # crime to call, exponential mean; assumption
+    camera_deterrence: float = 0.5  # hazard of a camera on the target cell; assumption (seed 003: theft -42% claimed)
+    resident_guardianship_per_1000: float = 0.05  # hazard per 1,000 residents of the target cell at home; assumption
+    # residual deterrence (Koper 1995, VALIDATION.md): a stop of d minutes leaves hazard
+    # residual_max * (1 - exp(-d / residual_build_min)), fading as exp(-t / residual_decay_min) after it
+    residual_max: float = 2.5  # calibrated to Koper: crime within 30 min after leaving 15% (drive-through) vs 4% (10-16 min)
+    residual_build_min: float = 5.0  # Koper: about 10 min of presence before residual deterrence shows; calibrated
+    residual_decay_min: float = 60.0  # assumption: the effect fades over an hour or two
+    # near repeat (Johnson et al. 2007, VALIDATION.md): a burglary raises burglary risk around it
+    near_repeat_radius_m: float = 200.0  # Johnson et al. 2007
+    near_repeat_days: float = 14.0  # Johnson et al. 2007; decay time constant of the raised risk
+    near_repeat_boost: float = 2.0  # attractiveness x (1 + boost) next to a fresh burglary; assumption
+    # displacement: a deterred offender may strike elsewhere (mobile offenders; seed 003 §7.1 +17% next door)
+    displacement_prob: float = 0.0  # share of deterred attempts carried out elsewhere; Weisburd et al. 2006: rare
+    displacement_min_m: float = 200.0  # a displaced attempt goes 1-3x this far from the deterred target; assumption
+    avoidance: float = 0.0  # target choice x exp(-avoidance x residual deterrence there): offenders who learn; 0 default
+    # clearance: a cleared crime takes its offender off the street for a while
+    clearance_prob: float = 0.1  # share of served crime calls cleared by an arrest; assumption
+    incapacitation_days: float = 15.0  # PRC Public Security Administration Punishments Law: detention up to 15 days
+    # non-contact crime (fraud) is not deterred by presence but by awareness campaigns (DOMAIN §3, seed 003 §7.1)
+    awareness_share: float = 0.3  # residents reached by campaigns; seed 003 §2.3: awareness/participation < 30%
+    awareness_efficacy: float = 0.5  # chance an aware target refuses a fraud attempt; assumption
+    # disputes that escalate to assault (民转刑; DOMAIN §3 seeds 000/004)
+    escalation_prob_max: float = 0.1  # a dispute left very long turns into an assault with this chance; assumption
+    escalation_wait_min: float = 30.0  # time scale: P = max * (1 - exp(-response / this)); assumption
+
+    # field: (lowest, highest, lowest excluded): checked by validate
+    BOUNDS: ClassVar[dict] = {
+        "offenders_per_10k_residents": (0, 1000, False),
+        "guardian_radius_m": (0, 5000, False),
+        "deterrence_per_guardian": (0, 20, False),
+        "diffusion_m": (0, 5000, False),
+        "journey_mean_m": (10, 50_000, False),
+        "concentration_exponent": (0, 10, False),
+        "report_delay_mean_min": (0, 10_000, False),
+        "camera_deterrence": (0, 20, False),
+        "resident_guardianship_per_1000": (0, 20, False),
+        "residual_max": (0, 20, False),
+        "residual_build_min": (0, 1440, True),
+        "residual_decay_min": (0, 10_080, True),
+        "near_repeat_radius_m": (0, 5000, False),
+        "near_repeat_days": (0, 365, True),
+        "near_repeat_boost": (0, 100, False),
+        "displacement_prob": (0, 1, False),
+        "displacement_min_m": (0, 50_000, False),
+        "avoidance": (0, 100, False),
+        "clearance_prob": (0, 1, False),
+        "incapacitation_days": (0, 3650, False),
+        "awareness_share": (0, 1, False),
+        "awareness_efficacy": (0, 1, False),
+        "escalation_prob_max": (0, 1, False),
+        "escalation_wait_min": (0, 10_000, True),
+    }
 
     def validate(self, path: str) -> None:
-        _range(f"{path}.offenders_per_10k_residents", self.offenders_per_10k_residents, 0, 1000)
-        _range(f"{path}.guardian_radius_m", self.guardian_radius_m, 0, 5000)
-        _range(f"{path}.deterrence_per_guardian", self.deterrence_per_guardian, 0, 20)
-        _range(f"{path}.journey_mean_m", self.journey_mean_m, 10, 50_000)
-        _range(f"{path}.report_delay_mean_min", self.report_delay_mean_min, 0, 10_000)
+        for name, (low, high, low_open) in self.BOUNDS.items():
+            _range(f"{path}.{name}", getattr(self, name), low, high, lo_open=low_open)
 
 
 @dataclass
 class PolicyConfig:
-    name: str = "fixed_post"  # looked up in sim.scenarios.POLICIES
+    name: str = "fixed_post"  # a policy of sim.scenarios.POLICIES, or several joined by "+" (hotspot+cameras)
     patrol_roles: List[str] = field(default_factory=lambda: ["auxiliary", "volunteer", "grid_worker"])
     patrol_scope: str = "beat"  # beat | office_area: where a patroller may go
     dwell_min: float = 12.0  # stop length at each patrol point; VALIDATION.md Koper curve (11-15 min)
+    start_day: float = 0.0  # the policy acts from this day; before it staff wait at posts (before/after designs); issue 5
+    hotspot_cells: int = 10  # hot cells per office (2.5% of urban_core's 400); Sherman & Weisburd 1995 treated ~2% of addresses
+    hotspot_window_days: float = 28.0  # incidents counted when ranking cells; assumption
+    replan_every_min: float = 60.0  # how often data-driven policies refresh their lists; assumption
+    camera_share: float = 0.5  # share of hot cells given a camera (cameras policy); assumption
+    elastic_starts_h: List[int] = field(default_factory=lambda: [10, 14, 18])  # elastic shifts cover 10:00-02:00,
+    # the evening peak of calls and crime (DOMAIN §4, seed 004: staff where and when incidents cluster); assumption
+
+    def names(self) -> list[str]:
+        return [n.strip() for n in self.name.split("+")]
 
     def validate(self, path: str) -> None:
         for role in self.patrol_roles:
             _choice(f"{path}.patrol_roles", role, ROLES)
         _choice(f"{path}.patrol_scope", self.patrol_scope, ("beat", "office_area"))
         _range(f"{path}.dwell_min", self.dwell_min, 0, 480)
+        _range(f"{path}.start_day", self.start_day, 0)
+        _range(f"{path}.hotspot_cells", self.hotspot_cells, 1, 100_000)
+        _range(f"{path}.hotspot_window_days", self.hotspot_window_days, 0, 3650, lo_open=True)
+        _range(f"{path}.replan_every_min", self.replan_every_min, 1, 10_080)
+        _range(f"{path}.camera_share", self.camera_share, 0, 1)
+        if not self.elastic_starts_h:
+            raise ConfigError(f"{path}.elastic_starts_h", self.elastic_starts_h, "needs at least one start hour")
+        for h in self.elastic_starts_h:
+            _range(f"{path}.elastic_starts_h", h, 0, 23)
 
 
 @dataclass
@@ -478,9 +562,23 @@ class ScaleConfig:
 
 
 @dataclass
+class DisplacementConfig:
+    """Areas for displacement metrics (sim/displacement.py; issue 5)."""
+
+    treated_cells: int = 10  # highest-risk cells form the treated area; matches policy.hotspot_cells
+    buffer_m: float = 300.0  # ring around it; assumption (Bowers & Johnson 2003 use rings of a few hundred m)
+    control_gap_m: float = 300.0  # control area starts this far beyond the buffer; assumption
+
+    def validate(self, path: str) -> None:
+        _range(f"{path}.treated_cells", self.treated_cells, 1, 1_000_000)
+        _range(f"{path}.buffer_m", self.buffer_m, 0, 50_000, lo_open=True)
+        _range(f"{path}.control_gap_m", self.control_gap_m, 0, 50_000)
+
+
+@dataclass
 class Config:
     seed: int = 0  # base seed of a study; assumption
-    replicate: int = 0  # replication k runs on root seed seed + k in every configuration (common random numbers)
+    replicate: int = 0  # replication k runs on one root seed derived from (seed, k) in every configuration
     design_row: int = -1  # row of a sensitivity design this run belongs to; recorded only, no effect
     sim: SimConfig = field(default_factory=SimConfig)
     district: DistrictConfig = field(default_factory=DistrictConfig)
@@ -492,12 +590,19 @@ class Config:
     crime: CrimeConfig = field(default_factory=CrimeConfig)
     queueing: QueueingConfig = field(default_factory=QueueingConfig)
     scale: ScaleConfig = field(default_factory=ScaleConfig)
+    displacement: DisplacementConfig = field(default_factory=DisplacementConfig)
 
     @property
     def root_seed(self) -> int:
         """The seed every random stream of this run derives from: replication k
-        uses the same root seed whatever the policy or staffing."""
-        return self.seed + self.replicate
+        uses the same root seed whatever the policy or staffing (common random
+        numbers). Replicate 0 is ``seed`` itself; replicate k > 0 is a 63-bit
+        number derived from (seed, k), so studies with different base seeds
+        never share a replication."""
+        if self.replicate == 0:
+            return self.seed
+        state = np.random.SeedSequence(self.seed, spawn_key=(self.replicate,)).generate_state(2, np.uint32)
+        return int((int(state[0]) << 31) ^ int(state[1]))
 
     def validate(self) -> "Config":
         _range("seed", self.seed, 0, 2**62)
@@ -522,7 +627,15 @@ class Config:
                     raise ConfigError("staffing.posts_m", [x, y], "must lie inside the district")
         from sim.scenarios import POLICIES  # registry only: no model code
 
-        _choice("policy.name", self.policy.name, tuple(sorted(POLICIES)))
+        names = self.policy.names()
+        for name in names:
+            if name not in POLICIES:
+                raise ConfigError("policy.name", self.policy.name, "allowed: " + ", ".join(sorted(POLICIES))
+                                  + (" (several joined by +)" if len(names) > 1 else ""))
+        if len(set(names)) != len(names):
+            raise ConfigError("policy.name", self.policy.name, "names a policy twice")
+        if self.policy.start_day >= self.sim.days:
+            raise ConfigError("policy.start_day", self.policy.start_day, f"must be < sim.days ({self.sim.days})")
         return self
 
 

@@ -42,7 +42,7 @@ class Call:
     __slots__ = ("call_id", "type", "priority", "t_arrival", "x", "y", "on_scene_min", "eligible",
                  "source", "beat", "office", "caller_id", "t_dispatch", "t_on_scene", "t_clear",
                  "travel_m", "outcome", "needs", "units", "arrived", "remaining_min", "preemptions",
-                 "epoch", "work_ends", "queued", "violent")
+                 "epoch", "work_ends", "queued", "violent", "after_clear")
 
     def __init__(self, call_id: int, type: str, priority: int, t_arrival: float, x: float, y: float,
                  on_scene_min: float, eligible: np.ndarray, source: str = "background",
@@ -60,6 +60,7 @@ class Call:
         self.preemptions = 0
         self.epoch = 0  # bumps on pre-emption: timers of the old assignment then do nothing
         self.work_ends = NAN
+        self.after_clear = None  # the model's follow-up once served (clearance, escalation)
         self.queued = False
         self.violent = False  # violent calls need an officer (and a partner under "team")
 
@@ -80,7 +81,8 @@ class Dispatcher:
                  rule: DispatchRule | None = None, travel_takes_time: bool = True,
                  preempt_priority_min: int | None = None,
                  on_idle: Callable[[int], None] | None = None,
-                 on_off_duty: Callable[[int], None] | None = None):
+                 on_off_duty: Callable[[int], None] | None = None,
+                 on_clear: Callable[[Call], None] | None = None):
         self.env, self.fleet, self.travel = env, fleet, travel
         self.turnout_min = turnout_min
         self.discipline, self.capacity = discipline, capacity
@@ -89,6 +91,7 @@ class Dispatcher:
         self.preempt_priority_min = preempt_priority_min
         self.on_idle = on_idle or (lambda i: None)
         self.on_off_duty = on_off_duty or (lambda i: None)
+        self.on_clear = on_clear or (lambda call: None)  # a call was served (clearance, escalation)
         self.queue: list[tuple] = []
         self.current: dict[int, Call] = {}  # unit -> the call it is on
         self._units_by_need: dict[bytes, np.ndarray] = {}
@@ -229,6 +232,7 @@ class Dispatcher:
             return  # pre-empted on scene: the remaining work was saved by _bump
         call.t_clear, call.outcome, call.remaining_min = self.env.now, "served", 0.0
         self._count(-1)
+        self.on_clear(call)
         for i in call.units:
             self.fleet.set_busy(i, False, self.env.now)
             del self.current[i]

@@ -33,6 +33,7 @@ class Fleet:
         self.t0 = np.zeros(n)
         self.t1 = np.zeros(n)
         self.leg_token = np.zeros(n, dtype=np.int64)  # bumps when a leg is superseded
+        self.on_stay = None  # callback(unit, x, y, arrived, left, leg token) when a stay ends
         # state
         self.on_duty = np.zeros(n, dtype=bool)
         self.busy = np.zeros(n, dtype=bool)
@@ -61,7 +62,11 @@ class Fleet:
         return float(x0 + (self.x1[i] - x0) * frac), float(y0 + (self.y1[i] - y0) * frac)
 
     def start_leg(self, i: int, t: float, x: float, y: float, minutes: float) -> float:
-        """Send unit i from where it is now towards (x, y); returns arrival time."""
+        """Send unit i from where it is now towards (x, y); returns arrival time.
+        If it had arrived at its last destination, that stay ends now
+        (``on_stay``: residual deterrence, patrol-stop records)."""
+        if self.on_stay is not None and self.t1[i] < t:
+            self.on_stay(i, float(self.x1[i]), float(self.y1[i]), float(self.t1[i]), t, int(self.leg_token[i]))
         px, py = self.position_of(i, t)
         self.x0[i], self.y0[i], self.t0[i] = px, py, t
         self.x1[i], self.y1[i], self.t1[i] = x, y, t + minutes

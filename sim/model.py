@@ -18,6 +18,7 @@ SimPy process or a timed callback:
 from __future__ import annotations
 
 import dataclasses
+import math
 from functools import partial
 
 import mesa
@@ -79,7 +80,7 @@ class CommunityPolicingModel(mesa.Model):
             rule=DISPATCH_RULES[dc.name]({int(k): list(v) for k, v in dc.preference_lists.items()}),
             travel_takes_time=cfg.travel.takes_time,
             preempt_priority_min=dc.preempt_priority_min if dc.preempt else None,
-            on_idle=self._unit_idle, on_off_duty=self._unit_off_duty)
+            on_idle=self._unit_idle, on_off_duty=self._unit_off_duty, on_clear=self._call_cleared)
         self._call_kind = {name: (c.priority, c.violent,
                                   np.array([STAFF_CLASSES[r].can_attend(c) for r in ROLE_NAMES]))
                            for name, c in self.call_types}  # looked up once per call
@@ -87,10 +88,15 @@ class CommunityPolicingModel(mesa.Model):
         self._office_of = self.district.office_area.ravel().tolist()
         self.residents = ResidentRegistry(self, self.district.residents, self.rngs["residents"])
         self._build_offenders()
+        self.arrests = 0
+        self._patrol_token = np.full(len(self.fleet.role), -1, dtype=np.int64)
+        if self.crime is not None:
+            self.fleet.on_stay = self._stay_ended
+        self._patrol_cells: dict = {}
         self.policy = make_policy(cfg.policy)
+        self.policy_start_min = cfg.policy.start_day * 1440.0
         self.policy.setup(self)
         self.recorder = Recorder(self)
-        self._patrol_cells: dict = {}
         self._start_processes()
 
     # --- construction ------------------------------------------------------
@@ -167,12 +173,12 @@ class CommunityPolicingModel(mesa.Model):
         counters: dict[str, int] = {}
         for i, role in enumerate(self.fleet.role_name):
             k = counters[role] = counters.get(role, -1) + 1
-            duty = roster(k, s.shifts[role], self.horizon_min)
+            duty = roster(k, self.policy.shift(role, s.shifts[role]), self.horizon_min)
             if role == "officer":
                 duty = remove_share(duty, s.officer_non_community_share, staffing_rng)
             env.process(self._roster(i, merge(duty)))
         self.stream = generate_arrivals(self.call_types, self.district, self.horizon_min,
-                                        self.rngs["arrivals"], self.rngs["service"])
+                                        self.rngs["arrivals"], self.rngs["service"], self.rngs["escalation"])
         self._feed = self._background_calls()
         self._next_background_call(None)
         for offender in self.offenders:
@@ -180,6 +186,8 @@ class CommunityPolicingModel(mesa.Model):
         env.process(self.recorder.sample_every(self.cfg.sim.record_every_min))
         if self.policy.replan_every_min:
             env.process(self._replan())
+        if self.policy_start_min > 0:
+            env.timeout(self.policy_start_min).callbacks.append(self._start_policy)
         if self.warmup_min > 0:
             env.timeout(self.warmup_min).callbacks.append(self._end_warmup)
 
@@ -198,17 +206,25 @@ class CommunityPolicingModel(mesa.Model):
     def _background_calls(self):
         s = self.stream
         names = [self.call_types[k][0] for k in s.type_index.tolist()]
-        return zip(s.t_min.tolist(), names, s.x_m.tolist(), s.y_m.tolist(), s.on_scene_min.tolist())
+        return zip(s.t_min.tolist(), names, s.x_m.tolist(), s.y_m.tolist(), s.on_scene_min.tolist(),
+                   s.u_escalate.tolist())
 
     def _next_background_call(self, _event) -> None:
         """Submit the call that is due (if any) and time the next one: a chain of
         timed callbacks through the pre-drawn stream."""
         if _event is not None:
-            _, name, x, y, scene = self._due
-            self.new_call(name, x, y, scene, "background")
+            _, name, x, y, scene, u_escalate = self._due
+            call = self.new_call(name, x, y, scene, "background")
+            if name == "dispute":
+                call.after_clear = partial(self._escalation, u_escalate)
         self._due = next(self._feed, None)
         if self._due is not None:
             self.env.timeout(self._due[0] - self.env.now).callbacks.append(self._next_background_call)
+
+    def _start_policy(self, _event) -> None:
+        """Set every idle on-duty unit going when the policy starts."""
+        for i in np.flatnonzero(self.fleet.on_duty & ~self.fleet.busy).tolist():
+            self._unit_idle(i)
 
     def _replan(self):
         while True:
@@ -248,19 +264,54 @@ class CommunityPolicingModel(mesa.Model):
         cfg = self.call_cfg[kind]
         u_report, delay = rng.random(), float(rng.exponential(self.cfg.crime.report_delay_mean_min))
         scene = float(service_minutes(rng, cfg.on_scene_dist, cfg.on_scene_mean_min, cfg.on_scene_cv, 1)[0])
+        u_clear = rng.random()
         witnesses = self.crime.witnesses(x, y, self.env.now)
-        reported = bool(u_report < cfg.report_prob or witnesses > 0)
-        incident_id = len(self.incidents)
-        self.incidents.append([incident_id, kind, self.env.now, x, y, offender.offender_id,
-                               victim.resident_id, guardians, reported, -1])
-        if reported:
-            self.env.timeout(delay).callbacks.append(partial(self._report, incident_id, victim, scene))
+        seen = witnesses > 0 or bool(self.crime.cameras[flat])  # volunteers and cameras report what they see
+        reported = bool(u_report < cfg.report_prob or seen)
+        self._record_incident(kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear)
 
-    def _report(self, incident_id: int, victim, scene: float, _event) -> None:
+    def _record_incident(self, kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear):
+        incident_id = len(self.incidents)
+        self.incidents.append([incident_id, kind, self.env.now, x, y,
+                               offender.offender_id if offender is not None else -1,
+                               victim.resident_id, guardians, reported, -1])
+        if self.crime is not None:
+            self.crime.committed(kind, self.env.now, x, y)
+        if reported:
+            self.env.timeout(delay).callbacks.append(
+                partial(self._report, incident_id, victim, scene, offender, u_clear))
+
+    def _report(self, incident_id: int, victim, scene: float, offender, u_clear: float, _event) -> None:
         row = self.incidents[incident_id]
         kind, x, y = row[1], row[3], row[4]
         call = self.new_call(kind, x, y, scene, "crime", caller_id=victim.resident_id)
         row[9] = call.call_id
+        if offender is not None:
+            call.after_clear = partial(self._clearance, offender, u_clear)
+
+    def _call_cleared(self, call: Call) -> None:
+        if call.after_clear is not None:
+            call.after_clear(call)
+
+    def _clearance(self, offender, u_clear: float, call: Call) -> None:
+        """A served crime call clears the crime (an arrest) with clearance_prob:
+        the offender is off the street for incapacitation_days."""
+        c = self.cfg.crime
+        if u_clear < c.clearance_prob:
+            offender.arrested(self.env.now + c.incapacitation_days * 1440.0)
+            self.arrests += 1
+
+    def _escalation(self, u: float, call: Call) -> None:
+        """The longer a dispute waited for a unit, the likelier it became an
+        assault (民转刑): an incident, reported at once by the parties."""
+        c = self.cfg.crime
+        response = call.t_on_scene - call.t_arrival
+        if self.crime is None or "assault" not in self.call_cfg:
+            return
+        if u < c.escalation_prob_max * (1.0 - math.exp(-max(response, 0.0) / c.escalation_wait_min)):
+            victim = self.residents.agent(max(call.caller_id, 0))
+            scene = self.call_cfg["assault"].on_scene_mean_min
+            self._record_incident("assault", call.x, call.y, None, victim, 0, True, 0.0, scene, 1.0)
 
     def patrol_area(self, unit: int, scope: str) -> np.ndarray:
         """Flat cells a unit may patrol, off the mountainside: a grid worker's own
@@ -300,6 +351,9 @@ class CommunityPolicingModel(mesa.Model):
 
     # --- movement between calls ----------------------------------------------
     def _unit_idle(self, i: int) -> None:
+        if self.env.now < self.policy_start_min:  # before/after designs: the policy starts later
+            self._go_to_post(i)
+            return
         leg = self.policy.next_leg(self, i)
         if leg is None:
             self._go_to_post(i)
@@ -309,7 +363,12 @@ class CommunityPolicingModel(mesa.Model):
         minutes = self._leg_minutes(i, x, y)
         self.fleet.start_leg(i, now, x, y, minutes)
         token = int(self.fleet.leg_token[i])
+        self._patrol_token[i] = token
         self.env.timeout(minutes + max(dwell, 1.0)).callbacks.append(partial(self._leg_done, i, token))
+
+    def _stay_ended(self, i: int, x: float, y: float, arrived: float, left: float, token: int) -> None:
+        if self.fleet.on_duty[i]:
+            self.crime.record_stay(x, y, arrived, left, patrol=token == self._patrol_token[i])
 
     def _leg_done(self, i: int, token: int, _event) -> None:
         if self.fleet.leg_token[i] == token and self.fleet.on_duty[i] and not self.fleet.busy[i]:

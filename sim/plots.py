@@ -68,3 +68,55 @@ def incident_map_figure(district, incidents: pa.Table, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def crime_model_figure(default, mobile, path: str) -> None:
+    """The crime model on one page (README): what an attempt goes through, and
+    the three effect curves with their configured defaults (CrimeConfig)."""
+    fig = plt.figure(figsize=(14, 7.5))
+    grid = fig.add_gridspec(2, 3, height_ratios=[0.55, 1.0])
+    flow = fig.add_subplot(grid[0, :])
+    flow.axis("off")
+    steps = ["offender's next attempt\n(Poisson; skipped while\narrested)",
+             "crime type by hour of day;\ntarget = attractiveness^k\nx distance decay from home\nx near-repeat risk",
+             "hazard = staff nearby\n+ camera + residents at home\n+ residual deterrence\n(fraud: awareness instead)",
+             "deterred with\n1 - exp(-hazard)?\nmobile offender:\nstrike next door",
+             "crime: victim, report?\n(witnesses, cameras)\ncall after a delay",
+             "call served: arrest with\nclearance_prob, offender\noff the street 15 days"]
+    for i, text in enumerate(steps):
+        x = 0.08 + i * 0.168
+        flow.text(x, 0.5, text, ha="center", va="center", fontsize=8, transform=flow.transAxes,
+                  bbox={"boxstyle": "round,pad=0.4", "fc": "#eef3fb", "ec": "#4a6fa5"})
+        if i < len(steps) - 1:
+            flow.annotate("", xy=(x + 0.168, 0.5), xytext=(x, 0.5), xycoords="axes fraction",
+                          arrowprops={"arrowstyle": "->", "color": "#4a6fa5", "shrinkA": 72, "shrinkB": 72})
+    flow.set_title("One crime attempt (sim/crime.py, sim/agents/offender.py)", fontsize=11)
+
+    ax = fig.add_subplot(grid[1, 0])
+    d = np.linspace(0, 500, 300)
+    for cfg, label in ((default, "default"), (mobile, "mobile offenders")):
+        w = np.where(d <= cfg.guardian_radius_m, 1.0,
+                     np.exp(-(d - cfg.guardian_radius_m) / cfg.diffusion_m) if cfg.diffusion_m > 0 else 0.0)
+        ax.plot(d, 1 - np.exp(-cfg.deterrence_per_guardian * w), label=label)
+    ax.set(xlabel="distance from one guardian (m)", ylabel="P(attempt deterred)",
+           title="Presence: reach and diffusion")
+    ax.legend(fontsize=8)
+
+    ax = fig.add_subplot(grid[1, 1])
+    t = np.linspace(0, 120, 240)
+    for dwell in (1, 5, 10, 15, 30):
+        h = default.residual_max * (1 - np.exp(-dwell / default.residual_build_min))
+        ax.plot(t, 1 - np.exp(-h * np.exp(-t / default.residual_decay_min)), label=f"stop of {dwell} min")
+    ax.set(xlabel="minutes after the patroller left", ylabel="P(attempt deterred) at the spot",
+           title="Residual deterrence (Koper 1995)")
+    ax.legend(fontsize=8)
+
+    ax = fig.add_subplot(grid[1, 2])
+    days = np.linspace(0, 42, 200)
+    ax.plot(days, 1 + default.near_repeat_boost * np.exp(-days / default.near_repeat_days))
+    ax.axhline(1, color="grey", lw=0.8)
+    ax.set(xlabel="days since a burglary", ylabel=f"burglary attractiveness x (within {default.near_repeat_radius_m:.0f} m)",
+           title="Near repeat (Johnson et al. 2007)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

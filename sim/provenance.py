@@ -8,9 +8,12 @@ import hashlib
 import json
 import os
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
 DONE = "DONE"  # marker written last: the run finished and every output is in place
+PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "pandas", "matplotlib", "hydra-core", "omegaconf",
+            "SALib", "hydra-joblib-launcher", "hydra-ray-launcher", "ray", "hydra-submitit-launcher")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,6 +32,17 @@ def git_commit() -> str:
         return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def package_versions() -> dict[str, str | None]:
+    """Versions of the packages results depend on (None: not installed)."""
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    return out
 
 
 def tmp_name(path: Path) -> Path:

@@ -20,6 +20,7 @@ STREAM_NAMES = (
     "policy",  # deployment choices (patrol destinations)
     "residents",  # which resident of a cell is involved
     "mesa",  # Mesa's own model.rng
+    "escalation",  # whether a dispute turns into an assault (one uniform per background call)
 )
 
 

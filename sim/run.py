@@ -12,19 +12,17 @@ import os
 import platform
 import time
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config import Config
+from sim.crime_metrics import areas, displacement_summary, koper_summary
 from sim.model import CommunityPolicingModel
-from sim.provenance import DONE, config_hash, git_commit, tmp_name, write_json_atomic
+from sim.provenance import DONE, config_hash, git_commit, package_versions, tmp_name, write_json_atomic
 from sim.records import calls_table, incidents_table, summarize, timeseries_table, units_table
-
-PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "hydra-core", "omegaconf", "matplotlib")
-
 
 def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
     """Build and run the model (no files)."""
@@ -54,12 +52,31 @@ def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
     tables["units"] = units_table(model.fleet, busy, staffed, tables["calls"])
     summary = summarize(tables["calls"], tables["incidents"], busy, staffed, model.fleet.role_name,
                         cfg.sim.days, cfg.sim.warmup_days, deterred, model.dispatcher.mean_sizes())
+    summary.update(crime_summary(model, tables["incidents"]))
     summary["residents"] = int(model.district.residents.sum())
     summary["offices"] = len(model.district.offices)
     summary["seed"] = cfg.seed
     summary["replicate"] = cfg.replicate
     summary["root_seed"] = cfg.root_seed
     return summary, tables
+
+
+def crime_summary(model: CommunityPolicingModel, incidents: pa.Table) -> dict:
+    """Arrests, displaced attempts, the Koper measure and the displacement areas."""
+    cfg = model.cfg
+    kinds = incidents["type"].to_pylist()
+    inc = {"t_min": incidents["t_min"].to_numpy(), "x_m": incidents["x_m"].to_numpy(),
+           "y_m": incidents["y_m"].to_numpy(),
+           "contact": np.array([model.call_cfg[k].contact for k in kinds], dtype=bool)}
+    out = {"arrests": int(model.arrests),
+           "crimes_displaced": int(sum(o.displaced for o in model.offenders))}
+    masks = areas(model.district, model.call_types, cfg.displacement.treated_cells,
+                  cfg.displacement.buffer_m, cfg.displacement.control_gap_m, cfg.crime.concentration_exponent)
+    out.update(displacement_summary(inc, model.district, masks, model.policy_start_min, model.warmup_min))
+    stops = model.crime.patrol_stops if model.crime is not None else []
+    stops = [s for s in stops if s[3] >= model.warmup_min]
+    out.update(koper_summary(stops, inc, cfg.crime.guardian_radius_m))
+    return out
 
 
 def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None,
@@ -95,7 +112,7 @@ def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None =
         "overrides": list(overrides or []),
         "git_commit": git_commit(),
         "python": platform.python_version(),
-        "packages": {p: metadata.version(p) for p in PACKAGES},
+        "packages": package_versions(),
         "wall_seconds": round(wall, 3),
         "config": dataclasses.asdict(cfg),
     }

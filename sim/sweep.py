@@ -21,28 +21,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 from sim.compose import is_hydra_override
-from sim.config import Config
-from sim.provenance import DONE, config_hash, git_commit, write_json_atomic
+from sim.config import Config, ConfigError
+from sim.provenance import DONE, config_hash, git_commit, package_versions, write_json_atomic
 from sim.sweep_plan import MANIFEST_FILE, job_dirname
 
 FAILED = "FAILED"
 SWEEPS_ROOT = Path("runs") / "sweeps"
-PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "pandas", "hydra-core", "omegaconf",
-            "SALib", "hydra-joblib-launcher", "hydra-ray-launcher", "ray", "hydra-submitit-launcher")
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative when under the working folder."""
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else rel
 
 
 def default_sweep_dir(overrides: list[str]) -> Path:
@@ -60,12 +65,11 @@ def default_sweep_dir(overrides: list[str]) -> Path:
     return SWEEPS_ROOT / f"{label}-{digest}"
 
 
-def job_status(job_dir: Path, cfg_hash: str | None = None) -> str:
-    """done | failed | unfinished (no folder, or killed before ``DONE``)."""
+def job_status(job_dir: Path, cfg_hash: str) -> str:
+    """done (DONE names this config) | failed | unfinished (no folder, killed
+    before DONE, or DONE from another config)."""
     done = job_dir / DONE
     if done.is_file():
-        if cfg_hash is None:
-            return "done"
         try:
             return "done" if json.loads(done.read_text()).get("config_hash") == cfg_hash else "unfinished"
         except (OSError, ValueError):
@@ -102,14 +106,23 @@ class Sweep:
     root: Path
     jobs: list[list[str]]
     configs: list[Config]
+    dirname: dict = field(default_factory=dict)  # Hydra's override_dirname settings
     dirnames: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
-        self.dirnames = [job_dirname(j) for j in self.jobs]
-        if len(set(self.dirnames)) != len(self.dirnames):
-            dup = next(d for d in self.dirnames if self.dirnames.count(d) > 1)
-            raise ValueError(f"two jobs of this sweep share the folder {dup!r}")
+        self.dirnames = [job_dirname(j, **self.dirname) for j in self.jobs]
+        seen: set[str] = set()
+        for name in self.dirnames:
+            if name in seen:
+                raise ConfigError("sweep", name or "(empty)", "two jobs would share this folder; "
+                                  "sweep each value once and keep swept keys out of exclude_keys")
+            if not name:
+                raise ConfigError("sweep", "(empty)", "a job needs at least one override that names its folder")
+            if len(name.encode()) > 255:
+                raise ConfigError("sweep", name[:60] + "...", f"folder name of {len(name.encode())} bytes "
+                                  "(limit 255): move fixed overrides into an experiment file")
+            seen.add(name)
 
     def hashes(self) -> list[str]:
         return [config_hash(c) for c in self.configs]
@@ -118,22 +131,21 @@ class Sweep:
         return [job_status(self.root / d, h) for d, h in zip(self.dirnames, hashes)]
 
     def write_manifest(self, argv: list[str], launcher: str, sweeper: str, to_run: list[str]) -> None:
-        """Record this invocation in ``sweep.json`` (earlier ones are kept),
-        with the jobs it must run: the sweeper launches only those."""
+        """Record this invocation in ``sweep.json`` (earlier ones are kept,
+        with their command, versions and commit), with the jobs it must run:
+        the sweeper launches only those."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / MANIFEST_FILE
         previous = json.loads(path.read_text()).get("invocations", []) if path.is_file() else []
         manifest = {
             "sweep_dir": str(self.root),
-            "command": ["python", "-m", "sim", *argv],
-            "launcher": launcher,
-            "sweeper": sweeper,
             "jobs_total": len(self.jobs),
-            "jobs": [{"dir": d, "overrides": j, "replicate": c.replicate, "root_seed": c.root_seed}
-                     for d, j, c in zip(self.dirnames, self.jobs, self.configs)],
-            "python": platform.python_version(),
-            "packages": {p: _version(p) for p in PACKAGES},
-            "invocations": previous + [{"started_utc": _now(), "git_commit": git_commit(), "to_run": to_run}],
+            "jobs": [{"dir": d, "overrides": j, "replicate": c.replicate, "root_seed": c.root_seed,
+                      "config_hash": h} for d, j, c, h in zip(self.dirnames, self.jobs, self.configs, self.hashes())],
+            "invocations": previous + [{
+                "started_utc": _now(), "command": ["python", "-m", "sim", *argv], "launcher": launcher,
+                "sweeper": sweeper, "git_commit": git_commit(), "python": platform.python_version(),
+                "packages": package_versions(), "to_run": to_run}],
         }
         write_json_atomic(path, manifest)
 
@@ -142,13 +154,6 @@ class Sweep:
         manifest = json.loads(path.read_text())
         manifest["invocations"][-1].update(finished_utc=_now(), **counts)
         write_json_atomic(path, manifest)
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 class Monitor:
@@ -160,6 +165,7 @@ class Monitor:
         self.stream = stream or sys.stderr
         self.hashes = sweep.hashes()
         self.before = sweep.statuses(self.hashes)
+        self.started = time.time()
         self.reported: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="sweep-monitor", daemon=True)
@@ -190,10 +196,17 @@ class Monitor:
         statuses = self.sweep.statuses(self.hashes)
         if statuses.count("done") != self.bar.n:
             self.bar.update(statuses.count("done") - self.bar.n)
-        for name, status, before in zip(self.sweep.dirnames, statuses, self.before):
-            if status == "failed" and name not in self.reported:
+        for name, status in zip(self.sweep.dirnames, statuses):
+            if status == "failed" and name not in self.reported and self._failed_now(name):
                 self.reported.add(name)
                 self.bar.write(f"FAILED {name}: {failure_message(self.sweep.root / name)}", file=self.stream)
+
+    def _failed_now(self, name: str) -> bool:
+        """A FAILED marker written by this run, not left by an earlier one."""
+        try:
+            return (self.sweep.root / name / FAILED).stat().st_mtime >= self.started - 1.0
+        except OSError:
+            return False
 
     def report(self) -> dict[str, int]:
         """Final tally printed after the launcher returns; failures listed again."""
@@ -205,7 +218,7 @@ class Monitor:
             "unfinished": statuses.count("unfinished"),
         }
         out = self.stream
-        print(f"sweep {self.sweep.root}: {counts['done']} of {len(statuses)} jobs done "
+        print(f"sweep {shown(self.sweep.root)}: {counts['done']} of {len(statuses)} jobs done "
               f"({counts['done'] - counts['done_before']} this run, {counts['done_before']} before), "
               f"{counts['failed']} failed, {counts['unfinished']} unfinished", file=out)
         for name, status in zip(self.sweep.dirnames, statuses):

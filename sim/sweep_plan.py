@@ -73,14 +73,16 @@ def design_jobs(design: dict, fixed_overrides: list[str]) -> list[list[str]]:
             + list(fixed_overrides) for i, row in enumerate(design["X"])]
 
 
-def job_dirname(job_overrides: list[str]) -> str:
+def job_dirname(job_overrides: list[str], kv_sep: str = "=", item_sep: str = ",",
+                exclude_keys: list[str] | tuple = EXCLUDED_FROM_DIRNAME) -> str:
     """The folder Hydra gives a job under ``hydra.sweep.subdir:
-    ${hydra.job.override_dirname}`` (computed by Hydra's own function)."""
+    ${hydra.job.override_dirname}`` (computed by Hydra's own function, with
+    the same ``hydra.job.config.override_dirname`` settings)."""
     parsed = OverridesParser.create().parse_overrides(list(job_overrides))
-    return get_overrides_dirname(parsed, exclude_keys=list(EXCLUDED_FROM_DIRNAME), item_sep=",", kv_sep="=")
+    return get_overrides_dirname(parsed, exclude_keys=list(exclude_keys), item_sep=item_sep, kv_sep=kv_sep)
 
 
-def pending_jobs(sweep_dir: str | Path, jobs: list[list[str]]) -> list[list[str]]:
+def pending_jobs(sweep_dir: str | Path, jobs: list[list[str]], dirname: dict) -> list[list[str]]:
     """The jobs ``python -m sim -m`` found unfinished (recorded in the sweep
     manifest for this invocation); all of them if there is no such record."""
     path = Path(sweep_dir) / MANIFEST_FILE
@@ -90,4 +92,4 @@ def pending_jobs(sweep_dir: str | Path, jobs: list[list[str]]) -> list[list[str]
     if to_run is None:
         return jobs
     wanted = set(to_run)
-    return [j for j in jobs if job_dirname(j) in wanted]
+    return [j for j in jobs if job_dirname(j, **dirname) in wanted]

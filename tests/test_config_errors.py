@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BAD = [
     (["district=atlantis"], "district='atlantis'", "allowed: city, rural_mountain, urban_core"),
     (["staffing=huge"], "staffing='huge'", "allowed:"),
-    (["policy=teleport"], "policy='teleport'", "allowed: fixed_post, random_patrol"),
+    (["policy=teleport"], "policy='teleport'", "allowed: beat, cameras, elastic, fixed_post"),
     (["sim.days=-3"], "sim.days=-3", "must be > 0"),
     (["sim.days=abc"], "sim.days='abc'", "float"),
     (["sim.dayz=3"], "sim.dayz=3", "unknown key; allowed: days,"),
@@ -44,7 +44,7 @@ def test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, al
 
 MORE_BAD = [
     (["dispatch=closest"], "dispatch='closest'", "allowed: beat_first, nearest, team"),
-    (["+experiment=nonsense"], "experiment='nonsense'", "allowed: hypercube, norm_vs_reality, policy_compare"),
+    (["+experiment=nonsense"], "experiment='nonsense'", "allowed: displacement, hot_spots, hypercube"),
     (["+experiment=queueing_check", "queueing.service_dist=weibull"], "queueing.service_dist='weibull'",
      "allowed: lognormal, exponential"),
     (["+experiment=queueing_check", "queueing.arrival_rate_per_hour=[1,x]"], "queueing.arrival_rate_per_hour",
@@ -77,6 +77,11 @@ BAD_SWEEPS = [
     (["+experiment=sensitivity", "policy=fixed_post,random_patrol"], "hydra/sweeper='morris'"),
     (["+experiment=sensitivity", "scale.call_rate_factor=1.2"], "scale.call_rate_factor"),
     (["+experiment=sensitivity", "hydra.sweeper.trajectories=0"], "hydra.sweeper.params"),
+    (["+experiment=staffing_sweep", "++staffing.mix=1+8+0"], "staffing.mix"),
+    (["policy=fixed_post,fixed_post"], "share this folder"),
+    (["sim.dayz=1,2"], "sim.dayz"),
+    (["policy=fixed_post,random_patrol", "hydra/launcher=nope"], "hydra/launcher"),
+    (["policy=fixed_post,random_patrol", "hydra.sweep.subdir=x"], "hydra.sweep.subdir"),
 ]
 
 

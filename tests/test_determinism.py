@@ -54,16 +54,20 @@ def test_policies_see_the_same_background_calls():
 
 def test_policies_face_the_same_crime_attempts():
     """Each offender's attempts (time, target, victim, would-be report) are the
-    same under any policy; only whether guardians deter an attempt differs."""
+    same under any policy; only whether guardians deter an attempt differs.
+    (Arrests and near repeats off: a policy that clears more crime takes
+    offenders off the street, and one that prevents a burglary prevents the
+    burglaries it would have drawn; both rightly change later attempts.)"""
     models = [simulate(config("sim.days=60", "seed=6", f"policy={p}", "staffing.volunteers=12",
-                              "crime.guardian_radius_m=300"))
+                              "crime.guardian_radius_m=300", "crime.clearance_prob=0",
+                              "crime.near_repeat_boost=0"))
               for p in ("fixed_post", "random_patrol")]
     attempts, victims = [], []
     for m in models:
-        crimes = {(row[5], row[2]) for row in m.incidents}
+        crimes = {(row[5], row[2]) for row in m.incidents if row[5] >= 0}  # not escalated disputes
         deterred = {(o, t) for _, t, o in m.crime.deterred}
         attempts.append(crimes | deterred)
-        victims.append({(row[5], row[2]): (row[6], row[3], row[4]) for row in m.incidents})
+        victims.append({(row[5], row[2]): (row[6], row[3], row[4]) for row in m.incidents if row[5] >= 0})
     assert attempts[0] == attempts[1] and len(attempts[0]) > 100
     assert len(models[1].crime.deterred) != len(models[0].crime.deterred)  # the policies did differ
     common = victims[0].keys() & victims[1].keys()
@@ -87,6 +91,6 @@ def test_stepping_hour_by_hour_equals_one_run():
         stepped.step()
     assert stepped.env.now == 1440.0
     whole = simulate(config("sim.days=1", "seed=8", "policy=random_patrol"))
-    a, b = results(stepped)[1]["calls"], results(whole)[1]["calls"]
-    assert a.equals(b) and len(a) > 5
+    a, b = results(stepped)[1]["calls"].to_pandas(), results(whole)[1]["calls"].to_pandas()
+    assert a.equals(b) and len(a) > 5  # pandas: NaN (an open call's times) equals NaN
     assert len(results(stepped)[1]["timeseries"]) == 24

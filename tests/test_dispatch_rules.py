@@ -119,11 +119,12 @@ def test_full_model_team_dispatch_pairs_officers_with_auxiliaries():
 
     model = simulate(config("sim.days=60", "dispatch=team", "seed=2"))
     calls = results(model)[1]["calls"].to_pandas()
-    violent = calls[(calls["type"] == "emergency") & (calls["outcome"] == "served")]
+    violent_types = [n for n, c in model.cfg.calls.items() if c.violent]
+    violent = calls[calls["type"].isin(violent_types) & (calls["outcome"] == "served")]
     assert len(violent) > 10
     roles = set(zip(violent["unit_role"], violent["unit2_role"]))
     assert roles <= {("officer", "auxiliary"), ("auxiliary", "officer")}
     both = violent["t_on_scene_min"] >= violent["t_dispatch_min"]
     assert both.all()
-    others = calls[(calls["type"] != "emergency") & (calls["outcome"] == "served")]
+    others = calls[~calls["type"].isin(violent_types) & (calls["outcome"] == "served")]
     assert (others["n_units"] == 1).all()

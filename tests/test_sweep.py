@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.compare import collect
-from sim.compose import load_config, sweep_plan
+from sim.compose import load_config, load_configs, sweep_plan
+from sim.config import ConfigError
 from sim.run import run_scenario
 from sim.sweep import DONE, FAILED, Sweep, default_sweep_dir, job_dirname
 
@@ -101,7 +102,9 @@ def test_killed_sweep_resumes_with_exactly_one_result_per_job(tmp_path):
     assert manifest["jobs_total"] == 60 and len(manifest["invocations"]) == 2
     assert {j["dir"] for j in manifest["jobs"]} == {d.name for d in job_dirs}
     assert manifest["invocations"][-1]["done"] == 60
-    assert all(j["root_seed"] == j["replicate"] for j in manifest["jobs"])  # seed 0 + k
+    seeds = {j["replicate"]: j["root_seed"] for j in manifest["jobs"]}
+    assert len(set(seeds.values())) == 10 and seeds[0] == 0  # one root seed per replicate, shared by configs
+    assert {(j["replicate"], j["root_seed"]) for j in manifest["jobs"]} == set(seeds.items())
 
     # sim.compare reads exactly these 60 runs, not a folder another sweep left here
     shutil.copytree(job_dirs[0], root / "policy=other,replicate=0")
@@ -144,6 +147,7 @@ def test_failed_job_is_listed_live_does_not_stop_the_others_and_reruns_alone(tmp
     second = run(*args)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "4 of 4 jobs done (1 this run, 3 before)" in second.stderr
+    assert "FAILED" not in second.stderr  # the earlier failure is not reported as this run's
     assert not (root / bad / FAILED).exists() and (root / bad / DONE).exists()
     assert not list((root / bad).glob(".*.tmp*"))
 
@@ -173,12 +177,37 @@ def test_cluster_launchers_run_the_same_jobs(tmp_path, launcher):
         assert (done / DONE).exists()
         assert (done / "calls.parquet").read_bytes() == (tmp_path / policy / "calls.parquet").read_bytes()
     manifest = json.loads((tmp_path / "remote" / "sweep.json").read_text())
-    assert manifest["launcher"].split(".")[1] in {"hydra_ray_launcher", "hydra_submitit_launcher"}
+    assert manifest["invocations"][-1]["launcher"].split(".")[1] in {"hydra_ray_launcher", "hydra_submitit_launcher"}
 
 
-def test_duplicate_job_folders_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="share the folder"):
+def test_job_folders_must_be_distinct_nonempty_and_short(tmp_path):
+    with pytest.raises(ConfigError, match="share this folder"):
         Sweep(tmp_path, [["policy=fixed_post"], ["policy=fixed_post"]], [None, None])
+    with pytest.raises(ConfigError, match="at least one override"):
+        Sweep(tmp_path, [["+experiment=policy_compare"]], [None])
+    with pytest.raises(ConfigError, match="limit 255"):
+        Sweep(tmp_path, [[f"sim.days={'1' * 300}"]], [None])
+
+
+def test_cached_composition_equals_hydra_for_every_job():
+    """load_configs shares one composition between jobs; each job's config must
+    still equal what Hydra composes for it alone, dict values and order included."""
+    jobs = [["staffing.mode={officer:foot}"], ["seed=1"], ["+experiment=staffing_sweep", "staffing.mix=1+8+0"],
+            ["+experiment=staffing_sweep", "replicate=3"], ["calls.emergency={rate_per_1000_per_year:99}"],
+            ["seed=2", "sim.days=3"]]
+    assert load_configs(jobs) == [load_config(j) for j in jobs]
+
+
+def test_a_sweep_started_elsewhere_finds_the_plugin_and_resolves_its_folder(tmp_path):
+    """From another working directory, with an interpolation in the sweep folder."""
+    args = ["policy=fixed_post,random_patrol", "sim.days=0.1", "sim.plots=false", "hydra.launcher.n_jobs=2",
+            f"hydra.sweep.dir={tmp_path}/s-${{now:%Y}}"]
+    proc = subprocess.run(sim_cmd(*args), cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (root,) = tmp_path.glob("s-2*")
+    assert len(done_jobs(root)) == 2 and (root / "sweep.json").exists()
+    again = subprocess.run(sim_cmd(*args), cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "nothing to run" in again.stderr
 
 
 def test_morris_sweep_ranks_the_parameter_that_drives_each_outcome(tmp_path):

@@ -48,9 +48,11 @@ class ResumableSweeper(Sweeper):
         sweep_dir.mkdir(parents=True, exist_ok=True)
         jobs = self.jobs(arguments, sweep_dir)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
-        todo = pending_jobs(sweep_dir, jobs)
+        od = self.config.hydra.job.config.override_dirname
+        dirname = {"kv_sep": od.kv_sep, "item_sep": od.item_sep, "exclude_keys": list(od.exclude_keys)}
+        todo = pending_jobs(sweep_dir, jobs, dirname)
         log.info(f"{len(todo)} of {len(jobs)} jobs to run ({len(jobs) - len(todo)} already done)")
-        size = self.max_batch_size or max(1, len(todo))
+        size = self.max_batch_size if self.max_batch_size and self.max_batch_size > 0 else max(1, len(todo))
         returns = []
         for start in range(0, len(todo), size):
             results = self.launcher.launch(todo[start:start + size], initial_job_idx=start)

@@ -16,23 +16,44 @@ class Offender(CellAgent):
         self.cell = model.cell_at(home_flat)
         self.crimes = 0
         self.deterred = 0
+        self.displaced = 0
+        self.free_at = 0.0  # minutes: off the street (arrested) until then
 
     def life(self, crime):
-        """SimPy process: one attempt after another, as long as the run lasts."""
+        """SimPy process: one attempt after another, as long as the run lasts.
+        Every attempt draws its seed whatever happens, so the sequence of
+        attempts is the same under any policy (common random numbers)."""
         env = self.model.env
         while True:
             wait = crime.time_to_next_attempt(self.stream)
             attempt = np.random.default_rng(int(self.stream.integers(2**63)))
             yield env.timeout(wait)
+            if env.now < self.free_at:  # incapacitated after an arrest
+                continue
             kind = crime.pick_kind(env.now, attempt)
             if kind is None:  # thinned out by the hour-of-day profile
                 continue
-            x, y, flat = crime.choose_target(self.home_flat, kind, attempt)
-            self.cell = self.model.cell_at(flat)
-            guardians = crime.guardians(x, y, env.now)
-            if crime.is_deterred(guardians, attempt.random()):
-                self.deterred += 1
-                crime.deterred.append((kind, env.now, self.offender_id))
+            x, y, flat = crime.choose_target(self.home_flat, kind, attempt, env.now)
+            u_deter, u_move = attempt.random(), attempt.random()
+            if crime.aware_refusal(kind, u_deter):
+                self._deterred(crime, kind)
                 continue
+            hazard, guardians = crime.hazard(kind, x, y, flat, env.now)
+            if crime.is_deterred(hazard, u_deter):
+                if u_move >= crime.cfg.displacement_prob:
+                    self._deterred(crime, kind)
+                    continue
+                # a mobile offender strikes next door instead, where he has seen no one
+                x, y, flat = crime.choose_target(self.home_flat, kind, attempt, env.now, avoid=(x, y))
+                guardians = crime.guardians(x, y, env.now)
+                self.displaced += 1
+            self.cell = self.model.cell_at(flat)
             self.crimes += 1
             self.model.commit_crime(self, kind, x, y, flat, guardians, attempt)
+
+    def _deterred(self, crime, kind: str) -> None:
+        self.deterred += 1
+        crime.deterred.append((kind, self.model.env.now, self.offender_id))
+
+    def arrested(self, until_min: float) -> None:
+        self.free_at = max(self.free_at, until_min)

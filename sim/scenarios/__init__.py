@@ -8,10 +8,15 @@ queue. The model asks it at three moments:
   cleared, previous patrol stop over): return ``(x_m, y_m, dwell_min)`` for a
   patrol stop, or ``None`` to wait at the unit's post;
 - ``act(model)`` every ``replan_every_min`` minutes if set (e.g. hourly
-  hot-spot lists); ``finish(model)`` at the end of the run.
+  hot-spot lists); ``finish(model)`` at the end of the run;
+- ``shift(role, shift)`` while rosters are built: a policy may move shift
+  start hours (elastic policing); the default keeps them.
 
-New policies (hotspot, beat, joint_patrol, elastic) are new modules that
-subclass ``DeploymentPolicy`` and use ``@register``: the model is untouched.
+Policies combine: ``policy.name=hotspot+cameras`` runs both; for a free unit
+the first policy with a leg for it wins. ``policy.start_day`` holds every
+policy back (staff wait at posts) until that day, for before/after designs.
+New policies are new modules that subclass ``DeploymentPolicy`` and use
+``@register``: the model is untouched.
 """
 from __future__ import annotations
 
@@ -42,9 +47,50 @@ class DeploymentPolicy:
     def finish(self, model) -> None:
         pass
 
+    def shift(self, role: str, shift):
+        return shift
+
+
+class CompositePolicy(DeploymentPolicy):
+    """Several policies at once (``hotspot+cameras``), asked in the order named."""
+
+    def __init__(self, cfg, parts: list[DeploymentPolicy]):
+        super().__init__(cfg)
+        self.parts = parts
+        periods = [p.replan_every_min for p in parts if p.replan_every_min]
+        self.replan_every_min = min(periods) if periods else None
+
+    def setup(self, model) -> None:
+        for p in self.parts:
+            p.setup(model)
+
+    def next_leg(self, model, unit: int):
+        for p in self.parts:
+            leg = p.next_leg(model, unit)
+            if leg is not None:
+                return leg
+        return None
+
+    def act(self, model) -> None:
+        for p in self.parts:
+            if p.replan_every_min:
+                p.act(model)
+
+    def finish(self, model) -> None:
+        for p in self.parts:
+            p.finish(model)
+
+    def shift(self, role: str, shift):
+        for p in self.parts:
+            shift = p.shift(role, shift)
+        return shift
+
 
 def make_policy(cfg) -> DeploymentPolicy:
-    return POLICIES[cfg.name](cfg)
+    names = cfg.names()
+    if len(names) == 1:
+        return POLICIES[names[0]](cfg)
+    return CompositePolicy(cfg, [POLICIES[n](cfg) for n in names])
 
 
-from sim.scenarios import fixed_post, random_patrol  # noqa: E402,F401  (registration)
+from sim.scenarios import fixed_post, random_patrol, hotspot, beat, joint_patrol, elastic, cameras, volunteer_night_patrol  # noqa: E402,F401,E501  (registration)
