@@ -411,7 +411,6 @@ class CrimeConfig:
     # displacement: a deterred offender may strike elsewhere (mobile offenders; seed 003 §7.1 +17% next door)
     displacement_prob: float = 0.0  # share of deterred attempts carried out elsewhere; Weisburd et al. 2006: rare
     displacement_min_m: float = 200.0  # a displaced attempt goes 1-3x this far from the deterred target; assumption
-    avoidance: float = 0.0  # target choice x exp(-avoidance x residual deterrence there): offenders who learn; 0 default
     # clearance: a cleared crime takes its offender off the street for a while
     clearance_prob: float = 0.1  # share of served crime calls cleared by an arrest; assumption
     incapacitation_days: float = 15.0  # PRC Public Security Administration Punishments Law: detention up to 15 days
@@ -441,7 +440,6 @@ class CrimeConfig:
         "near_repeat_boost": (0, 100, False),
         "displacement_prob": (0, 1, False),
         "displacement_min_m": (0, 50_000, False),
-        "avoidance": (0, 100, False),
         "clearance_prob": (0, 1, False),
         "incapacitation_days": (0, 3650, False),
         "awareness_share": (0, 1, False),
@@ -563,9 +561,9 @@ class ScaleConfig:
 
 @dataclass
 class DisplacementConfig:
-    """Areas for displacement metrics (sim/displacement.py; issue 5)."""
+    """Areas for displacement metrics (sim/crime_metrics.py; issue 5)."""
 
-    treated_cells: int = 10  # highest-risk cells form the treated area; matches policy.hotspot_cells
+    treated_cells: int = 10  # per office: its highest-risk cells form the treated area, as policy.hotspot_cells
     buffer_m: float = 300.0  # ring around it; assumption (Bowers & Johnson 2003 use rings of a few hundred m)
     control_gap_m: float = 300.0  # control area starts this far beyond the buffer; assumption
 
@@ -627,6 +625,9 @@ class Config:
                     raise ConfigError("staffing.posts_m", [x, y], "must lie inside the district")
         from sim.scenarios import POLICIES  # registry only: no model code
 
+        if "elastic" in self.policy.names() and self.policy.start_day > 0:
+            raise ConfigError("policy.start_day", self.policy.start_day,
+                              "elastic moves shifts for the whole run; use start_day 0 with it")
         names = self.policy.names()
         for name in names:
             if name not in POLICIES:

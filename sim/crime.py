@@ -16,9 +16,8 @@ offender's home. An attempt on a contact crime is abandoned with probability
   stay lasted and fading after it ended (Koper 1995).
 
 A deterred offender may strike elsewhere instead (``displacement_prob``): the
-new target lies 1 to 3 times ``displacement_min_m`` from the deterred one; and
-offenders with ``avoidance`` > 0 steer their target choice away from spots
-patrols recently left. Both move crime next door (mobile offenders). Non-contact crime (fraud)
+new target lies 1 to 3 times ``displacement_min_m`` from the deterred one, and
+the attempt goes ahead unless he sees staff or a camera there. Non-contact crime (fraud)
 ignores guardians; awareness campaigns stop part of it.
 
 Common random numbers: each offender has its own stream, and every attempt
@@ -112,11 +111,6 @@ class CrimeModel:
         w = self.place_w[kind] * np.exp(-d / self.cfg.journey_mean_m)
         if self.kind_cfg[kind].near_repeat:
             w = w * self.near_repeat_factor(t_min)
-        if self.cfg.avoidance > 0 and self.kind_cfg[kind].contact:  # offenders who steer clear of patrolled spots
-            ended = self.stay_end <= t_min
-            left = np.where(ended, self.stay_strength * np.exp(-(t_min - np.where(ended, self.stay_end, t_min))
-                                                             / self.cfg.residual_decay_min), 0.0)
-            w = w * np.exp(-self.cfg.avoidance * left)
         if avoid is not None:  # next door: just beyond the guarded spot's reach, not across town
             d_avoid = np.hypot(self.cell_x - avoid[0], self.cell_y - avoid[1])
             m = self.cfg.displacement_min_m
@@ -133,11 +127,13 @@ class CrimeModel:
         horizon = 4.0 * self.cfg.near_repeat_days * 1440.0
         while self.near_repeats and self.near_repeats[0][0] < t_min - horizon:
             self.near_repeats.popleft()
-        factor = np.ones(len(self.cell_x))
-        for t, x, y in self.near_repeats:
-            near = np.hypot(self.cell_x - x, self.cell_y - y) <= self.cfg.near_repeat_radius_m
-            factor += near * (self.cfg.near_repeat_boost * math.exp(-(t_min - t) / (self.cfg.near_repeat_days * 1440.0)))
-        return factor
+        if not self.near_repeats:
+            return np.ones(len(self.cell_x))
+        t, x, y = (np.array(a) for a in zip(*self.near_repeats))
+        near = np.hypot(self.cell_x[:, None] - x[None, :], self.cell_y[:, None] - y[None, :]) \
+            <= self.cfg.near_repeat_radius_m
+        weight = self.cfg.near_repeat_boost * np.exp(-(t_min - t) / (self.cfg.near_repeat_days * 1440.0))
+        return 1.0 + near @ weight
 
     def committed(self, kind: str, t_min: float, x: float, y: float) -> None:
         if self.kind_cfg[kind].near_repeat:

@@ -3,8 +3,8 @@
 quotient, Bowers & Johnson 2003), crime after patrol stops (Koper 1995), and
 space-time clustering (the Knox test behind near-repeat findings).
 
-The treated area is fixed before the run from the district alone (the cells
-with the highest expected crime: land-use attractiveness x crime rates), so
+The treated area is fixed before the run from the district alone (each
+office's cells with the highest expected street crime), so
 every policy, and the run without one, is measured on the same cells. The
 buffer is the ring within ``buffer_m`` of it; the control area is everything
 at least ``control_gap_m`` beyond the buffer. With ``policy.start_day`` > 0 a
@@ -23,12 +23,16 @@ import numpy as np
 
 def areas(district, call_types, treated_cells: int, buffer_m: float, control_gap_m: float,
           concentration_exponent: float = 1.0):
-    """Boolean masks over flat cells: treated (the highest-risk cells), buffer, control."""
+    """Boolean masks over flat cells: treated (each office's highest-risk
+    cells), buffer, control."""
     from sim.crime import crime_risk
 
     risk = crime_risk(district, call_types, concentration_exponent)
     treated = np.zeros(len(risk), dtype=bool)
-    treated[np.argsort(-risk, kind="stable")[:treated_cells]] = True
+    office = district.office_area.ravel()
+    for o in np.unique(office):  # per office, as the hot-spot policies rank cells
+        cells = np.flatnonzero(office == o)
+        treated[cells[np.argsort(-risk[cells], kind="stable")[:treated_cells]]] = True
     xs, ys = district.unflatten(np.arange(len(risk)))
     cx, cy = district.cell_centre_m(xs, ys)
     tx, ty = cx[treated], cy[treated]
@@ -74,9 +78,11 @@ def displacement_summary(incidents, district, masks, start_min: float, warmup_mi
     return out
 
 
-def koper_summary(stops: list, incidents, radius_m: float, window_min: float = 30.0) -> dict:
+def koper_summary(stops: list, incidents, radius_m: float, horizon_min: float, window_min: float = 30.0) -> dict:
     """Share of patrol stops followed by a contact crime within ``radius_m``
-    within ``window_min`` after the patroller left (Koper 1995's measure)."""
+    within ``window_min`` after the patroller left (Koper 1995's measure);
+    stops whose window runs past the end of the run are left out."""
+    stops = [s for s in stops if s[3] + window_min <= horizon_min]
     if not stops:
         return {"patrol_stops": 0, "patrol_stop_dwell_mean_min": None, "crime_after_stop_30min_share": None}
     s = np.asarray(stops)

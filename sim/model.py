@@ -90,6 +90,8 @@ class CommunityPolicingModel(mesa.Model):
         self._build_offenders()
         self.arrests = 0
         self._patrol_token = np.full(len(self.fleet.role), -1, dtype=np.int64)
+        self._duty_start = np.full(len(self.fleet.role), np.inf)  # start of the current or last shift
+        self._duty_end = np.full(len(self.fleet.role), -np.inf)  # end of the last shift
         if self.crime is not None:
             self.fleet.on_stay = self._stay_ended
         self._patrol_cells: dict = {}
@@ -199,8 +201,10 @@ class CommunityPolicingModel(mesa.Model):
     def _roster(self, i: int, duty):
         for start, end in duty:
             yield self.env.timeout(start - self.env.now)
+            self._duty_start[i] = self.env.now
             self.dispatcher.set_on_duty(i, True)
             yield self.env.timeout(end - self.env.now)
+            self._duty_end[i] = self.env.now
             self.dispatcher.set_on_duty(i, False)
 
     def _background_calls(self):
@@ -303,13 +307,16 @@ class CommunityPolicingModel(mesa.Model):
 
     def _escalation(self, u: float, call: Call) -> None:
         """The longer a dispute waited for a unit, the likelier it became an
-        assault (民转刑): an incident, reported at once by the parties."""
+        assault (民转刑): an incident, reported at once by the parties.
+        Decided (and recorded) when the dispute call is cleared: disputes
+        still waiting at the end of the run do not escalate."""
         c = self.cfg.crime
         response = call.t_on_scene - call.t_arrival
-        if self.crime is None or "assault" not in self.call_cfg:
-            return
+        if self.crime is None or "assault" not in self.call_cfg or call.caller_id < 0:
+            return  # no party to be assaulted
         if u < c.escalation_prob_max * (1.0 - math.exp(-max(response, 0.0) / c.escalation_wait_min)):
-            victim = self.residents.agent(max(call.caller_id, 0))
+            victim = self.residents.agent(call.caller_id)
+            self.residents.victimised[call.caller_id] += 1
             scene = self.call_cfg["assault"].on_scene_mean_min
             self._record_incident("assault", call.x, call.y, None, victim, 0, True, 0.0, scene, 1.0)
 
@@ -363,11 +370,20 @@ class CommunityPolicingModel(mesa.Model):
         minutes = self._leg_minutes(i, x, y)
         self.fleet.start_leg(i, now, x, y, minutes)
         token = int(self.fleet.leg_token[i])
-        self._patrol_token[i] = token
+        if (x, y) != (float(self.fleet.post[i, 0]), float(self.fleet.post[i, 1])):
+            self._patrol_token[i] = token  # a wait at the post is not a patrol stop
         self.env.timeout(minutes + max(dwell, 1.0)).callbacks.append(partial(self._leg_done, i, token))
 
     def _stay_ended(self, i: int, x: float, y: float, arrived: float, left: float, token: int) -> None:
-        if self.fleet.on_duty[i]:
+        """Only the on-duty part of a stay deters: from this shift's start (a
+        unit parked at its post overnight) to now, or to the shift's end when
+        the stay ends as the shift does. A leg scheduled after turnout starts
+        later than now: the stay ends now."""
+        left = min(left, self.env.now)
+        arrived = max(arrived, self._duty_start[i])
+        if not self.fleet.on_duty[i]:
+            left = min(left, self._duty_end[i])
+        if left > arrived:
             self.crime.record_stay(x, y, arrived, left, patrol=token == self._patrol_token[i])
 
     def _leg_done(self, i: int, token: int, _event) -> None:

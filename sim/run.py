@@ -75,7 +75,9 @@ def crime_summary(model: CommunityPolicingModel, incidents: pa.Table) -> dict:
     out.update(displacement_summary(inc, model.district, masks, model.policy_start_min, model.warmup_min))
     stops = model.crime.patrol_stops if model.crime is not None else []
     stops = [s for s in stops if s[3] >= model.warmup_min]
-    out.update(koper_summary(stops, inc, cfg.crime.guardian_radius_m))
+    out.update(koper_summary(stops, inc, cfg.crime.guardian_radius_m, model.horizon_min))
+    after_warmup = inc["t_min"] >= model.warmup_min
+    out["crimes_street"] = int(np.sum(inc["contact"] & after_warmup))  # what patrols can deter
     return out
 
 

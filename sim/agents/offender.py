@@ -43,9 +43,12 @@ class Offender(CellAgent):
                 if u_move >= crime.cfg.displacement_prob:
                     self._deterred(crime, kind)
                     continue
-                # a mobile offender strikes next door instead, where he has seen no one
+                # a mobile offender strikes next door instead, unless he sees staff or a camera there
                 x, y, flat = crime.choose_target(self.home_flat, kind, attempt, env.now, avoid=(x, y))
                 guardians = crime.guardians(x, y, env.now)
+                if guardians > 0 or crime.cameras[flat]:
+                    self._deterred(crime, kind)
+                    continue
                 self.displaced += 1
             self.cell = self.model.cell_at(flat)
             self.crimes += 1
