@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 
-from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig

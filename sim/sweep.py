@@ -28,6 +28,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -124,11 +125,12 @@ class Sweep:
                                   "(limit 255): move fixed overrides into an experiment file")
             seen.add(name)
 
+    @cached_property
     def hashes(self) -> list[str]:
         return [config_hash(c) for c in self.configs]
 
-    def statuses(self, hashes: list[str]) -> list[str]:
-        return [job_status(self.root / d, h) for d, h in zip(self.dirnames, hashes)]
+    def statuses(self) -> list[str]:
+        return [job_status(self.root / d, h) for d, h in zip(self.dirnames, self.hashes)]
 
     def write_manifest(self, argv: list[str], launcher: str, sweeper: str, to_run: list[str]) -> None:
         """Record this invocation in ``sweep.json`` (earlier ones are kept,
@@ -141,7 +143,7 @@ class Sweep:
             "sweep_dir": str(self.root),
             "jobs_total": len(self.jobs),
             "jobs": [{"dir": d, "overrides": j, "replicate": c.replicate, "root_seed": c.root_seed,
-                      "config_hash": h} for d, j, c, h in zip(self.dirnames, self.jobs, self.configs, self.hashes())],
+                      "config_hash": h} for d, j, c, h in zip(self.dirnames, self.jobs, self.configs, self.hashes)],
             "invocations": previous + [{
                 "started_utc": _now(), "command": ["python", "-m", "sim", *argv], "launcher": launcher,
                 "sweeper": sweeper, "git_commit": git_commit(), "python": platform.python_version(),
@@ -163,8 +165,7 @@ class Monitor:
     def __init__(self, sweep: Sweep, poll_s: float = 0.5, stream=None):
         self.sweep, self.poll_s = sweep, poll_s
         self.stream = stream or sys.stderr
-        self.hashes = sweep.hashes()
-        self.before = sweep.statuses(self.hashes)
+        self.before = sweep.statuses()
         self.started = time.time()
         self.reported: set[str] = set()
         self._stop = threading.Event()
@@ -193,7 +194,7 @@ class Monitor:
             self._poll()
 
     def _poll(self) -> None:
-        statuses = self.sweep.statuses(self.hashes)
+        statuses = self.sweep.statuses()
         if statuses.count("done") != self.bar.n:
             self.bar.update(statuses.count("done") - self.bar.n)
         for name, status in zip(self.sweep.dirnames, statuses):
@@ -210,7 +211,7 @@ class Monitor:
 
     def report(self) -> dict[str, int]:
         """Final tally printed after the launcher returns; failures listed again."""
-        statuses = self.sweep.statuses(self.hashes)
+        statuses = self.sweep.statuses()
         counts = {
             "done": statuses.count("done"),
             "done_before": sum(s == b == "done" for s, b in zip(statuses, self.before)),

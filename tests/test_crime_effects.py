@@ -6,7 +6,6 @@ random numbers: replicate k of every arm sees the same offenders and calls."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from scipy import stats
 
 from sim.crime_metrics import knox_ratio
