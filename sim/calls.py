@@ -34,7 +34,12 @@ HOUR_PROFILES = {k: np.array(v) / np.mean(v) for k, v in _RAW_PROFILES.items()}
 
 def place_weights(district: District, place: str) -> np.ndarray:
     """Flat probability over cells of where a call of this kind happens."""
-    w = district.residents if place == "residents" else district.activity * (district.residents + 50)
+    if place == "elderly_alone" and district.elderly_alone is not None and district.elderly_alone.sum() > 0:
+        w = district.elderly_alone
+    elif place in ("residents", "elderly_alone"):
+        w = district.residents
+    else:
+        w = district.activity * (district.residents + 50)
     w = w.astype(float).ravel()
     return w / w.sum()
 

@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 from sim.config import ConfigError, register_configs, to_config
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "experiment")
+GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "experiment")
 
 
 def group_options(group: str) -> list[str]:

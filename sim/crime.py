@@ -80,6 +80,8 @@ class CrimeModel:
         self.deterred: list[tuple[str, float, int]] = []  # (kind, time, offender) of each abandoned attempt
         self.cameras = np.zeros(n_cells, dtype=bool)  # per flat cell; set by policies
         self.resident_hazard = cfg.resident_guardianship_per_1000 * district.residents.ravel() / 1000.0
+        self.base_resident_hazard = self.resident_hazard.copy()  # at the initial participation (sim.community)
+        self.aware_share = lambda flat: 0.0  # share of a cell's residents aware of anti-fraud advice (the model sets it)
         # residual deterrence: the strongest recent stay per cell (where, when it ended, how strong)
         self.stay_x, self.stay_y = np.zeros(n_cells), np.zeros(n_cells)
         self.stay_end = np.full(n_cells, -np.inf)
@@ -173,10 +175,12 @@ class CrimeModel:
         """``u``: a uniform drawn for every attempt, guarded or not (common random numbers)."""
         return bool(u < 1.0 - math.exp(-hazard))
 
-    def aware_refusal(self, kind: str, u: float) -> bool:
-        """Non-contact crime: an aware target refuses (awareness campaigns)."""
-        c = self.cfg
-        return (not self.kind_cfg[kind].contact) and u < c.awareness_share * c.awareness_efficacy
+    def aware_refusal(self, kind: str, u: float, flat: int) -> bool:
+        """Non-contact crime: an aware target refuses (awareness campaigns,
+        contacts and patrols spread awareness: sim.community)."""
+        if self.kind_cfg[kind].contact:
+            return False
+        return u < self.aware_share(flat) * self.cfg.awareness_efficacy
 
     def witnesses(self, x: float, y: float, t_min: float) -> int:
         """On-duty volunteers and grid workers near a crime see it and report it

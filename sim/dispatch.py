@@ -82,7 +82,8 @@ class Dispatcher:
                  preempt_priority_min: int | None = None,
                  on_idle: Callable[[int], None] | None = None,
                  on_off_duty: Callable[[int], None] | None = None,
-                 on_clear: Callable[[Call], None] | None = None):
+                 on_clear: Callable[[Call], None] | None = None,
+                 scene_factor: Callable[[int], float] | None = None):
         self.env, self.fleet, self.travel = env, fleet, travel
         self.turnout_min = turnout_min
         self.discipline, self.capacity = discipline, capacity
@@ -92,6 +93,7 @@ class Dispatcher:
         self.on_idle = on_idle or (lambda i: None)
         self.on_off_duty = on_off_duty or (lambda i: None)
         self.on_clear = on_clear or (lambda call: None)  # a call was served (clearance, escalation)
+        self.scene_factor = scene_factor  # on-scene time multiplier of a lead unit (new staff are slower)
         self.queue: list[tuple] = []
         self.current: dict[int, Call] = {}  # unit -> the call it is on
         self._units_by_need: dict[bytes, np.ndarray] = {}
@@ -224,6 +226,8 @@ class Dispatcher:
         if all(call.arrived):
             if math.isnan(call.t_on_scene):
                 call.t_on_scene = self.env.now
+                if self.scene_factor is not None:
+                    call.remaining_min *= self.scene_factor(call.units[0])
             call.work_ends = self.env.now + call.remaining_min
             self.env.timeout(call.remaining_min).callbacks.append(partial(self._clear, call, epoch))
 

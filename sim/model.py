@@ -29,10 +29,12 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from sim.agents import STAFF_CLASSES, Offender
 from sim.agents.resident import ResidentRegistry
 from sim.calls import generate_arrivals, service_minutes
+from sim.community import Community
 from sim.config import CallTypeConfig, Config, ConfigError
 from sim.crime import CrimeModel
 from sim.dispatch import Call, Dispatcher
 from sim.dispatch_rules import DISPATCH_RULES
+from sim.disputes import DisputeBook
 from sim.fleet import ROLE_NAMES, Fleet
 from sim.records import Recorder
 from sim.rng import RngStreams
@@ -41,6 +43,8 @@ from sim.shifts import merge, remove_share, roster
 from sim.space import (LAND_USE_CODE, assign_beats, assign_beats_to_posts, build_district,
                        grid_blocks_by_office)
 from sim.travel import make_travel
+from sim.window import ServiceWindow, draw_arrivals
+from sim.workforce import Workforce, drop_absences
 
 STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries",
                     "volunteer": "volunteers", "grid_worker": "grid_workers"}
@@ -74,25 +78,35 @@ class CommunityPolicingModel(mesa.Model):
         self.calls: list[Call] = []
         self.incidents: list[tuple] = []
         self._build_staff()
+        n_clerks = cfg.window.clerks_per_office * len(self.district.offices) if cfg.window.enabled else 0
+        self.workforce = Workforce.draw(cfg.workforce, self.fleet.n + n_clerks, self.horizon_min,
+                                        lambda i: self.rngs.child("workforce", i))
         dc = cfg.dispatch
         self.dispatcher = Dispatcher(
             self.env, self.fleet, self.travel, cfg.travel.turnout_min, dc.discipline, dc.capacity,
             rule=DISPATCH_RULES[dc.name]({int(k): list(v) for k, v in dc.preference_lists.items()}),
             travel_takes_time=cfg.travel.takes_time,
             preempt_priority_min=dc.preempt_priority_min if dc.preempt else None,
-            on_idle=self._unit_idle, on_off_duty=self._unit_off_duty, on_clear=self._call_cleared)
+            on_idle=self._unit_idle, on_off_duty=self._unit_off_duty, on_clear=self._call_cleared,
+            scene_factor=lambda i: 1.0 / self.efficiency(i))
         self._call_kind = {name: (c.priority, c.violent,
                                   np.array([STAFF_CLASSES[r].can_attend(c) for r in ROLE_NAMES]))
                            for name, c in self.call_types}  # looked up once per call
         self._beat_of = self.district.beat.ravel().tolist()
         self._office_of = self.district.office_area.ravel().tolist()
         self.residents = ResidentRegistry(self, self.district.residents, self.rngs["residents"])
+        self.community = Community(self, cfg.community, self.rngs["community"]) if cfg.community.enabled else None
         self._build_offenders()
+        if self.crime is not None:
+            self.crime.aware_share = (self.community.aware_share if self.community is not None
+                                      else (lambda flat, s=cfg.community.aware_initial_share: s))
+        self.disputes = DisputeBook(self, lambda k: self.rngs.child("disputes", k)) if self.community else None
+        self._leg_action: dict[int, tuple] = {}  # unit -> (leg token, what to do when the stay is over)
         self.arrests = 0
         self._patrol_token = np.full(len(self.fleet.role), -1, dtype=np.int64)
         self._duty_start = np.full(len(self.fleet.role), np.inf)  # start of the current or last shift
         self._duty_end = np.full(len(self.fleet.role), -np.inf)  # end of the last shift
-        if self.crime is not None:
+        if self.crime is not None or self.community is not None:
             self.fleet.on_stay = self._stay_ended
         self._patrol_cells: dict = {}
         self.policy = make_policy(cfg.policy)
@@ -172,17 +186,32 @@ class CommunityPolicingModel(mesa.Model):
     def _start_processes(self) -> None:
         env, s = self.env, self.cfg.staffing
         staffing_rng = self.rngs["staffing"]
+        self.duty_min = np.zeros(self.fleet.n)  # community on-duty minutes per post (relief factor)
         counters: dict[str, int] = {}
         for i, role in enumerate(self.fleet.role_name):
             k = counters[role] = counters.get(role, -1) + 1
             duty = roster(k, self.policy.shift(role, s.shifts[role]), self.horizon_min)
             if role == "officer":
                 duty = remove_share(duty, s.officer_non_community_share, staffing_rng)
-            env.process(self._roster(i, merge(duty)))
+            duty = drop_absences(duty, self.cfg.workforce.absence_share, self.rngs.child("workforce", 2**31 + i))  # absences
+            duty = merge(self.workforce.cut_vacancies(i, duty))
+            self.duty_min[i] = sum(b - a for a, b in duty)
+            env.process(self._roster(i, duty))
         self.stream = generate_arrivals(self.call_types, self.district, self.horizon_min,
                                         self.rngs["arrivals"], self.rngs["service"], self.rngs["escalation"])
+        self._dispute_of: dict[int, object] = {}
+        if self.disputes is not None:  # the dispute behind each dispute call, made up front (visits may surface it)
+            d, names = self.district, [n for n, _ in self.call_types]
+            s = self.stream
+            for k in np.flatnonzero(s.type_index == names.index("dispute")).tolist() if "dispute" in names else []:
+                cx, cy = d.cell_of(s.x_m[k], s.y_m[k])
+                self._dispute_of[k] = self.disputes.from_call(float(s.x_m[k]), float(s.y_m[k]),
+                                                              int(cx) * d.height + int(cy), float(s.t_min[k]))
         self._feed = self._background_calls()
         self._next_background_call(None)
+        self.windows = self._open_windows() if self.cfg.window.enabled else []
+        if self.community is not None:
+            env.process(self.community.daily())
         for offender in self.offenders:
             env.process(offender.life(self.crime))
         env.process(self.recorder.sample_every(self.cfg.sim.record_every_min))
@@ -211,16 +240,20 @@ class CommunityPolicingModel(mesa.Model):
         s = self.stream
         names = [self.call_types[k][0] for k in s.type_index.tolist()]
         return zip(s.t_min.tolist(), names, s.x_m.tolist(), s.y_m.tolist(), s.on_scene_min.tolist(),
-                   s.u_escalate.tolist())
+                   s.u_escalate.tolist(), range(len(s)))
 
     def _next_background_call(self, _event) -> None:
         """Submit the call that is due (if any) and time the next one: a chain of
         timed callbacks through the pre-drawn stream."""
         if _event is not None:
-            _, name, x, y, scene, u_escalate = self._due
-            call = self.new_call(name, x, y, scene, "background")
-            if name == "dispute":
-                call.after_clear = partial(self._escalation, u_escalate)
+            _, name, x, y, scene, u_escalate, k = self._due
+            dispute = self._dispute_of.get(k)
+            if dispute is not None:  # the parties call, unless a visit took the dispute up already
+                self.disputes.call_due(dispute, 0, u_escalate)
+            else:
+                call = self.new_call(name, x, y, scene, "background")
+                if name == "dispute":
+                    call.after_clear = partial(self._escalation, u_escalate)
         self._due = next(self._feed, None)
         if self._due is not None:
             self.env.timeout(self._due[0] - self.env.now).callbacks.append(self._next_background_call)
@@ -242,6 +275,8 @@ class CommunityPolicingModel(mesa.Model):
         cx = min(max(int(x // d.cell_size_m), 0), d.width - 1)
         cy = min(max(int(y // d.cell_size_m), 0), d.height - 1)
         flat = cx * d.height + cy
+        if caller_id is None and kind == "elderly_alarm" and self.community is not None:
+            caller_id = self.community.pick_alone_elderly(flat)  # one-click alarms
         if caller_id is None:
             caller_id = self.residents.pick_id(flat)
         if caller_id >= 0:
@@ -271,7 +306,8 @@ class CommunityPolicingModel(mesa.Model):
         u_clear = rng.random()
         witnesses = self.crime.witnesses(x, y, self.env.now)
         seen = witnesses > 0 or bool(self.crime.cameras[flat])  # volunteers and cameras report what they see
-        reported = bool(u_report < cfg.report_prob or seen)
+        p_report = cfg.report_prob if self.community is None else self.community.report_prob(victim_id, cfg.report_prob)
+        reported = bool(u_report < p_report or seen)
         self._record_incident(kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear)
 
     def _record_incident(self, kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear):
@@ -294,8 +330,9 @@ class CommunityPolicingModel(mesa.Model):
             call.after_clear = partial(self._clearance, offender, u_clear)
 
     def _call_cleared(self, call: Call) -> None:
-        if call.after_clear is not None:
-            call.after_clear(call)
+        outcome = call.after_clear(call) if call.after_clear is not None else None
+        if self.community is not None and call.units[0] >= 0:
+            self.community.call_cleared(call, outcome, self.efficiency(call.units[0]))
 
     def _clearance(self, offender, u_clear: float, call: Call) -> None:
         """A served crime call clears the crime (an arrest) with clearance_prob:
@@ -304,6 +341,8 @@ class CommunityPolicingModel(mesa.Model):
         if u_clear < c.clearance_prob:
             offender.arrested(self.env.now + c.incapacitation_days * 1440.0)
             self.arrests += 1
+            return 1.0
+        return 0.5  # served, nobody caught: half an outcome in the victim's eyes; assumption
 
     def _escalation(self, u: float, call: Call) -> None:
         """The longer a dispute waited for a unit, the likelier it became an
@@ -315,10 +354,56 @@ class CommunityPolicingModel(mesa.Model):
         if self.crime is None or "assault" not in self.call_cfg or call.caller_id < 0:
             return  # no party to be assaulted
         if u < c.escalation_prob_max * (1.0 - math.exp(-max(response, 0.0) / c.escalation_wait_min)):
-            victim = self.residents.agent(call.caller_id)
-            self.residents.victimised[call.caller_id] += 1
-            scene = self.call_cfg["assault"].on_scene_mean_min
-            self._record_incident("assault", call.x, call.y, None, victim, 0, True, 0.0, scene, 1.0)
+            self.escalate(call.caller_id, call.x, call.y)
+
+    def escalate(self, party: int, x: float, y: float) -> None:
+        """A dispute turned into an assault on ``party`` (民转刑): an incident the
+        parties report at once."""
+        if self.crime is None or "assault" not in self.call_cfg or party < 0:
+            return
+        victim = self.residents.agent(party)
+        self.residents.victimised[party] += 1
+        scene = self.call_cfg["assault"].on_scene_mean_min
+        self._record_incident("assault", x, y, None, victim, 0, True, 0.0, scene, 1.0)
+
+    def efficiency(self, post: int) -> float:
+        """Capability of whoever holds this post now (new staff are in training)."""
+        return self.workforce.efficiency(post, self.env.now)
+
+    def home_visit(self, unit: int, flat: int) -> None:
+        """A unit finished a home visit (大走访) in ``flat``: households reached,
+        simmering disputes of the cell surfaced and mediated on the spot."""
+        if self.community is None:
+            return
+        self.community.home_visit(flat, self.efficiency(unit))
+        for dispute in self.disputes.visit(flat):
+            self.disputes.mediate_early(dispute)
+
+    def _open_windows(self) -> list:
+        """One service window per office; its clerks are posts after the fleet's."""
+        w, d, out = self.cfg.window, self.district, []
+        for o in range(len(d.offices)):
+            area = (d.office_area == o).ravel()
+            residents = int(d.residents.ravel()[area].sum())
+            rng = self.rngs.child("window", o)
+            arrivals = draw_arrivals(rng, w.requests_per_1000_per_year * residents / 1000.0 / 365.0,
+                                     self.horizon_min, w.open_h, w.close_h, w.online_share, w.self_service_share,
+                                     w.service_mean_min, w.service_cv, w.kiosk_min)
+            posts = range(self.fleet.n + o * w.clerks_per_office, self.fleet.n + (o + 1) * w.clerks_per_office)
+            efficiency = (lambda t, posts=posts: float(np.mean([self.workforce.efficiency(p, t) for p in posts])))
+            weights = d.residents.ravel() * area
+            window = ServiceWindow(self.env, w.clerks_per_office, arrivals, efficiency=efficiency)
+            if self.community is not None:
+                visitors = rng.choice(len(weights), size=len(arrivals), p=weights / weights.sum()) if residents else []
+                window.on_served = partial(self._window_served, window, visitors, efficiency)
+            out.append(window)
+        return out
+
+    def _window_served(self, window, visitors, efficiency, k: int) -> None:
+        if window.arrivals.kiosk[k]:
+            return  # self-service: no one to rate
+        resident = self.residents.pick_id(int(visitors[k]), self.community.rng)
+        self.community.window_served(resident, window.wait_of(k), efficiency(self.env.now))
 
     def patrol_area(self, unit: int, scope: str) -> np.ndarray:
         """Flat cells a unit may patrol, off the mountainside: a grid worker's own
@@ -365,13 +450,15 @@ class CommunityPolicingModel(mesa.Model):
         if leg is None:
             self._go_to_post(i)
             return
-        x, y, dwell = leg
+        x, y, dwell = leg[:3]
         now = self.env.now
         minutes = self._leg_minutes(i, x, y)
         self.fleet.start_leg(i, now, x, y, minutes)
         token = int(self.fleet.leg_token[i])
         if (x, y) != (float(self.fleet.post[i, 0]), float(self.fleet.post[i, 1])):
             self._patrol_token[i] = token  # a wait at the post is not a patrol stop
+        if len(leg) > 3:  # e.g. a home visit: done when the stay is over, unless interrupted
+            self._leg_action[i] = (token, leg[3])
         self.env.timeout(minutes + max(dwell, 1.0)).callbacks.append(partial(self._leg_done, i, token))
 
     def _stay_ended(self, i: int, x: float, y: float, arrived: float, left: float, token: int) -> None:
@@ -384,11 +471,20 @@ class CommunityPolicingModel(mesa.Model):
         if not self.fleet.on_duty[i]:
             left = min(left, self._duty_end[i])
         if left > arrived:
-            self.crime.record_stay(x, y, arrived, left, patrol=token == self._patrol_token[i])
+            patrol = token == self._patrol_token[i]
+            if self.crime is not None:
+                self.crime.record_stay(x, y, arrived, left, patrol=patrol)
+            if patrol and self.community is not None:  # residents see the patrol
+                cx, cy = self.district.cell_of(x, y)
+                self.community.patrol_seen(int(cx) * self.district.height + int(cy), left - arrived)
 
     def _leg_done(self, i: int, token: int, _event) -> None:
         if self.fleet.leg_token[i] == token and self.fleet.on_duty[i] and not self.fleet.busy[i]:
-            self._unit_idle(i)
+            action = self._leg_action.pop(i, None)
+            if action is not None and action[0] == token:
+                action[1]()
+            if self.fleet.leg_token[i] == token and self.fleet.on_duty[i] and not self.fleet.busy[i]:
+                self._unit_idle(i)
 
     def _go_to_post(self, i: int) -> None:
         now = self.env.now

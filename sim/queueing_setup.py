@@ -2,7 +2,8 @@
 
 ``queueing.enabled`` rewrites the config, not the code: one call type per
 priority class with flat hourly Poisson arrivals, ``servers`` identical
-officers on duty around the clock with no time lost, crime and patrol off,
+officers on duty around the clock with no time lost, no turnover and no
+training curve, crime, community, window and patrol off,
 travel folded into service (distances still recorded), turnout zero. Every
 call then runs through the same dispatcher, fleet, records and summary as a
 full run. District, posts, beats and the dispatch rule are left as configured,
@@ -37,6 +38,10 @@ def degenerate(cfg: Config) -> Config:
         calls=calls,
         staffing=staffing,
         crime=dataclasses.replace(cfg.crime, enabled=False),
+        community=dataclasses.replace(cfg.community, enabled=False),
+        window=dataclasses.replace(cfg.window, enabled=False),
+        workforce=dataclasses.replace(cfg.workforce, turnover_per_year=0.0, new_staff_efficiency=1.0,
+                                      absence_share=0.0),
         policy=dataclasses.replace(cfg.policy, name="fixed_post"),
         travel=dataclasses.replace(cfg.travel, takes_time=False, turnout_min=0.0),
         dispatch=dataclasses.replace(cfg.dispatch, discipline=q.discipline, capacity=q.capacity),

@@ -23,6 +23,7 @@ CALL_SCHEMA = pa.schema([
     ("travel_m", pa.float64()), ("preemptions", pa.int16()),
     ("x_m", pa.float64()), ("y_m", pa.float64()),
     ("beat", pa.int32()), ("office", pa.int32()), ("caller_id", pa.int64()), ("outcome", pa.string()),
+    ("satisfaction", pa.float64()),
 ])
 UNIT_SCHEMA = pa.schema([
     ("unit_id", pa.int32()), ("role", pa.string()), ("office", pa.int32()), ("beat", pa.int32()),
@@ -65,8 +66,10 @@ class Recorder:
         self.warmup_totals = self.model.fleet.totals(self.model.env.now)
 
 
-def calls_table(calls, fleet) -> pa.Table:
+def calls_table(calls, fleet, satisfaction: dict | None = None) -> pa.Table:
+    """``satisfaction``: call id -> the caller's rating (sim.community); NaN where none."""
     n = len(calls)
+    satisfaction = satisfaction or {}
     get = lambda attr, dtype=float: np.fromiter((getattr(c, attr) for c in calls), dtype=dtype, count=n)  # noqa: E731
     t_arr, t_disp, t_scene, t_clear = get("t_arrival"), get("t_dispatch"), get("t_on_scene"), get("t_clear")
     unit = get("unit", np.int32)
@@ -86,6 +89,7 @@ def calls_table(calls, fleet) -> pa.Table:
         "travel_m": get("travel_m"), "preemptions": get("preemptions", np.int16),
         "x_m": get("x"), "y_m": get("y"), "beat": get("beat", np.int32), "office": get("office", np.int32),
         "caller_id": get("caller_id", np.int64), "outcome": [c.outcome for c in calls],
+        "satisfaction": np.fromiter((satisfaction.get(c.call_id, np.nan) for c in calls), float, count=n),
     }
     return pa.table(cols, schema=CALL_SCHEMA)
 

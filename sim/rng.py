@@ -21,6 +21,10 @@ STREAM_NAMES = (
     "residents",  # which resident of a cell is involved
     "mesa",  # Mesa's own model.rng
     "escalation",  # whether a dispute turns into an assault (one uniform per background call)
+    "community",  # residents' age, trust, awareness, participation; courtesy of contacts; visit finds
+    "disputes",  # each dispute's own child stream: start, party, mediation luck
+    "workforce",  # each post's own child stream: tenure, departures, vacancies, absences
+    "window",  # each office's window: requests, channels, service times
 )
 
 

@@ -20,9 +20,12 @@ import pyarrow.parquet as pq
 
 from sim.config import Config
 from sim.crime_metrics import areas, displacement_summary, koper_summary
+from sim.kpi import cost_summary, kpi_summary, workload_summary
 from sim.model import CommunityPolicingModel
 from sim.provenance import DONE, config_hash, git_commit, package_versions, tmp_name, write_json_atomic
 from sim.records import calls_table, incidents_table, summarize, timeseries_table, units_table
+from sim.window import window_summary
+from sim.workforce import relief_factor
 
 def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
     """Build and run the model (no files)."""
@@ -40,7 +43,8 @@ def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
 def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
     cfg = model.cfg
     tables = {
-        "calls": calls_table(model.calls, model.fleet),
+        "calls": calls_table(model.calls, model.fleet,
+                             model.community.call_satisfaction if model.community is not None else None),
         "incidents": incidents_table(model.incidents),
         "timeseries": timeseries_table(model.recorder.rows),
     }
@@ -53,6 +57,7 @@ def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
     summary = summarize(tables["calls"], tables["incidents"], busy, staffed, model.fleet.role_name,
                         cfg.sim.days, cfg.sim.warmup_days, deterred, model.dispatcher.mean_sizes())
     summary.update(crime_summary(model, tables["incidents"]))
+    summary.update(community_summary(model, tables, busy))
     summary["residents"] = int(model.district.residents.sum())
     summary["offices"] = len(model.district.offices)
     summary["seed"] = cfg.seed
@@ -78,6 +83,42 @@ def crime_summary(model: CommunityPolicingModel, incidents: pa.Table) -> dict:
     out.update(koper_summary(stops, inc, cfg.crime.guardian_radius_m, model.horizon_min))
     after_warmup = inc["t_min"] >= model.warmup_min
     out["crimes_street"] = int(np.sum(inc["contact"] & after_warmup))  # what patrols can deter
+    return out
+
+
+def community_summary(model: CommunityPolicingModel, tables: dict, busy: np.ndarray) -> dict:
+    """Trust, disputes, the window, staff over time, workload, cost and the KPI."""
+    cfg, warm = model.cfg, model.warmup_min
+    out: dict = {}
+    if model.community is not None:
+        out.update(model.community.summary(warm))
+        out.update(model.disputes.summary(warm))
+    rep = tables["incidents"]
+    after = rep["t_min"].to_numpy() >= warm
+    out["reporting_rate"] = (float(rep["reported"].to_numpy(zero_copy_only=False)[after].mean())
+                             if after.any() else None)
+    records = [w.records() for w in model.windows]
+    if records:
+        merged = {k: np.concatenate([r[k] for r in records]) for k in records[0]}
+        out.update(window_summary(merged, warm))
+    roles = np.asarray(model.fleet.role_name)
+    clerks = cfg.window.clerks_per_office * len(model.district.offices) if cfg.window.enabled else 0
+    headcount = {r: int((roles == r).sum()) for r in ("officer", "auxiliary", "volunteer", "grid_worker")}
+    headcount["auxiliary"] += clerks
+    out["window_clerks"] = clerks
+    for role in ("officer", "auxiliary"):
+        sel = roles == role
+        out[f"relief_factor_{role}"] = relief_factor(int(sel.sum()), float(model.duty_min[sel].sum()),
+                                                     model.horizon_min)
+    out["staff_departures"] = model.workforce.departures(warm)
+    posts = len(model.workforce.careers)
+    out["vacancy_share"] = (sum(model.workforce.vacant_minutes(p, model.horizon_min) for p in range(posts))
+                            / (posts * model.horizon_min)) if posts else None
+    out["efficiency_mean"] = (float(np.mean([model.workforce.efficiency(p, model.env.now) for p in range(posts)]))
+                              if posts else None)
+    out.update(workload_summary(tables["units"], busy))
+    out.update(cost_summary(headcount, cfg, len(model.district.offices)))
+    out.update(kpi_summary(out, tables["calls"], cfg, warm))
     return out
 
 

@@ -38,6 +38,7 @@ class District:
     beat_layout: str = "wedges"  # how beats are drawn (DistrictConfig.beats)
     beat: np.ndarray | None = None  # int [W, H]: global beat id
     beat_office: np.ndarray | None = None  # office index of each beat
+    elderly_alone: np.ndarray | None = None  # int [W, H]: elderly residents living alone (set by the community)
 
     @property
     def width(self) -> int:

@@ -44,7 +44,7 @@ def test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, al
 
 MORE_BAD = [
     (["dispatch=closest"], "dispatch='closest'", "allowed: beat_first, nearest, team"),
-    (["+experiment=nonsense"], "experiment='nonsense'", "allowed: displacement, hot_spots, hypercube"),
+    (["+experiment=nonsense"], "experiment='nonsense'", "allowed: community_levers, displacement, hot_spots"),
     (["+experiment=queueing_check", "queueing.service_dist=weibull"], "queueing.service_dist='weibull'",
      "allowed: lognormal, exponential"),
     (["+experiment=queueing_check", "queueing.arrival_rate_per_hour=[1,x]"], "queueing.arrival_rate_per_hour",
@@ -61,6 +61,13 @@ MORE_BAD = [
     (["replicate=-1"], "replicate=-1", "must be >= 0"),
     (["scale.call_rate_factor=0"], "scale.call_rate_factor=0", "must be > 0"),
     (["+scale.call_rate=2"], "scale.call_rate=2", "unknown key; allowed: call_rate_factor"),
+    (["community.weight_courtesy=0.9"], "community.weight_courtesy=0.9", "must add up to 1"),
+    (["community.mediation.method=shout"], "community.mediation.method='shout'", "allowed: five_step, quick"),
+    (["window.close_h=8"], "window.close_h=8", "must be > window.open_h"),
+    (["window.clerks_per_office=0"], "window.clerks_per_office=0", "at least 1 clerk"),
+    (["workforce.new_staff_efficiency=0"], "workforce.new_staff_efficiency=0", "must be > 0"),
+    (["kpi.weights.innovation=0.5"], "kpi.weights", "must add up to 1"),
+    (["lever=more_cake"], "lever='more_cake'", "allowed: default, no_visits, visits"),
 ]
 
 

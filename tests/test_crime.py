@@ -13,7 +13,7 @@ def test_without_staff_crime_matches_configured_rate():
     model = simulate(config("sim.days=120", "staffing.officers=0", "staffing.auxiliaries=0",
                             "staffing.volunteers=0", "staffing.grid_workers=0", "seed=5",
                             "crime.resident_guardianship_per_1000=0", "crime.clearance_prob=0",
-                            "crime.awareness_share=0"))
+                            "community.aware_initial_share=0", "window.enabled=false"))
     cfg = model.cfg
     expected = sum(c.rate_per_1000_per_year for c in cfg.calls.values() if c.source == "crime") \
         * 30 * 120 / 365
@@ -26,7 +26,8 @@ def test_without_staff_crime_matches_configured_rate():
 def test_guardians_deter_crime():
     base = ["sim.days=60", "seed=9", "policy=random_patrol", "staffing.auxiliaries=40",
             "staffing.volunteers=40", "crime.guardian_radius_m=400", "crime.diffusion_m=0",
-            "crime.residual_max=0", "crime.resident_guardianship_per_1000=0", "crime.awareness_share=0"]
+            "crime.residual_max=0", "crime.resident_guardianship_per_1000=0", "community.aware_initial_share=0",
+            "community.enabled=false"]
     weak = results(simulate(config(*base, "crime.deterrence_per_guardian=0")))[0]
     strong = results(simulate(config(*base, "crime.deterrence_per_guardian=3")))[0]
     assert weak["crimes_deterred"] == 0

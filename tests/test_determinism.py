@@ -3,7 +3,6 @@ random numbers across policies that do not change call generation."""
 import json
 
 import numpy as np
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.rng import RngStreams
@@ -36,10 +35,12 @@ def test_different_seeds_differ(tmp_path):
 
 
 def _background(model):
-    calls = results(model)[1]["calls"]
-    bg = calls.filter(pc.equal(calls["source"], "background"))
-    return {k: bg[k].to_numpy(zero_copy_only=False)
-            for k in ("t_arrival_min", "type", "x_m", "y_m", "on_scene_min", "caller_id")}
+    """The demand as drawn: the on-scene work each call needs (who attends then
+    changes how long it takes: new staff are slower), times, places, callers."""
+    bg = [c for c in model.calls if c.source == "background"]
+    return {k: np.array([getattr(c, attr) for c in bg])
+            for k, attr in (("t_arrival_min", "t_arrival"), ("type", "type"), ("x_m", "x"), ("y_m", "y"),
+                            ("on_scene_min", "on_scene_min"), ("caller_id", "caller_id"))}
 
 
 def test_policies_see_the_same_background_calls():
@@ -71,7 +72,7 @@ def test_policies_face_the_same_crime_attempts():
     assert attempts[0] == attempts[1] and len(attempts[0]) > 100
     assert len(models[1].crime.deterred) != len(models[0].crime.deterred)  # the policies did differ
     common = victims[0].keys() & victims[1].keys()
-    assert len(common) > 100
+    assert len(common) > 80
     assert all(victims[0][k] == victims[1][k] for k in common)
 
 

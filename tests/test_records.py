@@ -53,6 +53,6 @@ def test_warmup_is_cut_from_the_summary():
 def test_calls_never_dispatched_are_counted_and_their_waits_bound_the_mean():
     model = simulate(config("sim.days=3", "staffing.officers=0", "seed=1"))  # nobody for violent calls
     s = results(model)[0]
-    open_violent = [c for c in model.calls if c.type == "emergency"]
+    open_violent = [c for c in model.calls if c.violent]  # emergencies, robberies, escalated disputes
     assert s["calls_never_dispatched"] == len(open_violent) > 0
     assert s["wait_mean_min_incl_open"] > s["wait_mean_min"]

@@ -35,7 +35,7 @@ class Offender(CellAgent):
                 continue
             x, y, flat = crime.choose_target(self.home_flat, kind, attempt, env.now)
             u_deter, u_move = attempt.random(), attempt.random()
-            if crime.aware_refusal(kind, u_deter):
+            if crime.aware_refusal(kind, u_deter, flat):
                 self._deterred(crime, kind)
                 continue
             hazard, guardians = crime.hazard(kind, x, y, flat, env.now)

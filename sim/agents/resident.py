@@ -25,6 +25,31 @@ class Resident(CellAgent):
     def times_victimised(self) -> int:
         return self._registry.victimised[self.resident_id]
 
+    def _community(self, name: str):
+        community = self.model.community
+        return None if community is None else getattr(community, name)[self.resident_id]
+
+    @property
+    def trust(self) -> float | None:
+        """Trust in the office, 0-1 (sim.community)."""
+        v = self._community("trust")
+        return None if v is None else float(v)
+
+    @property
+    def aware(self) -> bool | None:
+        v = self._community("aware")
+        return None if v is None else bool(v)
+
+    @property
+    def elderly(self) -> bool | None:
+        v = self._community("elderly")
+        return None if v is None else bool(v)
+
+    @property
+    def participant(self) -> bool | None:
+        v = self._community("participant")
+        return None if v is None else bool(v)
+
 
 class ResidentRegistry:
     def __init__(self, model, residents_per_cell, rng):
@@ -36,6 +61,9 @@ class ResidentRegistry:
         self.victimised: Counter[int] = Counter()
         self._uniforms: list[float] = []  # the registry's stream, drawn in batches (same sequence)
 
+    def __len__(self) -> int:
+        return int(self.counts.sum())
+
     def pick_id(self, flat_cell: int, rng=None) -> int:
         """Id of a resident living in this cell (-1 if nobody lives there); drawn
         from ``rng`` if given (a crime attempt's own), else the registry's stream."""
@@ -44,9 +72,13 @@ class ResidentRegistry:
             return -1
         if rng is not None:
             return int(self.offset[flat_cell] + rng.integers(n))
+        return int(self.offset[flat_cell]) + min(int(self.uniform() * n), n - 1)
+
+    def uniform(self) -> float:
+        """The next uniform of the registry's stream (drawn in batches: same sequence)."""
         if not self._uniforms:
             self._uniforms = self.rng.random(4096).tolist()[::-1]
-        return int(self.offset[flat_cell]) + min(int(self._uniforms.pop() * n), n - 1)
+        return self._uniforms.pop()
 
     def cell_of(self, resident_id: int) -> int:
         return int(self.offset.searchsorted(resident_id, side="right") - 1)

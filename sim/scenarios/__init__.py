@@ -93,4 +93,4 @@ def make_policy(cfg) -> DeploymentPolicy:
     return CompositePolicy(cfg, [POLICIES[n](cfg) for n in names])
 
 
-from sim.scenarios import fixed_post, random_patrol, hotspot, beat, joint_patrol, elastic, cameras, volunteer_night_patrol  # noqa: E402,F401,E501  (registration)
+from sim.scenarios import fixed_post, random_patrol, hotspot, beat, joint_patrol, elastic, cameras, volunteer_night_patrol, home_visits  # noqa: E402,F401,E501  (registration)
