@@ -86,6 +86,8 @@ def test_elderly_alarms_come_from_elderly_living_alone():
     alarms = [c for c in model.calls if c.type == "elderly_alarm"]
     assert len(alarms) > 5 and all(c.priority == 1 for c in alarms)
     assert all(model.community.alone[c.caller_id] for c in alarms)
+    caller = model.residents.agent(alarms[0].caller_id)  # the Mesa agent reads the same state
+    assert caller.alone is True and caller.elderly is True and 0.0 <= caller.trust <= 1.0
     c = model.community
     assert abs(c.elderly.mean() - 0.198) < 0.01 and abs(c.alone.sum() / c.elderly.sum() - 0.39) < 0.02
 

@@ -10,6 +10,14 @@ from collections import Counter
 from mesa.discrete_space import CellAgent
 
 
+def _community_state(name: str, kind):
+    """A read-only view of one array of the community's resident state."""
+    def get(self):
+        community = self.model.community
+        return None if community is None else kind(getattr(community, name)[self.resident_id])
+    return property(get)
+
+
 class Resident(CellAgent):
     def __init__(self, model, resident_id: int, cell, registry: "ResidentRegistry"):
         super().__init__(model)
@@ -25,30 +33,12 @@ class Resident(CellAgent):
     def times_victimised(self) -> int:
         return self._registry.victimised[self.resident_id]
 
-    def _community(self, name: str):
-        community = self.model.community
-        return None if community is None else getattr(community, name)[self.resident_id]
-
-    @property
-    def trust(self) -> float | None:
-        """Trust in the office, 0-1 (sim.community)."""
-        v = self._community("trust")
-        return None if v is None else float(v)
-
-    @property
-    def aware(self) -> bool | None:
-        v = self._community("aware")
-        return None if v is None else bool(v)
-
-    @property
-    def elderly(self) -> bool | None:
-        v = self._community("elderly")
-        return None if v is None else bool(v)
-
-    @property
-    def participant(self) -> bool | None:
-        v = self._community("participant")
-        return None if v is None else bool(v)
+    # the resident's community state (sim.community), None when the community is off
+    trust = _community_state("trust", float)  # trust in the office, 0-1
+    aware = _community_state("aware", bool)
+    elderly = _community_state("elderly", bool)
+    alone = _community_state("alone", bool)
+    participant = _community_state("participant", bool)
 
 
 class ResidentRegistry:
