@@ -16,7 +16,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from sim.compose import CONF_DIR, load_config, load_configs, sweep_plan
+from sim.compose import CONF_DIR, load_config, load_configs, or_exit, sweep_plan
 from sim.config import ConfigError, register_configs, to_config
 
 KEY_RESULTS = (
@@ -50,11 +50,7 @@ def print_summary(summary: dict, out_dir: str) -> None:
 def hydra_main(cfg) -> None:
     from sim.run import run_scenario
 
-    try:
-        config = to_config(cfg)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    config = or_exit(to_config, cfg)
     hc = HydraConfig.get()
     if hc.mode == RunMode.MULTIRUN:  # skip if done, record failures, never raise
         from sim.sweep import run_job

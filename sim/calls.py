@@ -32,9 +32,12 @@ _RAW_PROFILES = {
 HOUR_PROFILES = {k: np.array(v) / np.mean(v) for k, v in _RAW_PROFILES.items()}
 
 
-def place_weights(district: District, place: str) -> np.ndarray:
-    """Flat probability over cells of where a call of this kind happens."""
-    if place == "elderly_alone" and district.elderly_alone is not None and district.elderly_alone.sum() > 0:
+def place_weights(district: District, place: str, cell_weights=None) -> np.ndarray:
+    """Flat probability over cells of where a call of this kind happens
+    (``cell_weights``: an intensity fitted from records, sim/calls_csv.py)."""
+    if cell_weights:
+        w = np.asarray(cell_weights, dtype=float)
+    elif place == "elderly_alone" and district.elderly_alone is not None and district.elderly_alone.sum() > 0:
         w = district.elderly_alone
     elif place in ("residents", "elderly_alone"):
         w = district.residents
@@ -42,6 +45,19 @@ def place_weights(district: District, place: str) -> np.ndarray:
         w = district.activity * (district.residents + 50)
     w = w.astype(float).ravel()
     return w / w.sum()
+
+
+def hourly_profile(call: CallTypeConfig, hours: int) -> np.ndarray:
+    """Relative rate of each hour of the run (mean 1 over a week): the
+    hour-of-day shape times the weekday shape (sim day 0 is a Monday)."""
+    hour_of_day = np.arange(hours) % 24
+    shape = (np.asarray(call.hour_weights, float) / np.mean(call.hour_weights) if call.hour_weights
+             else HOUR_PROFILES[call.hour_profile])
+    out = shape[hour_of_day]
+    if call.weekday_weights:
+        week = np.asarray(call.weekday_weights, float) / np.mean(call.weekday_weights)
+        out = out * week[(np.arange(hours) // 24) % 7]
+    return out
 
 
 @dataclass
@@ -79,16 +95,15 @@ def generate_arrivals(types: list[tuple[str, CallTypeConfig]], district: Distric
     """Draw every background call of the run (non-homogeneous Poisson by hour)."""
     residents = float(district.residents.sum())
     hours = int(np.ceil(horizon_min / 60.0))
-    hour_of_day = np.arange(hours) % 24
     parts = []
     for k, (_, call) in enumerate(types):
         per_min = call.rate_per_1000_per_year * residents / 1000.0 / MIN_PER_YEAR
         if per_min <= 0 or call.source != "background":
             continue
-        counts = rng_arrivals.poisson(per_min * 60.0 * HOUR_PROFILES[call.hour_profile][hour_of_day])
+        counts = rng_arrivals.poisson(per_min * 60.0 * hourly_profile(call, hours))
         t = (np.repeat(np.arange(hours), counts) + rng_arrivals.random(counts.sum())) * 60.0
         cells = rng_arrivals.choice(district.width * district.height, size=len(t),
-                                    p=place_weights(district, call.place))
+                                    p=place_weights(district, call.place, call.cell_weights))
         cx, cy = district.unflatten(cells)
         x = (cx + rng_arrivals.random(len(t))) * district.cell_size_m
         y = (cy + rng_arrivals.random(len(t))) * district.cell_size_m

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 from pathlib import Path
@@ -24,6 +25,15 @@ from sim.config import ConfigError, register_configs, to_config
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "experiment")
+
+
+def or_exit(make, *args):
+    """``make(*args)``, with a ConfigError turned into one line on stderr and exit code 2."""
+    try:
+        return make(*args)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 def group_options(group: str) -> list[str]:

@@ -197,6 +197,9 @@ class StaffingConfig:
     # fixed idle posts [x_m, y_m], one per unit in roster order (officers, auxiliaries,
     # volunteers, grid workers, office by office); null = every unit waits at its office
     posts_m: Optional[List[Any]] = None  # [[x_m, y_m], ...]; Any: OmegaConf rejects ints in nested float lists
+    # counts office by office, e.g. [{officer: 4, auxiliary: 9}, {officer: 3}] (the planner's allocation across
+    # offices); a role left out keeps the count above; null = every office gets the counts above
+    per_office: Optional[List[Dict[str, int]]] = None
 
     def mix_shares(self) -> list[float]:
         """The officer, auxiliary, volunteer shares of ``mix`` ("3+5+4", as the
@@ -278,6 +281,12 @@ class StaffingConfig:
                     raise ConfigError(f"{path}.posts_m", list(post), "each post is [x_m, y_m]")
                 for v in self.posts_m[k]:
                     _range(f"{path}.posts_m", v, 0)
+        for k, counts in enumerate(self.per_office or []):
+            for role, n in counts.items():
+                _choice(f"{path}.per_office[{k}]", role, ROLES)
+                _range(f"{path}.per_office[{k}].{role}", n, 0, 500)
+        if self.per_office is not None and (self.mix is not None or self.residents_per_officer is not None):
+            raise ConfigError(f"{path}.per_office", "...", "cannot be combined with staffing.mix or residents_per_officer")
         for key in self.mode:
             _choice(f"{path}.mode", key, ROLES)
         for key in self.shifts:
@@ -323,9 +332,19 @@ class CallTypeConfig:
     on_scene_dist: str = "lognormal"  # lognormal (uses cv) | exponential | deterministic | erlang2
     contact: bool = True  # crime source only: false = non-contact (fraud): presence does not deter it
     near_repeat: bool = False  # crime source only: each one raises the risk around it (crime.near_repeat_*)
+    # fitted from a district's own records (``calls_csv``, sim/calls_csv.py); [] = use the named shapes above
+    hour_weights: List[float] = field(default_factory=list)  # 24 relative rates, hour 0-23 (replaces hour_profile)
+    weekday_weights: List[float] = field(default_factory=list)  # 7 relative rates, Monday first (sim day 0 = Monday)
+    cell_weights: List[float] = field(default_factory=list)  # relative intensity per cell, flat index x * rows + y
 
     def validate(self, path: str) -> None:
         _range(f"{path}.priority", self.priority, 1, 9)
+        for key, n in (("hour_weights", 24), ("weekday_weights", 7), ("cell_weights", None)):
+            w = getattr(self, key)
+            if w and ((n is not None and len(w) != n) or min(w) < 0 or sum(w) <= 0
+                      or not all(math.isfinite(v) for v in w)):
+                raise ConfigError(f"{path}.{key}", f"{len(w)} values",
+                                  f"needs {n or 'one per cell:'} non-negative finite weights, not all zero")
         _range(f"{path}.rate_per_1000_per_year", self.rate_per_1000_per_year, 0, 10_000)
         _range(f"{path}.on_scene_mean_min", self.on_scene_mean_min, 0, 24 * 60, lo_open=True)
         _range(f"{path}.on_scene_cv", self.on_scene_cv, 0, 5)
@@ -791,6 +810,91 @@ class DisplacementConfig:
 
 
 @dataclass
+class TargetConfig:
+    """What the staffing planner must meet (``python -m sim.plan``; issue 7).
+    null switches a target off."""
+
+    # priority-1 arrival within this many minutes: "1-minute response, 3-minute arrival"; DOMAIN §3, seeds 000/003
+    p1_within_min: Optional[float] = 3.0
+    p1_share: float = 0.9  # share of priority-1 calls that must arrive in time; DOMAIN §6 (90% within 3 min)
+    window_wait_p90_min: Optional[float] = 15.0  # 90th percentile window wait; DOMAIN §3 seed 003 (Shenzhen 15 min)
+    saturation_max: Optional[float] = 0.6  # busy share of on-duty time; ICMA "Rule of 60" (VALIDATION.md)
+    satisfaction_min: Optional[float] = None  # optional floor on callers' mean satisfaction (0-1); assumption
+    crimes_per_1000_max: Optional[float] = None  # optional ceiling: crimes a year per 1,000 residents; assumption
+
+    def validate(self, path: str) -> None:
+        if self.p1_within_min is not None:
+            _range(f"{path}.p1_within_min", self.p1_within_min, 0, 240, lo_open=True)
+        _range(f"{path}.p1_share", self.p1_share, 0, 1, lo_open=True)
+        if self.window_wait_p90_min is not None:
+            _range(f"{path}.window_wait_p90_min", self.window_wait_p90_min, 0, 1440, lo_open=True)
+        if self.saturation_max is not None:
+            _range(f"{path}.saturation_max", self.saturation_max, 0, 1, lo_open=True)
+        if self.satisfaction_min is not None:
+            _range(f"{path}.satisfaction_min", self.satisfaction_min, 0, 1)
+        if self.crimes_per_1000_max is not None:
+            _range(f"{path}.crimes_per_1000_max", self.crimes_per_1000_max, 0, 10_000)
+
+
+def _default_relief() -> Dict[str, float]:
+    # people per post staffed around the clock; VALIDATION.md workload method: 4.7-5 after days off,
+    # leave and training (the midpoint 4.85 for both roles is an assumption)
+    return {"officer": 4.85, "auxiliary": 4.85}
+
+
+@dataclass
+class PlanConfig:
+    """How the staffing planner searches (``python -m sim.plan``; issue 7)."""
+
+    shift_starts_h: List[int] = field(default_factory=lambda: [0, 8, 16])  # shift blocks 00-08, 08-16, 16-24; assumption
+    relief_factor: Dict[str, float] = field(default_factory=_default_relief)
+    volunteer_hours_per_week_each: float = 6.0  # one volunteer's hours: 3-h night patrols twice a week; DOMAIN §2, seed 001
+    volunteer_hours_per_week_max: float = 168.0  # cap on an office's volunteer hours (one post round the clock); assumption
+    officers_min_per_shift: int = 1  # at least one sworn officer on every shift (issue 7)
+    aux_per_officer_min: float = 0.0  # on-duty auxiliaries per officer, lower bound; assumption
+    aux_per_officer_max: float = 8.0  # upper bound: Shenzhen officer:auxiliary = 1:8; DOMAIN §2, seed 000
+    max_units_per_shift: int = 30  # search ceiling per office and shift; beyond it a target is called unreachable
+    confidence: float = 0.9  # a target counts as met when the one-sided bound at this confidence clears it
+    replications_min: int = 4  # sequential replications: start with this many seeds ...
+    replications_max: int = 12  # ... and add seeds while undecided, up to this many; assumption
+    days: float = 56.0  # simulated days per replication (eight weekly cycles); assumption
+    warmup_days: float = 2.0  # cut from every replication; assumption
+    ministry_residents_per_officer: int = 3000  # ministry norm: 1 community officer per 3,000 residents; DOMAIN §2, seed 004
+    jobs: int = 2  # worker processes for the replications; 0 = one per core
+    curve: bool = True  # also simulate the staffing curve (attainment against staff) for the chart
+
+    def validate(self, path: str) -> None:
+        if not self.shift_starts_h or sorted(set(self.shift_starts_h)) != list(self.shift_starts_h):
+            raise ConfigError(f"{path}.shift_starts_h", list(self.shift_starts_h),
+                              "needs increasing, distinct start hours, e.g. [0, 8, 16]")
+        for h in self.shift_starts_h:
+            _range(f"{path}.shift_starts_h", h, 0, 23)
+        n = len(self.shift_starts_h)
+        if 24 % n or any(b - a != 24 // n for a, b in zip(self.shift_starts_h, self.shift_starts_h[1:])):
+            raise ConfigError(f"{path}.shift_starts_h", list(self.shift_starts_h),
+                              "needs equal shifts covering the day (24 / count hours apart), e.g. [0, 8, 16]")
+        for role, v in self.relief_factor.items():
+            _choice(f"{path}.relief_factor", role, ("officer", "auxiliary"))
+            _range(f"{path}.relief_factor.{role}", v, 1, 20)
+        for role in ("officer", "auxiliary"):
+            if role not in self.relief_factor:
+                raise ConfigError(f"{path}.relief_factor", dict(self.relief_factor), f"needs a factor for {role}")
+        _range(f"{path}.volunteer_hours_per_week_each", self.volunteer_hours_per_week_each, 0, 168, lo_open=True)
+        _range(f"{path}.volunteer_hours_per_week_max", self.volunteer_hours_per_week_max, 0, 100_000)
+        _range(f"{path}.officers_min_per_shift", self.officers_min_per_shift, 0, 100)
+        _range(f"{path}.aux_per_officer_min", self.aux_per_officer_min, 0, 100)
+        _range(f"{path}.aux_per_officer_max", self.aux_per_officer_max, self.aux_per_officer_min, 100)
+        _range(f"{path}.max_units_per_shift", self.max_units_per_shift, 1, 500)
+        _range(f"{path}.confidence", self.confidence, 0.5, 0.999)
+        _range(f"{path}.replications_min", self.replications_min, 2, 1000)
+        _range(f"{path}.replications_max", self.replications_max, self.replications_min, 1000)
+        _range(f"{path}.days", self.days, 1, 3650)
+        _range(f"{path}.warmup_days", self.warmup_days, 0, self.days - 0.5)
+        _range(f"{path}.ministry_residents_per_officer", self.ministry_residents_per_officer, 100, 1_000_000)
+        _range(f"{path}.jobs", self.jobs, 0, 256)
+
+
+@dataclass
 class Config:
     seed: int = 0  # base seed of a study; assumption
     replicate: int = 0  # replication k runs on one root seed derived from (seed, k) in every configuration
@@ -810,6 +914,11 @@ class Config:
     window: WindowConfig = field(default_factory=WindowConfig)
     workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
     kpi: KpiConfig = field(default_factory=KpiConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
+    plan: PlanConfig = field(default_factory=PlanConfig)
+    # a CSV of the district's historical calls (time, type, x_m, y_m): fits call rates, hour-of-day and
+    # weekday profiles and where calls happen (sim/calls_csv.py); null = the configured call types
+    calls_csv: Optional[str] = None
 
     @property
     def root_seed(self) -> int:
@@ -833,8 +942,13 @@ class Config:
                 node.validate(f.name)
         if not self.calls:
             raise ConfigError("calls", {}, "needs at least one call type")
+        cells = int(self.district.width_m // self.district.cell_size_m) * int(
+            self.district.height_m // self.district.cell_size_m)
         for name, call in self.calls.items():
             call.validate(f"calls.{name}")
+            if call.cell_weights and len(call.cell_weights) != cells:
+                raise ConfigError(f"calls.{name}.cell_weights", f"{len(call.cell_weights)} values",
+                                  f"needs one weight per cell of the district ({cells})")
         s = self.staffing
         if s.posts_m is not None:
             units = self.district.offices * (s.officers + s.auxiliaries + s.volunteers + s.grid_workers)
@@ -844,6 +958,9 @@ class Config:
             for x, y in s.posts_m:
                 if x > self.district.width_m or y > self.district.height_m:
                     raise ConfigError("staffing.posts_m", [x, y], "must lie inside the district")
+        if s.per_office is not None and len(s.per_office) != self.district.offices:
+            raise ConfigError("staffing.per_office", f"{len(s.per_office)} offices",
+                              f"needs one entry per office ({self.district.offices})")
         from sim.scenarios import POLICIES  # registry only: no model code
 
         if "elastic" in self.policy.names() and self.policy.start_day > 0:
@@ -894,6 +1011,10 @@ def to_config(cfg: Any) -> Config:
     if not isinstance(obj, Config):  # composed without the schema (should not happen)
         obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), cfg))
     obj.validate()
+    if obj.calls_csv is not None:  # the district's own records replace the call rates and shapes
+        from sim.calls_csv import apply_calls_csv
+
+        obj = apply_calls_csv(obj).validate()
     if obj.queueing.enabled:
         from sim.queueing_setup import degenerate
 

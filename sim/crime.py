@@ -70,7 +70,8 @@ class CrimeModel:
         rates = np.array([c.rate_per_1000_per_year * residents / 1000.0 / MIN_PER_YEAR for _, c in kinds])
         self.total_rate_per_min = float(rates.sum())
         self.kind_p = rates / rates.sum() if rates.sum() > 0 else rates
-        self.profiles = np.array([HOUR_PROFILES[c.hour_profile] for _, c in kinds])
+        self.profiles = np.array([np.asarray(c.hour_weights, float) / np.mean(c.hour_weights) if c.hour_weights
+                                  else HOUR_PROFILES[c.hour_profile] for _, c in kinds])  # fitted shapes win
         self.peak = float(self.profiles.max()) if len(kinds) else 1.0
         self.n_offenders = n_offenders
         self.place_w = {name: attractiveness(district, c.place, cfg.concentration_exponent) for name, c in kinds}

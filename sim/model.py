@@ -62,6 +62,20 @@ def scaled_call_types(cfg: Config) -> list[tuple[str, CallTypeConfig]]:
         for name, c in cfg.calls.items()]
 
 
+def office_staff_counts(cfg: Config, district, office: int) -> dict[str, int]:
+    """People of each role at one office, from whichever way the config states it."""
+    s = cfg.staffing
+    counts = {role: getattr(s, key) for role, key in STAFF_COUNT_KEYS.items()}
+    if s.mix is not None:  # staffing sweeps: officer:auxiliary:volunteer at fixed headcount or cost
+        counts.update(s.mix_counts())
+    if s.residents_per_officer is not None:  # ministry norm: 1 per 3,000 (DOMAIN §2, seed 004)
+        pop = int(district.residents[district.office_area == office].sum())
+        counts["officer"] = int(np.ceil(pop / s.residents_per_officer))
+    if s.per_office is not None:  # an allocation across offices (the planner's)
+        counts.update(s.per_office[office])
+    return counts
+
+
 class CommunityPolicingModel(mesa.Model):
     def __init__(self, cfg: Config):
         self.rngs = RngStreams(cfg.root_seed)
@@ -117,14 +131,7 @@ class CommunityPolicingModel(mesa.Model):
 
     # --- construction ------------------------------------------------------
     def _staff_counts(self, office: int) -> dict[str, int]:
-        s = self.cfg.staffing
-        counts = {role: getattr(s, key) for role, key in STAFF_COUNT_KEYS.items()}
-        if s.mix is not None:  # staffing sweeps: officer:auxiliary:volunteer at fixed headcount or cost
-            counts.update(s.mix_counts())
-        if s.residents_per_officer is not None:  # ministry norm: 1 per 3,000 (DOMAIN §2, seed 004)
-            pop = int(self.district.residents[self.district.office_area == office].sum())
-            counts["officer"] = int(np.ceil(pop / s.residents_per_officer))
-        return counts
+        return office_staff_counts(self.cfg, self.district, office)
 
     def _build_staff(self) -> None:
         d, s = self.district, self.cfg.staffing
@@ -187,6 +194,7 @@ class CommunityPolicingModel(mesa.Model):
         env, s = self.env, self.cfg.staffing
         staffing_rng = self.rngs["staffing"]
         self.duty_min = np.zeros(self.fleet.n)  # community on-duty minutes per post (relief factor)
+        self.duty_intervals: list[list[tuple[float, float]]] = []  # per post (the planner's staffed time by shift)
         counters: dict[str, int] = {}
         for i, role in enumerate(self.fleet.role_name):
             k = counters[role] = counters.get(role, -1) + 1
@@ -196,6 +204,7 @@ class CommunityPolicingModel(mesa.Model):
             duty = drop_absences(duty, self.cfg.workforce.absence_share, self.rngs.child("workforce", 2**31 + i))  # absences
             duty = merge(self.workforce.cut_vacancies(i, duty))
             self.duty_min[i] = sum(b - a for a, b in duty)
+            self.duty_intervals.append(duty)
             env.process(self._roster(i, duty))
         self.stream = generate_arrivals(self.call_types, self.district, self.horizon_min,
                                         self.rngs["arrivals"], self.rngs["service"], self.rngs["escalation"])

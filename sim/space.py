@@ -56,6 +56,10 @@ class District:
         return (np.asarray(cx) + 0.5) * self.cell_size_m, (np.asarray(cy) + 0.5) * self.cell_size_m
 
     def cell_of(self, x_m, y_m):
+        if isinstance(x_m, (float, int)) and isinstance(y_m, (float, int)):  # one point (every patrol stop): no numpy
+            w, h = self.land_use.shape
+            return (min(max(int(x_m // self.cell_size_m), 0), w - 1),
+                    min(max(int(y_m // self.cell_size_m), 0), h - 1))
         cx = np.clip((np.asarray(x_m) // self.cell_size_m).astype(int), 0, self.width - 1)
         cy = np.clip((np.asarray(y_m) // self.cell_size_m).astype(int), 0, self.height - 1)
         return cx, cy

@@ -31,6 +31,9 @@ register = registrar(POLICIES)
 class DeploymentPolicy:
     name: ClassVar[str] = ""
     replan_every_min: ClassVar[float | None] = None
+    # idle staff spread over the area instead of waiting at posts: the planner's travel
+    # estimate then follows the square-root law, not the distance from the office (sim/plan)
+    disperses_units: ClassVar[bool] = False
 
     def __init__(self, cfg):
         self.cfg = cfg  # the validated PolicyConfig
@@ -59,6 +62,7 @@ class CompositePolicy(DeploymentPolicy):
         self.parts = parts
         periods = [p.replan_every_min for p in parts if p.replan_every_min]
         self.replan_every_min = min(periods) if periods else None
+        self.disperses_units = any(p.disperses_units for p in parts)
 
     def setup(self, model) -> None:
         for p in self.parts:

@@ -18,6 +18,8 @@ from sim.scenarios.hot_cells import area_cells, point_in
 
 @register("beat")
 class BeatPatrol(DeploymentPolicy):
+    disperses_units = True  # idle staff patrol the area (sim/plan: square-root law)
+
     def setup(self, model):
         self.roles = {ROLE_CODE[r] for r in self.cfg.patrol_roles}
         self.rng = model.rngs["policy"]

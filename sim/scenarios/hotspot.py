@@ -17,6 +17,8 @@ from sim.scenarios.hot_cells import hot_cells, point_in
 
 @register("hotspot")
 class HotspotPatrol(DeploymentPolicy):
+    disperses_units = True  # idle staff patrol the area (sim/plan: square-root law)
+
     def __init__(self, cfg):
         super().__init__(cfg)
         self.replan_every_min = cfg.replan_every_min

@@ -29,6 +29,8 @@ CHECK_MIN = 5.0  # how often a waiting follower looks for a lead on patrol; assu
 
 @register("joint_patrol")
 class JointPatrol(DeploymentPolicy):
+    disperses_units = True  # idle staff patrol the area (sim/plan: square-root law)
+
     def setup(self, model):
         f = model.fleet
         roles = set(self.cfg.patrol_roles)

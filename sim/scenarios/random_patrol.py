@@ -9,15 +9,17 @@ from sim.scenarios import DeploymentPolicy, register
 
 @register("random_patrol")
 class RandomPatrol(DeploymentPolicy):
+    disperses_units = True  # idle staff patrol the area (sim/plan: square-root law)
+
     def setup(self, model):
-        self.patrol_roles = np.array([ROLE_CODE[r] for r in self.cfg.patrol_roles])
+        self.patrol_roles = {ROLE_CODE[r] for r in self.cfg.patrol_roles}
         self.rng = model.rngs["policy"]
 
     def next_leg(self, model, unit):
-        if model.fleet.role[unit] not in self.patrol_roles:
+        if int(model.fleet.role[unit]) not in self.patrol_roles:
             return None
         cells = model.patrol_area(unit, self.cfg.patrol_scope)
-        u = self.rng.random(3)
-        cx, cy = model.district.unflatten(int(cells[int(u[0] * len(cells))]))
+        u0, u1, u2 = self.rng.random(3).tolist()
+        cx, cy = divmod(int(cells[int(u0 * len(cells))]), model.district.height)
         size = model.district.cell_size_m
-        return float((cx + u[1]) * size), float((cy + u[2]) * size), self.cfg.dwell_min
+        return (cx + u1) * size, (cy + u2) * size, self.cfg.dwell_min

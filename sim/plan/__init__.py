@@ -1,0 +1,8 @@
+"""The staffing-gap planner (``python -m sim.plan``): the cheapest staffing per
+office and shift that meets the targets, and how far today's falls short.
+
+analytic.py (Erlang C, square-root law, workload) -> demand.py (what each
+office and shift faces) -> search.py (analytic start, refined by simulation)
+with runner.py / evaluate.py (replications and verdicts) -> pipeline.py
+(headcount, gap, cost) -> report.py (plan.md, charts).
+"""

@@ -1,0 +1,110 @@
+"""What each office faces in each shift block, from the configuration alone.
+
+The analytic start of the search needs call rates by office and block, the
+work each call brings, and how far the office is from where calls happen. All
+of it follows from the config and the district (replicate 0's layout), before
+anything is simulated.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.calls import MIN_PER_YEAR, hourly_profile, place_weights
+from sim.config import Config
+from sim.model import scaled_call_types
+from sim.plan.analytic import BlockDemand, CallClass, travel_within_share
+from sim.rng import RngStreams
+from sim.scenarios import make_policy
+from sim.space import build_district
+from sim.travel import make_travel
+
+PLANNED_ROLES = ("officer", "auxiliary")
+
+
+def block_hours(cfg: Config) -> tuple[list[int], float]:
+    starts = list(cfg.plan.shift_starts_h)
+    return starts, 24.0 / len(starts)
+
+
+def block_label(start_h: int, hours: float) -> str:
+    return f"{start_h:02d}-{int(start_h + hours):02d}"
+
+
+def speeds_m_per_min(cfg: Config) -> dict[str, float]:
+    s = cfg.staffing
+    return {r: cfg.travel.speed_kmh[s.mode[r]] * cfg.scale.travel_speed_factor * 1000.0 / 60.0
+            for r in PLANNED_ROLES}
+
+
+def office_demand(cfg: Config):
+    """(office, block) -> BlockDemand, facts about the district (residents and
+    area per office) for the report, and the district itself."""
+    district = build_district(cfg.district, RngStreams(cfg.root_seed)["district"])
+    travel = make_travel(cfg.district.travel, district)
+    starts, hours = block_hours(cfg)
+    n_cells = district.width * district.height
+    xs, ys = district.unflatten(np.arange(n_cells))
+    cx, cy = district.cell_centre_m(xs, ys)
+    area_of = district.office_area.ravel()
+    residents = district.residents.ravel()
+    speeds = speeds_m_per_min(cfg)
+    policy = make_policy(cfg.policy)
+    disperses = {r: bool(policy.disperses_units) and r in cfg.policy.patrol_roles for r in PLANNED_ROLES}
+    takes_time = cfg.travel.takes_time
+    turnout = cfg.travel.turnout_min if takes_time else 0.0
+    total_residents = float(residents.sum())
+    offices = len(district.offices)
+    minutes = {}  # office -> role -> minutes from the office to every cell
+    for o, (ox, oy) in enumerate(district.offices):
+        metres = np.asarray(travel.distance_m(cx, cy, *district.cell_centre_m(ox, oy)), float)
+        minutes[o] = {r: metres / speeds[r] for r in PLANNED_ROLES}
+    out: dict[tuple[int, int], BlockDemand] = {}
+    classes: dict[tuple[int, int], list[CallClass]] = {(o, b): [] for o in range(offices) for b in range(len(starts))}
+    for name, call in scaled_call_types(cfg):
+        rate = call.rate_per_1000_per_year * total_residents / 1000.0 / MIN_PER_YEAR
+        if call.source == "crime":
+            rate *= call.report_prob  # only reported crimes become calls
+        if rate <= 0:
+            continue
+        weights = place_weights(district, call.place, call.cell_weights)
+        by_hour = hourly_profile(call, 24 * 7).reshape(7, 24).mean(axis=0)
+        officer_ok = "officer" in call.eligible_roles
+        aux_ok = "auxiliary" in call.eligible_roles
+        units = 2 if cfg.dispatch.name == "team" and call.violent else 1
+        for o in range(offices):
+            in_area = area_of == o
+            w = weights * in_area
+            share = float(w.sum())
+            if share <= 0:
+                continue
+            role = "officer" if officer_ok else "auxiliary"
+            travel_min = float((minutes[o][role] * w).sum() / share) if takes_time else 0.0
+            within = {r: (travel_within_share(minutes[o][r], w, cfg.target.p1_within_min - turnout)
+                          if takes_time and cfg.target.p1_within_min is not None else 1.0)
+                      for r in PLANNED_ROLES}
+            for b, start in enumerate(starts):
+                hour_factor = float(by_hour[int(start):int(start + hours)].mean())
+                classes[(o, b)].append(CallClass(
+                    name, rate * share * hour_factor, call.priority, officer_ok, aux_ok,
+                    (turnout + travel_min + call.on_scene_mean_min) * units, within))
+    cell_area = district.cell_size_m ** 2
+    for (o, b), cls in classes.items():
+        out[(o, b)] = BlockDemand(
+            classes=cls, area_m2=float((area_of == o).sum() * cell_area),
+            officer_share_on_duty=1.0 - cfg.staffing.officer_non_community_share,
+            turnout_min=turnout, speed_m_per_min=speeds, disperses=disperses, travel_takes_time=takes_time,
+            target_min=cfg.target.p1_within_min)
+    facts = {"residents_by_office": [int(residents[area_of == o].sum()) for o in range(offices)],
+             "area_km2_by_office": [float((area_of == o).sum() * cell_area / 1e6) for o in range(offices)],
+             "residents": int(total_residents), "offices": offices}
+    return out, facts, district
+
+
+def window_load(cfg: Config, residents: int) -> tuple[float, float]:
+    """Window arrivals per open minute that reach a clerk, and the clerks' service
+    rate per minute, for one office (Erlang C start for the window)."""
+    w = cfg.window
+    per_day = w.requests_per_1000_per_year * residents / 1000.0 / 365.0
+    to_clerk = per_day * (1.0 - w.online_share) * (1.0 - w.self_service_share)
+    open_min = (w.close_h - w.open_h) * 60.0
+    return to_clerk / open_min, 1.0 / w.service_mean_min

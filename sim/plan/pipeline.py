@@ -1,0 +1,233 @@
+"""Plan one district: search, convert posts to people, compare, write.
+
+On-duty posts become headcount with the relief factor (a post round the clock
+needs about 4.7-5 people, VALIDATION.md); the gap is required minus today's
+headcount (positive: short) and is also set against the ministry norm of one
+officer per 3,000 residents (DOMAIN §2, seed 004).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sim.config import Config
+from sim.model import office_staff_counts
+from sim.plan.demand import block_hours, block_label, office_demand
+from sim.plan.evaluate import MET, OK, Candidate, Evaluation
+from sim.plan.runner import Runner
+from sim.plan.search import Planner, describe
+from sim.provenance import DONE, config_hash, git_commit, write_json_atomic
+
+ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers"}
+
+
+def headcount(cfg: Config, cand: Candidate) -> list[dict[str, int]]:
+    """People per office for a candidate: block posts x block hours / 24 x relief,
+    plus window clerks over their opening hours, rounded up per office."""
+    _, hours = block_hours(cfg)
+    relief = cfg.plan.relief_factor
+    clerk_days = (cfg.window.close_h - cfg.window.open_h) / 24.0 if cfg.window.enabled else 0.0
+    out = []
+    for office, row in enumerate(cand.posts):
+        officer_posts = sum(o for o, _ in row) * hours / 24.0
+        aux_posts = sum(a for _, a in row) * hours / 24.0 + cand.clerks * clerk_days
+        out.append({"officers": math.ceil(officer_posts * relief["officer"] - 1e-9),
+                    "auxiliaries": math.ceil(aux_posts * relief["auxiliary"] - 1e-9),
+                    "volunteers": cand.volunteers[office]})
+    return out
+
+
+def today(cfg: Config, district) -> list[dict[str, int]]:
+    clerks = cfg.window.clerks_per_office if cfg.window.enabled else 0
+    out = []
+    for o in range(len(district.offices)):
+        counts = office_staff_counts(cfg, district, o)
+        out.append({"officers": counts["officer"], "auxiliaries": counts["auxiliary"] + clerks,
+                    "volunteers": counts["volunteer"]})
+    return out
+
+
+def roster_needs(cfg: Config, now: list[dict[str, int]]) -> dict[str, float]:
+    """People needed to staff today's roster as the model runs it: each person
+    of the config is on duty ``hours`` x ``days_per_week`` a week, which takes
+    ``relief`` people per post round the clock in reality (days off, leave)."""
+    s, relief = cfg.staffing.shifts, cfg.plan.relief_factor
+    clerk_hours = (cfg.window.close_h - cfg.window.open_h) * 7 if cfg.window.enabled else 0.0
+    clerks = cfg.window.clerks_per_office if cfg.window.enabled else 0
+    out = {"officers": 0.0, "auxiliaries": 0.0}
+    for office in now:
+        out["officers"] += office["officers"] * s["officer"].hours * s["officer"].days_per_week / 168 * relief["officer"]
+        out["auxiliaries"] += ((office["auxiliaries"] - clerks) * s["auxiliary"].hours * s["auxiliary"].days_per_week
+                               + clerks * clerk_hours) / 168 * relief["auxiliary"]
+    return {k: round(v, 1) for k, v in out.items()}
+
+
+def total(rows: list[dict[str, int]]) -> dict[str, int]:
+    return {k: sum(r[k] for r in rows) for k in ROLE_KEYS.values()}
+
+
+def annual_cost(cfg: Config, people: dict[str, int], offices: int) -> dict[str, float]:
+    cost = cfg.staffing.cost_kyuan_per_year
+    out = {key: round(people[key] * cost[role], 1) for role, key in ROLE_KEYS.items()}
+    out["office_running"] = round(offices * cfg.kpi.office_running_cost_kyuan_per_year, 1)
+    out["total_kyuan"] = round(sum(out.values()), 1)
+    return out
+
+
+def curve_candidates(planner: Planner, best: Candidate, span: int = 3) -> list[Candidate]:
+    """The plan with every block k units lighter or heavier (auxiliaries where
+    they may be sent, else officers), for the staffing curve."""
+    out = []
+    for delta in range(-span, span + 1):
+        cand = best
+        for key in planner.demand:
+            o, a = best.posts[key[0]][key[1]]
+            pair = (o, a + delta) if planner.demand[key].aux_useful() else (o + delta, a)
+            if delta < 0 and not planner.admissible(key, pair):
+                pair = (max(planner.cfg.plan.officers_min_per_shift, o + min(delta, 0)), max(0, a + min(delta, 0)))
+            if pair[0] >= 0 and pair[1] >= 0 and pair[0] + pair[1] > 0:
+                cand = cand.with_block(key[0], key[1], pair)
+        if cand not in out:
+            out.append(cand)
+    return out
+
+
+def estimate_dict(est, target: float | None = None, at_least: bool = True) -> dict | None:
+    if est is None:
+        return None
+    d = est.as_dict()
+    if target is not None:
+        d["target"] = target
+        d["met"] = bool(est.bound_low >= target) if at_least else bool(est.bound_high <= target)
+    return d
+
+
+def attainment(cfg: Config, ev: Evaluation) -> dict:
+    t, ov = cfg.target, ev.overall(cfg)
+    out = {}
+    if t.p1_within_min is not None:
+        out[f"p1_within_{t.p1_within_min:g}min_share"] = estimate_dict(ov["p1"], t.p1_share)
+        out["p1_unit_free_at_once_share"] = estimate_dict(ov["p1_at_once"])
+    out["saturation_worst_shift"] = estimate_dict(ov["saturation_worst_shift"], t.saturation_max, at_least=False)
+    out["saturation_mean"] = estimate_dict(ov["saturation"])
+    if cfg.window.enabled:
+        out["window_wait_p90_min_worst_office"] = estimate_dict(ov["window_wait_p90_min"], t.window_wait_p90_min,
+                                                                at_least=False)
+    out["satisfaction"] = estimate_dict(ov["satisfaction"], t.satisfaction_min)
+    out["crimes_per_1000_per_year"] = estimate_dict(ov["crimes_per_1000"], t.crimes_per_1000_max, at_least=False)
+    return out
+
+
+def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in (DONE, "plan.json"):
+        (out / stale).unlink(missing_ok=True)
+    started = time.perf_counter()
+    demand, facts, district = office_demand(cfg)
+    runner = Runner(cfg)
+    planner = Planner(cfg, demand, facts, runner, log=log)
+    now = today(cfg, district)
+    result = planner.run(tuple(r["volunteers"] for r in now))
+    best, ev = result.best, result.evaluation
+    log(f"plan: {describe(best)} after {runner.runs} simulated replications")
+    curve = []
+    if cfg.plan.curve:
+        cands = curve_candidates(planner, best)
+        for cand, cev in zip(cands, runner.ensure(cands, cfg.plan.replications_min)):
+            people = total(headcount(cfg, cand))
+            ov = cev.overall(cfg)
+            curve.append({"staffing": describe(cand), "officers": people["officers"],
+                          "auxiliaries": people["auxiliaries"], "units_on_duty": cand.units(),
+                          "p1": estimate_dict(ov.get("p1")), "saturation_worst_shift":
+                              estimate_dict(ov["saturation_worst_shift"]), "is_plan": cand == best})
+    today_ev = today_evaluation(cfg, runner)
+    required_rows = headcount(cfg, best)
+    required, current = total(required_rows), total(now)
+    norm_rows = [math.ceil(r / cfg.plan.ministry_residents_per_officer - 1e-9) for r in facts["residents_by_office"]]
+    ests = ev.block_estimates(cfg)
+    verdicts = ev.block_verdicts(cfg, set(result.unreachable))
+    starts, hours = block_hours(cfg)
+    by_shift = []
+    for (o, b), d in demand.items():
+        officers, aux = best.posts[o][b]
+        by_shift.append({
+            "office": o, "shift": block_label(starts[b], hours), "officers": officers, "auxiliaries": aux,
+            "analytic_start": list(result.start.posts[o][b]),
+            "calls_per_hour": round(sum(c.rate_per_min for c in d.classes) * 60.0, 3),
+            "p1_attainment": estimate_dict(ests[(o, b)]["p1"], cfg.target.p1_share
+                                           if cfg.target.p1_within_min is not None else None),
+            "p1_unit_free_at_once": estimate_dict(ests[(o, b)]["p1_at_once"]),
+            "saturation": estimate_dict(ests[(o, b)]["saturation"], cfg.target.saturation_max, at_least=False),
+            "targets_met": all(v in OK for v in verdicts[(o, b)].values()),  # at-once where unreachable
+            "shown_at_confidence": all(v == MET for v in verdicts[(o, b)].values()),
+            "unreachable": result.unreachable.get((o, b)),
+        })
+    allocation = [{"office": o, "residents": facts["residents_by_office"][o],
+                   "area_km2": round(facts["area_km2_by_office"][o], 2),
+                   "required": required_rows[o], "current": now[o], "ministry_norm_officers": norm_rows[o],
+                   "gap": {k: required_rows[o][k] - now[o][k] for k in ROLE_KEYS.values()}}
+                  for o in range(facts["offices"])]
+    plan = {
+        "district": cfg.district.name, "policy": cfg.policy.name, "residents": facts["residents"],
+        "offices": facts["offices"],
+        "targets": dataclasses.asdict(cfg.target),
+        "targets_met": bool(ev.all_met(cfg) and not result.unreachable),
+        # every target met at least on the point estimate (out-of-reach shifts judged on a free unit at once)
+        "targets_met_on_estimate": bool(ev.all_met(cfg, set(result.unreachable), OK)),
+        "unreachable": [{"office": o, "shift": block_label(starts[b], hours), "why": why}
+                        for (o, b), why in sorted(result.unreachable.items())],
+        "required": required, "current": current,
+        "today_roster_needs": roster_needs(cfg, now),
+        "gap": {k: required[k] - current[k] for k in ROLE_KEYS.values()},
+        "required_by_shift": by_shift,
+        "window_clerks_per_office": best.clerks,
+        "ministry_norm_officers": sum(norm_rows),
+        "gap_to_ministry_norm_officers": {"required_minus_norm": required["officers"] - sum(norm_rows),
+                                          "current_minus_norm": current["officers"] - sum(norm_rows)},
+        "relief_factor": dict(cfg.plan.relief_factor),
+        "attainment": attainment(cfg, ev),
+        "today_attainment": attainment(cfg, today_ev),
+        "annual_cost": annual_cost(cfg, required, facts["offices"]),
+        "current_annual_cost": annual_cost(cfg, current, facts["offices"]),
+        "allocation": allocation,
+        "curve": curve,
+        "search": {"steps": result.steps, "replications_run": runner.runs, "plan_days": cfg.plan.days,
+                   "replications": len(ev.reps), "seconds": round(time.perf_counter() - started, 1)},
+        "config_hash": config_hash(cfg), "git_commit": git_commit(), "overrides": list(overrides or []),
+        "calls_fit": calls_fit_report(cfg),
+    }
+    from sim.plan.report import write_outputs  # matplotlib only now
+
+    write_outputs(plan, cfg, out)
+    write_json_atomic(out / "plan.json", plan)
+    write_json_atomic(out / DONE, {"config_hash": plan["config_hash"],
+                                    "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    return plan
+
+
+def today_evaluation(cfg: Config, runner: Runner) -> Evaluation:
+    """Today's staffing as the model rosters it (config as given), same seeds."""
+    from joblib import delayed
+
+    from sim.plan.evaluate import measure
+
+    p = cfg.plan
+    configs = [dataclasses.replace(
+        cfg, replicate=k, sim=dataclasses.replace(cfg.sim, days=p.days, warmup_days=p.warmup_days, progress=False,
+                                                  plots=False, record_every_min=1440.0))
+        for k in range(p.replications_min)]
+    reps = list(runner.pool(delayed(measure)(c) for c in configs)) if runner.pool else [measure(c) for c in configs]
+    runner.runs += len(configs)
+    return Evaluation(None, reps)
+
+
+def calls_fit_report(cfg: Config) -> dict | None:
+    if cfg.calls_csv is None:
+        return None
+    from sim.calls_csv import fit_report
+
+    return fit_report(cfg)

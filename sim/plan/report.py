@@ -1,0 +1,185 @@
+"""plan.md and the planner's charts, drawn from the plan dictionary alone."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from sim.config import Config  # noqa: E402
+from sim.provenance import tmp_name  # noqa: E402
+
+ROLES = ("officers", "auxiliaries", "volunteers")
+
+
+def _pct(d: dict | None, share: bool = True) -> str:
+    """An estimate with its 95% interval, as a percentage (``share``) or a plain number."""
+    if not d or d.get("estimate") is None:
+        return "n/a"
+    lo, hi = d["ci95"]
+    fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.1f}")
+    return f"{fmt(d['estimate'])} ({fmt(lo)}-{fmt(hi)})" if lo is not None else fmt(d["estimate"])
+
+
+def _met(d: dict | None) -> str:
+    if not d or "met" not in d:
+        return ""
+    return "met" if d["met"] else "**not met**"
+
+
+def curve_figure(plan: dict, path: Path) -> None:
+    """Attainment of the priority-1 target and worst-shift saturation against
+    officers + auxiliaries, with 95% bands; the plan, today and the targets marked."""
+    pts = [p for p in plan["curve"] if p.get("p1") or p.get("saturation_worst_shift")]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    staff = [p["officers"] + p["auxiliaries"] for p in pts]
+    t = plan["targets"]
+    for ax, key, target, label in (
+            (axes[0], "p1", t["p1_share"] if t["p1_within_min"] is not None else None,
+             f"priority-1 calls reached within {t['p1_within_min']:g} min" if t["p1_within_min"] else "n/a"),
+            (axes[1], "saturation_worst_shift", t["saturation_max"], "busy share of on-duty time, worst shift")):
+        rows = [(s, p[key]) for s, p in zip(staff, pts) if p.get(key) and p[key]["estimate"] is not None]
+        if rows:
+            xs = [s for s, _ in rows]
+            ys = [d["estimate"] for _, d in rows]
+            lo = [d["ci95"][0] if d["ci95"][0] is not None else d["estimate"] for _, d in rows]
+            hi = [d["ci95"][1] if d["ci95"][1] is not None else d["estimate"] for _, d in rows]
+            ax.fill_between(xs, lo, hi, alpha=0.25, color="tab:blue", label="95% interval")
+            ax.plot(xs, ys, "o-", color="tab:blue", label="simulated")
+            for s, p in zip(staff, pts):
+                if p["is_plan"] and p.get(key):
+                    ax.plot([s], [p[key]["estimate"]], "*", ms=16, color="tab:green", label="plan", zorder=5)
+        today = plan["today_attainment"].get(
+            next((k for k in plan["today_attainment"] if k.startswith("p1_within")), "") if key == "p1"
+            else "saturation_worst_shift")
+        if today and today.get("estimate") is not None:
+            needs = plan["today_roster_needs"]
+            ax.plot([needs["officers"] + needs["auxiliaries"]], [today["estimate"]], "s", ms=9, color="tab:red",
+                    label=f"today's roster (needs {needs['officers'] + needs['auxiliaries']:.0f} people, "
+                          f"has {plan['current']['officers'] + plan['current']['auxiliaries']})")
+        if target is not None:
+            ax.axhline(target, ls="--", color="grey", label="target")
+        ax.set_xlabel("officers + auxiliaries (headcount)")
+        ax.set_ylabel(label)
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+    fig.suptitle(f"Staffing curve: {plan['district']}, policy {plan['policy']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def gap_figure(plan: dict, path: Path) -> None:
+    """Headcount today, required, and (officers) the ministry norm; per office if several."""
+    several = plan["offices"] > 1
+    fig, axes = plt.subplots(1, 2 if several else 1, figsize=(11 if several else 6, 4.2), squeeze=False)
+    ax = axes[0][0]
+    xs = range(len(ROLES))
+    ax.bar([x - 0.2 for x in xs], [plan["current"][r] for r in ROLES], 0.4, label="today", color="tab:red")
+    ax.bar([x + 0.2 for x in xs], [plan["required"][r] for r in ROLES], 0.4, label="required", color="tab:green")
+    ax.plot([-0.4, 0.4], [plan["ministry_norm_officers"]] * 2, "k--", label="ministry norm (1 per 3,000)")
+    ax.set_xticks(list(xs), ROLES)
+    ax.set_ylabel("people")
+    ax.set_title("headcount")
+    ax.legend(fontsize=8)
+    if several:
+        ax = axes[0][1]
+        rows = plan["allocation"]
+        xs = range(len(rows))
+        ax.bar([x - 0.2 for x in xs], [r["current"]["officers"] for r in rows], 0.4, label="officers today",
+               color="tab:red")
+        ax.bar([x + 0.2 for x in xs], [r["required"]["officers"] for r in rows], 0.4, label="officers required",
+               color="tab:green")
+        ax.plot(list(xs), [r["ministry_norm_officers"] for r in rows], "k_", ms=18, label="ministry norm")
+        ax.set_xticks(list(xs), [str(r["office"]) for r in rows])
+        ax.set_xlabel("office")
+        ax.set_title("officers by office")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def markdown(plan: dict, cfg: Config) -> str:
+    t = plan["targets"]
+    lines = [f"# Staffing plan: {plan['district']} ({plan['residents']:,} residents, {plan['offices']} office(s))",
+             "", f"Policy `{plan['policy']}`. Targets met: **{'yes' if plan['targets_met'] else 'no'}**"
+             + ("" if plan["targets_met"] or plan["unreachable"] or not plan["targets_met_on_estimate"] else
+                " (met on the estimates, but not all shown at the stated confidence: see the table by shift)")
+             + ".", "",
+             "Targets: " + "; ".join(f"{k} = {v}" for k, v in t.items() if v is not None) + ".", ""]
+    if plan["unreachable"]:
+        lines += ["Out of reach by staffing alone (travel, not waiting, misses the target; a deployment that "
+                  "spreads staff, e.g. `policy=random_patrol`, or a longer target changes that):", ""]
+        lines += [f"- office {u['office']}, shift {u['shift']}: {u['why']}" for u in plan["unreachable"]]
+        lines += [""]
+    lines += ["## Headcount", "", "| | officers | auxiliaries | volunteers |", "|---|---:|---:|---:|"]
+    for name, key in (("required", "required"), ("today", "current"), ("gap (required - today)", "gap")):
+        lines.append(f"| {name} | " + " | ".join(f"{plan[key][r]:+d}" if key == "gap" else str(plan[key][r])
+                                                  for r in ROLES) + " |")
+    needs = plan["today_roster_needs"]
+    lines += ["", f"Today's roster, as the model runs it (each person on duty every day), would take "
+              f"{needs['officers']:g} officers and {needs['auxiliaries']:g} auxiliaries at these relief factors; "
+              f"the 'today' column of the targets table simulates that roster.",
+              "", f"Ministry norm (1 officer per {cfg.plan.ministry_residents_per_officer:,} residents): "
+              f"{plan['ministry_norm_officers']} officers; the plan needs "
+              f"{plan['gap_to_ministry_norm_officers']['required_minus_norm']:+d} against it, today has "
+              f"{plan['gap_to_ministry_norm_officers']['current_minus_norm']:+d}.",
+              f"Posts become people with relief factors {plan['relief_factor']} per post round the clock "
+              f"(auxiliaries include {plan['window_clerks_per_office']} window clerk(s) per office over opening hours).",
+              "", "## On duty by shift", "",
+              "| office | shift | officers | auxiliaries | analytic start | calls/h | priority-1 in time (95% CI) "
+              "| priority-1 unit free at once | saturation (95% CI) | met |", "|---:|---|---:|---:|---|---:|---|---|---|---|"]
+    for r in plan["required_by_shift"]:
+        lines.append(f"| {r['office']} | {r['shift']} | {r['officers']} | {r['auxiliaries']} | "
+                     f"{r['analytic_start'][0]}+{r['analytic_start'][1]} | {r['calls_per_hour']:.2f} | "
+                     f"{_pct(r['p1_attainment'])} | {_pct(r['p1_unit_free_at_once'])} | {_pct(r['saturation'])} | "
+                     f"{('yes' if r['shown_at_confidence'] else 'on the estimate') if r['targets_met'] else 'no'} |")
+    lines += ["", "## Targets", "", "| target | plan (95% CI) | | today, as rostered (95% CI) |", "|---|---|---|---|"]
+    for key, d in plan["attainment"].items():
+        share = key.endswith("share") or key.startswith(("saturation", "satisfaction"))
+        lines.append(f"| {key} | {_pct(d, share)} | {_met(d)} | {_pct(plan['today_attainment'].get(key), share)} |")
+    cost, now = plan["annual_cost"], plan["current_annual_cost"]
+    lines += ["", "## Annual cost (thousand yuan)", "", "| | officers | auxiliaries | volunteers | running | total |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for name, c in (("plan", cost), ("today", now)):
+        lines.append(f"| {name} | {c['officers']:,.0f} | {c['auxiliaries']:,.0f} | {c['volunteers']:,.0f} | "
+                     f"{c['office_running']:,.0f} | {c['total_kyuan']:,.0f} |")
+    if plan["offices"] > 1:
+        lines += ["", "## Allocation across offices", "",
+                  "| office | residents | officers req. / today / norm | auxiliaries req. / today |",
+                  "|---:|---:|---|---|"]
+        for a in plan["allocation"]:
+            lines.append(f"| {a['office']} | {a['residents']:,} | {a['required']['officers']} / "
+                         f"{a['current']['officers']} / {a['ministry_norm_officers']} | "
+                         f"{a['required']['auxiliaries']} / {a['current']['auxiliaries']} |")
+    s = plan["search"]
+    lines += ["", "## How it was found", "",
+              f"Analytic start (Erlang C, square-root law, workload), then {s['replications_run']} simulated "
+              f"replications of {s['plan_days']:g} days with common random numbers; the plan was verified on "
+              f"{s['replications']} replications; a target counts as met when its one-sided "
+              f"{cfg.plan.confidence:.0%} bound clears it. {s['seconds']:.0f} s.", ""]
+    lines += [f"- {st['step']}: {st['staffing']}" for st in s["steps"]]
+    lines += ["", "![staffing curve](staffing_curve.png)", "", "![headcount gap](gap.png)", ""]
+    lines += ["Planning assumptions: every on-duty post is filled (turnover, vacancies and absences are the "
+              "relief factor's part); grid workers stay as configured; volunteers stay at today's number unless "
+              "a crime or satisfaction floor needs more. Today's column simulates the configuration as given.", ""]
+    if plan.get("calls_fit"):
+        from sim.calls_csv import report_markdown
+
+        lines += [report_markdown(plan["calls_fit"]), ""]
+    return "\n".join(lines)
+
+
+def write_outputs(plan: dict, cfg: Config, out: Path) -> None:
+    for name, draw in (("staffing_curve.png", curve_figure), ("gap.png", gap_figure)):
+        tmp = tmp_name(out / name)
+        draw(plan, tmp)
+        os.replace(tmp, out / name)
+    tmp = tmp_name(out / "plan.md")
+    tmp.write_text(markdown(plan, cfg))
+    os.replace(tmp, out / "plan.md")

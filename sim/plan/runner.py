@@ -1,0 +1,65 @@
+"""Replications of candidates, in parallel, each run at most once.
+
+Replication k of every candidate uses the same root seed (common random
+numbers), so differences between candidates are differences of staffing, not
+of luck. Replications are added sequentially: ``plan.replications_min`` at
+first, then more while any verdict is undecided, up to
+``plan.replications_max``.
+"""
+from __future__ import annotations
+
+import os
+
+from joblib import Parallel, delayed
+
+from sim.config import Config
+from sim.plan.evaluate import Candidate, Evaluation, candidate_config, measure
+
+
+def _one(cfg: Config) -> dict:
+    return measure(cfg)
+
+
+class Runner:
+    def __init__(self, cfg: Config, progress=None):
+        self.cfg = cfg
+        jobs = cfg.plan.jobs or os.cpu_count() or 1
+        self.jobs = jobs
+        self.pool = Parallel(n_jobs=jobs, backend="loky") if jobs > 1 else None
+        self.cache: dict[Candidate, Evaluation] = {}
+        self.runs = 0
+        self.progress = progress
+
+    def ensure(self, cands: list[Candidate], reps: int) -> list[Evaluation]:
+        """Every candidate with at least ``reps`` replications (all missing runs in one batch)."""
+        todo = []
+        for cand in cands:
+            ev = self.cache.setdefault(cand, Evaluation(cand))
+            todo += [(cand, k) for k in range(len(ev.reps), reps)]
+        if todo:
+            configs = [candidate_config(self.cfg, cand, k) for cand, k in todo]
+            if self.pool is None:
+                results = [_one(c) for c in configs]
+            else:
+                results = self.pool(delayed(_one)(c) for c in configs)
+            for (cand, k), res in zip(todo, results):
+                assert len(self.cache[cand].reps) == k, "replications must be added in order"
+                self.cache[cand].reps.append(res)
+            self.runs += len(todo)
+            if self.progress is not None:
+                self.progress(self.runs)
+        return [self.cache[c] for c in cands]
+
+    def decide(self, cands: list[Candidate], full: bool = False) -> list[Evaluation]:
+        """Sequential replications: start with the minimum (or the maximum if
+        ``full``) and add a batch while any candidate's verdicts are undecided."""
+        p = self.cfg.plan
+        reps = p.replications_max if full else p.replications_min
+        evs = self.ensure(cands, reps)
+        step = max(2, self.jobs)
+        while True:
+            open_ = [ev.cand for ev in evs if ev.undecided(self.cfg) and len(ev.reps) < p.replications_max]
+            if not open_:
+                return evs
+            reps = min(p.replications_max, max(len(self.cache[c].reps) for c in open_) + step)
+            self.ensure(open_, reps)
