@@ -66,7 +66,8 @@ def curve_figure(plan: dict, path: Path) -> None:
         ax.set_ylabel(label)
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
+        if ax.get_legend_handles_labels()[0]:  # nothing to show when a target is switched off
+            ax.legend(fontsize=8, loc="best")
     fig.suptitle(f"Staffing curve: {plan['district']}, policy {plan['policy']}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
