@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.plan.analytic import erlang_c, headcount, manhattan_nearest_within, smallest_servers, wait_within
-from sim.plan.demand import office_demand
+from sim.plan.demand import block_label, block_of, office_demand
 from sim.plan.evaluate import Candidate, candidate_config, minutes_in_block
 from sim.plan.runner import Runner
 from sim.plan.search import Planner
@@ -70,6 +70,16 @@ def test_minutes_in_block_splits_intervals_by_clock_window():
     assert minutes_in_block(0.0, 1440.0, 480.0, 960.0) == pytest.approx(480.0)
     assert minutes_in_block(900.0, 1500.0, 480.0, 960.0) == pytest.approx(60.0)
     assert minutes_in_block(1400.0, 1440.0 + 500.0, 0.0, 480.0) == pytest.approx(480.0)
+    # a night shift 23-07 wraps past midnight
+    assert minutes_in_block(0.0, 2 * 1440.0, 23 * 60.0, 31 * 60.0) == pytest.approx(2 * 480.0)
+    assert minutes_in_block(22 * 60.0, 24 * 60.0 + 60.0, 23 * 60.0, 31 * 60.0) == pytest.approx(120.0)
+
+
+def test_shift_blocks_may_start_at_any_hour():
+    starts, hours = [7, 15, 23], 8.0
+    t = np.array([7, 14.99, 15, 22.99, 23, 0, 6.99]) * 60.0 + 1440.0
+    assert block_of(t, starts, hours).tolist() == [0, 0, 1, 1, 2, 2, 2]
+    assert block_label(23, hours) == "23-07"
 
 
 # --- candidates become exactly the rosters they describe ----------------------------

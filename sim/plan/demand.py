@@ -27,7 +27,14 @@ def block_hours(cfg: Config) -> tuple[list[int], float]:
 
 
 def block_label(start_h: int, hours: float) -> str:
-    return f"{start_h:02d}-{int(start_h + hours):02d}"
+    end = int(start_h + hours)
+    return f"{start_h:02d}-{end if end <= 24 else end - 24:02d}"
+
+
+def block_of(t_min, starts: list[int], hours: float):
+    """Index of the shift block a time of day falls in (blocks may wrap past midnight)."""
+    since_first = (np.asarray(t_min, float) - starts[0] * 60.0) % 1440.0
+    return (since_first // (hours * 60.0)).astype(int)
 
 
 def speeds_m_per_min(cfg: Config) -> dict[str, float]:
@@ -83,7 +90,7 @@ def office_demand(cfg: Config):
                           if takes_time and cfg.target.p1_within_min is not None else 1.0)
                       for r in PLANNED_ROLES}
             for b, start in enumerate(starts):
-                hour_factor = float(by_hour[int(start):int(start + hours)].mean())
+                hour_factor = float(by_hour[np.arange(int(start), int(start + hours)) % 24].mean())
                 classes[(o, b)].append(CallClass(
                     name, rate * share * hour_factor, call.priority, officer_ok, aux_ok,
                     (turnout + travel_min + call.on_scene_mean_min) * units, within))

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from sim.config import Config, ShiftConfig
-from sim.plan.demand import block_hours
+from sim.plan.demand import block_hours, block_of
 
 MET, MISSED, UNDECIDED = "met", "missed", "undecided"
 LIKELY = "met on the estimate"  # still undecided at plan.replications_max, the point estimate meets it
@@ -79,7 +79,11 @@ def candidate_config(base: Config, cand: Candidate, replicate: int) -> Config:
 
 
 def minutes_in_block(start, end, b0_min: float, b1_min: float) -> np.ndarray:
-    """Minutes of [start, end) that fall in the daily window [b0, b1) (vectorised)."""
+    """Minutes of [start, end) that fall in the daily window [b0, b1) (vectorised);
+    a window past midnight (b1 > 1440) is its two parts."""
+    if b1_min > 1440.0:
+        return minutes_in_block(start, end, b0_min, 1440.0) + minutes_in_block(start, end, 0.0, b1_min - 1440.0)
+
     def upto(t):
         t = np.asarray(t, float)
         day, rest = np.divmod(t, 1440.0)
@@ -101,7 +105,7 @@ def measure(cfg: Config) -> dict:
     office = np.fromiter((c.office for c in calls), int, len(calls))
     resp = np.fromiter((c.t_on_scene - c.t_arrival for c in calls), float, len(calls))
     wait = np.fromiter((c.t_dispatch - c.t_arrival for c in calls), float, len(calls))
-    block = ((t_arr % 1440.0) // (hours * 60.0)).astype(int)
+    block = block_of(t_arr, starts, hours)
     target = cfg.target.p1_within_min
     counted = (t_arr >= warm) & (t_arr < end - 60.0)  # the last hour is censored: leave it out
     p1 = counted & (prio == 1)
