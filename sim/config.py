@@ -848,7 +848,6 @@ class PlanConfig:
 
     shift_starts_h: List[int] = field(default_factory=lambda: [0, 8, 16])  # shift blocks 00-08, 08-16, 16-24; assumption
     relief_factor: Dict[str, float] = field(default_factory=_default_relief)
-    volunteer_hours_per_week_each: float = 6.0  # one volunteer's hours: 3-h night patrols twice a week; DOMAIN §2, seed 001
     volunteer_hours_per_week_max: float = 168.0  # cap on an office's volunteer hours (one post round the clock); assumption
     officers_min_per_shift: int = 1  # at least one sworn officer on every shift (issue 7)
     aux_per_officer_min: float = 0.0  # on-duty auxiliaries per officer, lower bound; assumption
@@ -879,12 +878,14 @@ class PlanConfig:
         for role in ("officer", "auxiliary"):
             if role not in self.relief_factor:
                 raise ConfigError(f"{path}.relief_factor", dict(self.relief_factor), f"needs a factor for {role}")
-        _range(f"{path}.volunteer_hours_per_week_each", self.volunteer_hours_per_week_each, 0, 168, lo_open=True)
         _range(f"{path}.volunteer_hours_per_week_max", self.volunteer_hours_per_week_max, 0, 100_000)
         _range(f"{path}.officers_min_per_shift", self.officers_min_per_shift, 0, 100)
         _range(f"{path}.aux_per_officer_min", self.aux_per_officer_min, 0, 100)
         _range(f"{path}.aux_per_officer_max", self.aux_per_officer_max, self.aux_per_officer_min, 100)
         _range(f"{path}.max_units_per_shift", self.max_units_per_shift, 1, 500)
+        if self.officers_min_per_shift > self.max_units_per_shift:
+            raise ConfigError(f"{path}.officers_min_per_shift", self.officers_min_per_shift,
+                              f"must be <= plan.max_units_per_shift ({self.max_units_per_shift})")
         _range(f"{path}.confidence", self.confidence, 0.5, 0.999)
         _range(f"{path}.replications_min", self.replications_min, 2, 1000)
         _range(f"{path}.replications_max", self.replications_max, self.replications_min, 1000)

@@ -41,6 +41,18 @@ def plan(cfg, start_officers: int | None = None):
 
 # --- the analytic part against published values ---------------------------------
 
+def test_a_handful_of_perfect_calls_does_not_show_ninety_percent():
+    """Every replication at 100% has no spread; the exact binomial bound still
+    says 8 calls out of 8 cannot show 90% at 90% confidence, and 30 can."""
+    from sim.plan.evaluate import MET, UNDECIDED, ratio_estimate, verdict
+
+    few = ratio_estimate(np.array([2, 1, 3, 2]), np.array([2, 1, 3, 2]), 0.9, counts=True)
+    assert few.bound_low == pytest.approx(0.1 ** (1 / 8))
+    assert verdict(few, 0.9, at_least=True) == UNDECIDED
+    many = ratio_estimate(np.array([8, 7, 8, 7]), np.array([8, 7, 8, 7]), 0.9, counts=True)
+    assert verdict(many, 0.9, at_least=True) == MET
+
+
 def test_erlang_c_matches_validation_table():
     # VALIDATION.md: M/M/2 lambda 2, mu 3 -> P(wait) 0.16667; M/M/10 lambda 8, mu 1 -> 0.40918
     assert erlang_c(2, 2 / 3) == pytest.approx(0.16667, abs=1e-5)
@@ -134,7 +146,7 @@ class _FloorRunner:
     """Stands in for the simulation: the crime floor is met from 6 volunteers
     or 2 auxiliaries per shift on, whatever else the candidate has."""
 
-    def decide(self, cands, full=False):
+    def decide(self, cands, full=False, at_once=frozenset()):
         return [_FloorEvaluation(c) for c in cands]
 
 
@@ -273,6 +285,8 @@ def test_urban_core_plan(tmp_path):
     ("plan.shift_starts_h=[0,7,16]", "plan.shift_starts_h=[0, 7, 16]: needs equal shifts"),
     ("plan.relief_factor.officer=0.5", "plan.relief_factor.officer=0.5: must be >= 1"),
     ("target.p1_within=3", "target.p1_within=3: unknown key"),
+    ("plan.officers_min_per_shift=40", "plan.officers_min_per_shift=40: must be <= plan.max_units_per_shift"),
+    ("policy=elastic", "policy.name='elastic': the planner sets every shift itself"),
 ])
 def test_bad_plan_config_fails_in_one_line_before_any_folder(tmp_path, override, needle):
     out = tmp_path / "plan"

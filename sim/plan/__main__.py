@@ -51,7 +51,9 @@ def main() -> None:
         print("config error: -m: the planner runs its own replications; run one plan per command", file=sys.stderr)
         sys.exit(2)
     overrides = [a for a in args if not a.startswith("-")]
-    or_exit(load_config, overrides)
+    from sim.plan.pipeline import check_plannable
+
+    or_exit(lambda: check_plannable(load_config(overrides)))
     if not any(a.lstrip("+").startswith("hydra.run.dir=") for a in args):
         sys.argv.append("hydra.run.dir=runs/plan/${now:%Y-%m-%d}/${now:%H-%M-%S}")
     sys.argv.append("hydra.job.name=plan")

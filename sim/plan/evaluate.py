@@ -172,9 +172,19 @@ class Estimate:
         return {"estimate": r(self.estimate), "ci95": [r(self.low), r(self.high)], "replications": self.n_reps}
 
 
-def ratio_estimate(num: np.ndarray, den: np.ndarray, confidence: float) -> Estimate | None:
+def clopper_pearson(hits: float, n: float, level: float) -> tuple[float, float]:
+    """Exact one-sided binomial bounds at ``level`` (each side)."""
+    lo = 0.0 if hits <= 0 else float(stats.beta.ppf(1 - level, hits, n - hits + 1))
+    hi = 1.0 if hits >= n else float(stats.beta.ppf(level, hits + 1, n - hits))
+    return lo, hi
+
+
+def ratio_estimate(num: np.ndarray, den: np.ndarray, confidence: float, counts: bool = False) -> Estimate | None:
     """Ratio of sums across replications with a replication-level (cluster)
-    variance, so replications with few or no calls weigh in proportion."""
+    variance, so replications with few or no calls weigh in proportion.
+    ``counts``: num and den count calls, so the bounds are also no tighter than
+    the exact binomial ones (every replication at 100% gives no variance, yet
+    8 calls out of 8 do not show 90%)."""
     num, den = np.asarray(num, float), np.asarray(den, float)
     k = len(num)
     if den.sum() <= 0:
@@ -185,7 +195,14 @@ def ratio_estimate(num: np.ndarray, den: np.ndarray, confidence: float) -> Estim
     resid = num - p * den
     se = math.sqrt(float((resid ** 2).sum()) / (k * (k - 1))) / den.mean()
     t95, tc = stats.t.ppf(0.975, k - 1), stats.t.ppf(confidence, k - 1)
-    return Estimate(p, max(p - t95 * se, 0.0), min(p + t95 * se, 1.0), p - tc * se, p + tc * se, k)  # shares
+    low, high, b_low, b_high = p - t95 * se, p + t95 * se, p - tc * se, p + tc * se
+    if counts:
+        hits, n = round(float(num.sum())), round(float(den.sum()))
+        cp_low, cp_high = clopper_pearson(hits, n, 0.975)
+        low, high = min(low, cp_low), max(high, cp_high)
+        cp_low, cp_high = clopper_pearson(hits, n, confidence)
+        b_low, b_high = min(b_low, cp_low), max(b_high, cp_high)
+    return Estimate(p, max(low, 0.0), min(high, 1.0), b_low, b_high, k)  # shares
 
 
 def mean_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
@@ -242,8 +259,8 @@ class Evaluation:
         for o in range(hits.shape[1]):
             for b in range(hits.shape[2]):
                 out[(o, b)] = {
-                    "p1": ratio_estimate(hits[:, o, b], n[:, o, b], conf) if on else None,
-                    "p1_at_once": ratio_estimate(at_once[:, o, b], n[:, o, b], conf) if on else None,
+                    "p1": ratio_estimate(hits[:, o, b], n[:, o, b], conf, counts=True) if on else None,
+                    "p1_at_once": ratio_estimate(at_once[:, o, b], n[:, o, b], conf, counts=True) if on else None,
                     "saturation": ratio_estimate(busy[:, o, b], staffed[:, o, b], conf),
                 }
         return out
@@ -278,8 +295,8 @@ class Evaluation:
         out: dict[str, Estimate | None] = {}
         if cfg.target.p1_within_min is not None:
             n = self.stack("p1_n").sum(axis=(1, 2))
-            out["p1"] = ratio_estimate(self.stack("p1_hits").sum(axis=(1, 2)), n, conf)
-            out["p1_at_once"] = ratio_estimate(self.stack("p1_at_once").sum(axis=(1, 2)), n, conf)
+            out["p1"] = ratio_estimate(self.stack("p1_hits").sum(axis=(1, 2)), n, conf, counts=True)
+            out["p1_at_once"] = ratio_estimate(self.stack("p1_at_once").sum(axis=(1, 2)), n, conf, counts=True)
         busy, staffed = self.stack("busy"), self.stack("staffed")
         out["saturation"] = ratio_estimate(busy.sum(axis=(1, 2)), staffed.sum(axis=(1, 2)), conf)
         out["saturation_worst_shift"] = max(
@@ -302,8 +319,8 @@ class Evaluation:
             v["crimes"] = verdict(ov["crimes_per_1000"], t.crimes_per_1000_max, False, self.settled(cfg))
         return v
 
-    def undecided(self, cfg: Config) -> bool:
-        verdicts = [v for blk in self.block_verdicts(cfg).values() for v in blk.values()]
+    def undecided(self, cfg: Config, at_once: set = frozenset()) -> bool:
+        verdicts = [v for blk in self.block_verdicts(cfg, at_once).values() for v in blk.values()]
         verdicts += self.window_verdicts(cfg) + list(self.global_verdicts(cfg).values())
         return UNDECIDED in verdicts
 

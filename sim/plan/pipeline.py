@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sim.config import Config
+from sim.config import Config, ConfigError
 from sim.model import office_staff_counts
 from sim.plan.demand import block_hours, block_label, office_demand
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation
@@ -22,6 +22,14 @@ from sim.plan.search import Planner, describe
 from sim.provenance import DONE, config_hash, git_commit, write_json_atomic
 
 ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers"}
+
+
+def check_plannable(cfg: Config) -> Config:
+    """What the planner cannot honour fails before any run."""
+    if "elastic" in cfg.policy.names():
+        raise ConfigError("policy.name", cfg.policy.name,
+                          "the planner sets every shift itself and elastic moves shifts; plan without elastic")
+    return cfg
 
 
 def headcount(cfg: Config, cand: Candidate) -> list[dict[str, int]]:
@@ -122,6 +130,7 @@ def attainment(cfg: Config, ev: Evaluation) -> dict:
 
 
 def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
+    check_plannable(cfg)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for stale in (DONE, "plan.json"):
@@ -186,6 +195,7 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
         "required_by_shift": by_shift,
         "window_clerks_per_office": best.clerks,
         "ministry_norm_officers": sum(norm_rows),
+        "ministry_residents_per_officer": cfg.plan.ministry_residents_per_officer,
         "gap_to_ministry_norm_officers": {"required_minus_norm": required["officers"] - sum(norm_rows),
                                           "current_minus_norm": current["officers"] - sum(norm_rows)},
         "relief_factor": dict(cfg.plan.relief_factor),

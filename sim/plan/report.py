@@ -82,7 +82,8 @@ def gap_figure(plan: dict, path: Path) -> None:
     xs = range(len(ROLES))
     ax.bar([x - 0.2 for x in xs], [plan["current"][r] for r in ROLES], 0.4, label="today", color="tab:red")
     ax.bar([x + 0.2 for x in xs], [plan["required"][r] for r in ROLES], 0.4, label="required", color="tab:green")
-    ax.plot([-0.4, 0.4], [plan["ministry_norm_officers"]] * 2, "k--", label="ministry norm (1 per 3,000)")
+    ax.plot([-0.4, 0.4], [plan["ministry_norm_officers"]] * 2, "k--",
+            label=f"ministry norm (1 per {plan['ministry_residents_per_officer']:,})")
     ax.set_xticks(list(xs), ROLES)
     ax.set_ylabel("people")
     ax.set_title("headcount")

@@ -50,15 +50,16 @@ class Runner:
                 self.progress(self.runs)
         return [self.cache[c] for c in cands]
 
-    def decide(self, cands: list[Candidate], full: bool = False) -> list[Evaluation]:
+    def decide(self, cands: list[Candidate], full: bool = False, at_once: set = frozenset()) -> list[Evaluation]:
         """Sequential replications: start with the minimum (or the maximum if
-        ``full``) and add a batch while any candidate's verdicts are undecided."""
+        ``full``) and add a batch while any candidate's verdicts are undecided
+        (``at_once``: blocks judged on a free unit at once, see ``Evaluation``)."""
         p = self.cfg.plan
         reps = p.replications_max if full else p.replications_min
         evs = self.ensure(cands, reps)
         step = max(2, self.jobs)
         while True:
-            open_ = [ev.cand for ev in evs if ev.undecided(self.cfg) and len(ev.reps) < p.replications_max]
+            open_ = [ev.cand for ev in evs if ev.undecided(self.cfg, at_once) and len(ev.reps) < p.replications_max]
             if not open_:
                 return evs
             reps = min(p.replications_max, max(len(self.cache[c].reps) for c in open_) + step)

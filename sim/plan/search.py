@@ -51,6 +51,9 @@ class Planner:
         self.unreachable: dict[tuple[int, int], str] = {}  # blocks whose priority-1 target is out of reach
         self.steps: list[dict] = []
 
+    def _decide(self, cands: list[Candidate], full: bool = False) -> list[Evaluation]:
+        return self.runner.decide(cands, full, set(self.unreachable))
+
     # --- constraints -----------------------------------------------------------
     def admissible(self, key: tuple[int, int], pair: tuple[int, int]) -> bool:
         p = self.cfg.plan
@@ -73,12 +76,11 @@ class Planner:
                               at_least, offset, sat_offset, at_once=key in self.unreachable)
 
     def _cap_pair(self, key) -> tuple[int, int]:
-        """The most units a block may have, with as many auxiliaries as the ratio allows."""
+        """The most a block may have, as officers (who may take every call) with
+        as few auxiliaries as the ratio asks: the test of what staff can reach."""
         p = self.cfg.plan
-        if not self.demand[key].aux_useful():
-            return p.max_units_per_shift, math.ceil(p.aux_per_officer_min * p.max_units_per_shift - 1e-9)
-        o = max(p.officers_min_per_shift, math.ceil(p.max_units_per_shift / (1 + p.aux_per_officer_max)))
-        return o, p.max_units_per_shift - o
+        o = max(p.officers_min_per_shift, math.floor(p.max_units_per_shift / (1 + p.aux_per_officer_min) + 1e-9))
+        return o, min(math.ceil(p.aux_per_officer_min * o - 1e-9), p.max_units_per_shift - o)
 
     # --- start -------------------------------------------------------------------
     def start(self, volunteers: tuple[int, ...]) -> Candidate:
@@ -93,11 +95,11 @@ class Planner:
         if hopeless:
             cap = self._candidate({k: (v if v is not None else self._cap_pair(k)) for k, v in pairs.items()},
                                   clerks, volunteers)
-            ev = self.runner.decide([cap])[0]
+            ev = self._decide([cap])[0]
             self._note("analytic start finds no staffing for some shifts; simulated the cap", cap, ev)
             for key in hopeless:
-                if ev.block_verdicts(self.cfg)[key].get("p1") in OK:
-                    pairs[key] = self._cap_pair(key)  # the analytic model was too pessimistic
+                if ev.block_verdicts(self.cfg)[key].get("p1", MET) in OK:
+                    pairs[key] = self._cap_pair(key)  # the analytic model was too pessimistic (or no p1 target)
                 else:
                     self._drop(key, ev, "at the most staff allowed")
                     pairs[key] = self._cheapest(key) or self._cap_pair(key)
@@ -185,20 +187,21 @@ class Planner:
         started = time.perf_counter()
         cand = start = start or self.start(volunteers)
         self.log(f"analytic start: {describe(start)}")
-        ev = self.runner.decide([cand])[0]
+        ev = self._decide([cand])[0]
         for _ in range(max_rounds):
             cand, ev, changed = self._climb_round(cand, ev)
             if not changed:
                 break
         cand, ev = self._descend(cand, ev)
         for _ in range(3):  # verify jointly; a block that slipped climbs again
-            ev = self.runner.decide([cand], full=True)[0]
+            ev = self._decide([cand], full=True)[0]
             if self._blocks_met(ev) and self._window_met(ev):
                 break
             for _ in range(max_rounds):
                 cand, ev, changed = self._climb_round(cand, ev)
                 if not changed:
                     break
+        ev = self._decide([cand], full=True)[0]  # what the plan reports: always at full replications
         cand, ev = self._floors(cand, ev)
         return SearchResult(cand, ev, start, dict(self.unreachable), self.steps, time.perf_counter() - started)
 
@@ -226,7 +229,7 @@ class Planner:
             new, changed = Candidate(new.posts, new.clerks + 1, new.volunteers), True
         if changed:
             self._note("climb", new, ev)
-            ev = self.runner.decide([new])[0]
+            ev = self._decide([new])[0]
         return new, ev, changed
 
     def _descend(self, cand: Candidate, ev: Evaluation):
@@ -244,7 +247,7 @@ class Planner:
                         moved.append((key, option))
                 if not moved:
                     continue
-                tev = self.runner.decide([trial])[0]
+                tev = self._decide([trial])[0]
                 ok = self.block_ok(tev)
                 for key, option in moved:
                     if ok[key]:
@@ -255,11 +258,11 @@ class Planner:
                 self._note(f"descend {['officer -1', 'officer -> auxiliary', 'auxiliary -1'][move]}", trial, tev)
             if cand.clerks > 1 and self.cfg.window.enabled:
                 fewer = Candidate(cand.posts, cand.clerks - 1, cand.volunteers)
-                if self._window_met(self.runner.decide([fewer])[0]):
+                if self._window_met(self._decide([fewer])[0]):
                     cand, kept = fewer, True
             if not kept:
                 break
-        return cand, self.runner.decide([cand])[0]
+        return cand, self._decide([cand])[0]
 
     def _floors(self, cand: Candidate, ev: Evaluation):
         """District-wide floors (satisfaction, crime): volunteers first while the
@@ -285,7 +288,7 @@ class Planner:
                     break
                 cand = grown
             self._note("floor", cand, ev)
-            ev = self.runner.decide([cand], full=True)[0]
+            ev = self._decide([cand], full=True)[0]
         return cand, ev
 
     def _note(self, what: str, cand: Candidate, ev: Evaluation) -> None:

@@ -1,7 +1,6 @@
 """Random preventive patrol (Kansas City style): patrol roles walk to a random
 cell of their beat (or office area), stop ``dwell_min`` there, and go on.
 Other roles wait at their post."""
-import numpy as np
 
 from sim.fleet import ROLE_CODE
 from sim.scenarios import DeploymentPolicy, register
