@@ -847,19 +847,19 @@ class PlanConfig:
     """How the staffing planner searches (``python -m sim.plan``; issue 7)."""
 
     shift_starts_h: List[int] = field(default_factory=lambda: [0, 8, 16])  # shift blocks 00-08, 08-16, 16-24; assumption
-    relief_factor: Dict[str, float] = field(default_factory=_default_relief)
+    relief_factor: Dict[str, float] = field(default_factory=_default_relief)  # people per 24/7 post; see above
     volunteer_hours_per_week_max: float = 168.0  # cap on an office's volunteer hours (one post round the clock); assumption
     officers_min_per_shift: int = 1  # at least one sworn officer on every shift (issue 7)
     aux_per_officer_min: float = 0.0  # on-duty auxiliaries per officer, lower bound; assumption
     aux_per_officer_max: float = 8.0  # upper bound: Shenzhen officer:auxiliary = 1:8; DOMAIN §2, seed 000
-    max_units_per_shift: int = 30  # search ceiling per office and shift; beyond it a target is called unreachable
-    confidence: float = 0.9  # a target counts as met when the one-sided bound at this confidence clears it
-    replications_min: int = 4  # sequential replications: start with this many seeds ...
+    max_units_per_shift: int = 30  # units per office and shift the search may use; beyond, a target is out of reach; assumption
+    confidence: float = 0.9  # met when the one-sided bound at this confidence level (0-1) clears the target; assumption
+    replications_min: int = 4  # sequential replications: start with this many seeds ...; assumption
     replications_max: int = 12  # ... and add seeds while undecided, up to this many; assumption
     days: float = 56.0  # simulated days per replication (eight weekly cycles); assumption
     warmup_days: float = 2.0  # cut from every replication; assumption
     ministry_residents_per_officer: int = 3000  # ministry norm: 1 community officer per 3,000 residents; DOMAIN §2, seed 004
-    jobs: int = 2  # worker processes for the replications; 0 = one per core
+    jobs: int = 2  # worker processes for the replications; 0 = one per core; assumption (2-core machines)
     curve: bool = True  # also simulate the staffing curve (attainment against staff) for the chart
 
     def validate(self, path: str) -> None:

@@ -34,6 +34,8 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
+from sim.plan.analytic import erlang_c as erlang_c_p_wait
+
 MILE_M = 1609.344
 
 
@@ -89,10 +91,7 @@ def _rel(value: float, rel: float) -> float:
 
 def erlang_c(lam: float, mu: float, c: int) -> tuple[float, float]:
     """P(wait) and Wq of M/M/c (Erlang C), in the time unit of 1/mu."""
-    a = lam / mu
-    rho = a / c
-    tail = a**c / math.factorial(c) / (1 - rho)
-    p_wait = tail / (sum(a**k / math.factorial(k) for k in range(c)) + tail)
+    p_wait = erlang_c_p_wait(c, lam / mu)
     return p_wait, p_wait / (c * mu - lam)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.plan.analytic import erlang_c, headcount, manhattan_nearest_within, smallest_servers, wait_within
+from sim.plan.analytic import erlang_c, manhattan_nearest_within, people_for, smallest_servers, wait_within
 from sim.plan.demand import block_label, block_of, office_demand
 from sim.plan.evaluate import Candidate, candidate_config, minutes_in_block
 from sim.plan.runner import Runner
@@ -75,7 +75,7 @@ def test_square_root_law_and_workload_helpers():
     r = np.linspace(0, 5000, 50001)
     mean = np.trapezoid([1 - manhattan_nearest_within(n, x, area) for x in r], r)
     assert mean == pytest.approx(math.sqrt(math.pi / 8) * math.sqrt(area / n), rel=1e-3)  # 0.6267 sqrt(A/N)
-    assert headcount(168.0, 4.85) == pytest.approx(4.85)  # one post round the clock
+    assert people_for(168.0, 4.85) == pytest.approx(4.85)  # one post round the clock
 
 
 def test_minutes_in_block_splits_intervals_by_clock_window():

@@ -8,8 +8,9 @@ Three textbook tools, each answering part of the question:
   N units spread over area A is about 0.63 sqrt(A/N) away (Manhattan); for
   N units as a Poisson scatter, P(D <= r) = 1 - exp(-N 2 r^2 / A), 2 r^2
   being the area of a Manhattan ball of radius r;
-- the **workload method** (VALIDATION.md): posts = obligated hours over
-  available hours, then the relief factor turns posts into people.
+- the **workload method** (VALIDATION.md): committed time over on-duty
+  time stays under the saturation cap (``block_saturation``), and the relief
+  factor turns post-hours into people (``people_for``).
 
 ``block_attainment`` joins them into one predicted share of priority-1 calls
 reached in time for a block of officers and auxiliaries; the search calibrates
@@ -68,15 +69,10 @@ def manhattan_nearest_within(n_free: float, r_m: float, area_m2: float) -> float
     return 1.0 - math.exp(-n_free * 2.0 * r_m * r_m / area_m2)
 
 
-def workload_posts(load_erlangs: float, saturation_max: float) -> float:
-    """Posts needed so that committed time stays under the saturation cap."""
-    return load_erlangs / saturation_max
-
-
-def headcount(posts_hours_per_week: float, relief_per_247_post: float) -> float:
+def people_for(post_hours_per_week: float, relief_per_247_post: float) -> float:
     """People to staff a weekly amount of post-hours: a post round the clock
     (168 h a week) needs ``relief`` people (days off, leave, training)."""
-    return posts_hours_per_week / 168.0 * relief_per_247_post
+    return post_hours_per_week / 168.0 * relief_per_247_post
 
 
 @dataclass

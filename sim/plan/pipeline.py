@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.config import Config, ConfigError
 from sim.model import office_staff_counts
+from sim.plan.analytic import people_for
 from sim.plan.demand import block_hours, block_label, office_demand
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation
 from sim.plan.runner import Runner
@@ -37,13 +38,13 @@ def headcount(cfg: Config, cand: Candidate) -> list[dict[str, int]]:
     plus window clerks over their opening hours, rounded up per office."""
     _, hours = block_hours(cfg)
     relief = cfg.plan.relief_factor
-    clerk_days = (cfg.window.close_h - cfg.window.open_h) / 24.0 if cfg.window.enabled else 0.0
+    clerk_hours = (cfg.window.close_h - cfg.window.open_h) * 7 if cfg.window.enabled else 0.0
     out = []
     for office, row in enumerate(cand.posts):
-        officer_posts = sum(o for o, _ in row) * hours / 24.0
-        aux_posts = sum(a for _, a in row) * hours / 24.0 + cand.clerks * clerk_days
-        out.append({"officers": math.ceil(officer_posts * relief["officer"] - 1e-9),
-                    "auxiliaries": math.ceil(aux_posts * relief["auxiliary"] - 1e-9),
+        officer_hours = sum(o for o, _ in row) * hours * 7
+        aux_hours = sum(a for _, a in row) * hours * 7 + cand.clerks * clerk_hours
+        out.append({"officers": math.ceil(people_for(officer_hours, relief["officer"]) - 1e-9),
+                    "auxiliaries": math.ceil(people_for(aux_hours, relief["auxiliary"]) - 1e-9),
                     "volunteers": cand.volunteers[office]})
     return out
 
@@ -67,9 +68,10 @@ def roster_needs(cfg: Config, now: list[dict[str, int]]) -> dict[str, float]:
     clerks = cfg.window.clerks_per_office if cfg.window.enabled else 0
     out = {"officers": 0.0, "auxiliaries": 0.0}
     for office in now:
-        out["officers"] += office["officers"] * s["officer"].hours * s["officer"].days_per_week / 168 * relief["officer"]
-        out["auxiliaries"] += ((office["auxiliaries"] - clerks) * s["auxiliary"].hours * s["auxiliary"].days_per_week
-                               + clerks * clerk_hours) / 168 * relief["auxiliary"]
+        out["officers"] += people_for(office["officers"] * s["officer"].hours * s["officer"].days_per_week,
+                                      relief["officer"])
+        out["auxiliaries"] += people_for((office["auxiliaries"] - clerks) * s["auxiliary"].hours
+                                         * s["auxiliary"].days_per_week + clerks * clerk_hours, relief["auxiliary"])
     return {k: round(v, 1) for k, v in out.items()}
 
 
