@@ -24,7 +24,7 @@ from omegaconf import OmegaConf
 from sim.config import ConfigError, register_configs, to_config
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "experiment")
+GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "experiment", "exercise")
 
 
 def or_exit(make, *args):
@@ -37,6 +37,10 @@ def or_exit(make, *args):
 
 
 def group_options(group: str) -> list[str]:
+    if group == "exercise":  # the scripts live beside the policies (sim/scenarios/exercises/)
+        from sim.exercise.schema import exercise_names
+
+        return exercise_names()
     return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
 
 

@@ -21,6 +21,9 @@ import numpy as np
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
+from sim.checks import ConfigError, _choice, _range  # noqa: F401  (ConfigError is imported from here too)
+from sim.exercise.schema import ExerciseConfig, register_exercises
+
 ROLES = ("officer", "auxiliary", "volunteer", "grid_worker")
 MODES = ("foot", "ebike", "car")
 DISTRICT_KINDS = ("urban", "rural", "city", "uniform")
@@ -37,34 +40,7 @@ LAND_USES = (
 )
 
 
-class ConfigError(ValueError):
-    """A config value is wrong: names the key, the value and what is allowed."""
-
-    def __init__(self, key: str, value: Any, allowed: str):
-        self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key}={value!r}: {allowed}")
-
-    def __reduce__(self):  # picklable across worker processes
-        return (type(self), (self.key, self.value, self.allowed))
-
-
-# --- small checkers -------------------------------------------------------
-
-def _range(path: str, value: float, lo: float | None = None, hi: float | None = None,
-           lo_open: bool = False) -> None:
-    if not math.isfinite(value):
-        raise ConfigError(path, value, "must be a finite number")
-    bad = (lo is not None and (value <= lo if lo_open else value < lo)) or (
-        hi is not None and value > hi)
-    if bad:
-        low = "" if lo is None else (f"> {lo}" if lo_open else f">= {lo}")
-        high = "" if hi is None else f"<= {hi}"
-        raise ConfigError(path, value, "must be " + " and ".join(p for p in (low, high) if p))
-
-
-def _choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(path, value, "allowed: " + ", ".join(allowed))
+# ConfigError and the small range/choice checkers live in sim/checks.py (the exercise schema uses them too)
 
 
 # --- schemas --------------------------------------------------------------
@@ -920,6 +896,7 @@ class Config:
     # a CSV of the district's historical calls (time, type, x_m, y_m): fits call rates, hour-of-day and
     # weekday profiles and where calls happen (sim/calls_csv.py); null = the configured call types
     calls_csv: Optional[str] = None
+    exercise: ExerciseConfig = field(default_factory=ExerciseConfig)  # a tabletop exercise (+exercise=NAME; issue 8)
 
     @property
     def root_seed(self) -> int:
@@ -976,12 +953,15 @@ class Config:
             raise ConfigError("policy.name", self.policy.name, "names a policy twice")
         if self.policy.start_day >= self.sim.days:
             raise ConfigError("policy.start_day", self.policy.start_day, f"must be < sim.days ({self.sim.days})")
+        self.exercise.check_against(self)
         return self
 
 
 def register_configs() -> None:
     """Register the schema so YAML groups in conf/ are merged onto typed nodes."""
-    ConfigStore.instance().store(name="base_config", node=Config)
+    store = ConfigStore.instance()
+    store.store(name="base_config", node=Config)
+    register_exercises(store)  # sim/scenarios/exercises/NAME.yaml -> +exercise=NAME
 
 
 def _reject_unknown_keys(node: Any, schema: Any, path: str) -> None:
@@ -995,6 +975,13 @@ def _reject_unknown_keys(node: Any, schema: Any, path: str) -> None:
             raise ConfigError(full, OmegaConf.select(node, str(key)),
                               "unknown key; allowed: " + ", ".join(sorted(hints)))
         hint, value = hints[key], node[key]
+        if OmegaConf.is_list(value) and typing.get_origin(hint) in (list, List):
+            item = typing.get_args(hint)[0]
+            if is_dataclass(item):  # e.g. exercise.injects[k]
+                for k, element in enumerate(value):
+                    if OmegaConf.is_dict(element):
+                        _reject_unknown_keys(element, item, f"{full}[{k}]")
+            continue
         if not OmegaConf.is_dict(value):
             continue
         if is_dataclass(hint):

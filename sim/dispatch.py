@@ -94,6 +94,7 @@ class Dispatcher:
         self.on_off_duty = on_off_duty or (lambda i: None)
         self.on_clear = on_clear or (lambda call: None)  # a call was served (clearance, escalation)
         self.scene_factor = scene_factor  # on-scene time multiplier of a lead unit (new staff are slower)
+        self.intake_delay_min = 0.0  # minutes before a new call reaches the dispatcher (sim.exercise outages)
         self.queue: list[tuple] = []
         self.current: dict[int, Call] = {}  # unit -> the call it is on
         self._units_by_need: dict[bytes, np.ndarray] = {}
@@ -104,8 +105,18 @@ class Dispatcher:
         self._area_since = self._last_t = 0.0
 
     # --- public ------------------------------------------------------------
-    def submit(self, call: Call) -> None:
-        call.needs = self.rule.needs(self, call)
+    def submit(self, call: Call, needs: list[np.ndarray] | None = None) -> None:
+        """Take a call (``needs``: role masks, one per unit, to override the
+        rule's, e.g. a major incident needing several units at once). While
+        ``intake_delay_min`` > 0 (a platform outage: calls relayed by phone)
+        the dispatcher sees the call only that much later."""
+        if self.intake_delay_min > 0:
+            self.env.timeout(self.intake_delay_min).callbacks.append(partial(self._take, call, needs))
+        else:
+            self._take(call, needs)
+
+    def _take(self, call: Call, needs: list[np.ndarray] | None = None, _event=None) -> None:
+        call.needs = self.rule.needs(self, call) if needs is None else list(needs)
         call.units = [-1] * len(call.needs)
         call.arrived = [False] * len(call.needs)
         if self.capacity == "loss" and not self._can_fill_now(call):

@@ -118,6 +118,9 @@ class CommunityPolicingModel(mesa.Model):
         self._leg_action: dict[int, tuple] = {}  # unit -> (leg token, what to do when the stay is over)
         self.arrests = 0
         self._patrol_token = np.full(len(self.fleet.role), -1, dtype=np.int64)
+        self._rostered = np.zeros(len(self.fleet.role), dtype=bool)  # what the roster says now
+        self.controls = None  # an exercise's injects and decisions (sim.exercise.controls), when one runs
+        self._replan_generation = 0
         self._duty_start = np.full(len(self.fleet.role), np.inf)  # start of the current or last shift
         self._duty_end = np.full(len(self.fleet.role), -np.inf)  # end of the last shift
         if self.crime is not None or self.community is not None:
@@ -150,9 +153,21 @@ class CommunityPolicingModel(mesa.Model):
                 raise ConfigError("staffing.posts_m", f"{len(s.posts_m)} posts",
                                   f"needs one [x_m, y_m] per unit: {len(roles)}")
             posts = np.array(s.posts_m, float)
+        # an exercise's reserves: off the roster, at their office, after everyone else (unit numbers unchanged)
+        self.n_rostered = len(roles)
+        reserves = self.cfg.exercise.reserves
+        for o in range(len(d.offices)):
+            for role in ROLE_NAMES:
+                for j in range(int(reserves.get(role, 0))):
+                    roles.append(role)
+                    offices.append(o)
+                    rank.append(per_office[o][role] + j)
+        if len(roles) > self.n_rostered:
+            extra = [d.cell_centre_m(*d.offices[o]) for o in offices[self.n_rostered:]]
+            posts = np.vstack([posts, np.array(extra, float)])
         if d.beat_layout == "nearest_post":
-            officer_posts = [posts[[i for i, r in enumerate(roles) if r == "officer" and offices[i] == o]]
-                             for o in range(len(d.offices))]
+            officer_posts = [posts[[i for i, r in enumerate(roles[:self.n_rostered])
+                                    if r == "officer" and offices[i] == o]] for o in range(len(d.offices))]
             assign_beats_to_posts(d, officer_posts, self.travel)
         else:
             assign_beats(d, [max(1, c["officer"]) for c in per_office])
@@ -197,6 +212,9 @@ class CommunityPolicingModel(mesa.Model):
         self.duty_intervals: list[list[tuple[float, float]]] = []  # per post (the planner's staffed time by shift)
         counters: dict[str, int] = {}
         for i, role in enumerate(self.fleet.role_name):
+            if i >= self.n_rostered:  # reserves: on duty only when called in (sim.exercise)
+                self.duty_intervals.append([])
+                continue
             k = counters[role] = counters.get(role, -1) + 1
             duty = roster(k, self.policy.shift(role, s.shifts[role]), self.horizon_min)
             if role == "officer":
@@ -239,11 +257,25 @@ class CommunityPolicingModel(mesa.Model):
     def _roster(self, i: int, duty):
         for start, end in duty:
             yield self.env.timeout(start - self.env.now)
-            self._duty_start[i] = self.env.now
-            self.dispatcher.set_on_duty(i, True)
+            self._rostered[i] = True
+            self.apply_duty(i)
             yield self.env.timeout(end - self.env.now)
+            self._rostered[i] = False
+            self.apply_duty(i)
+
+    def apply_duty(self, i: int) -> None:
+        """Put unit i on or off duty as its roster says, unless an exercise
+        has it off sick or called in (``controls.duty``)."""
+        on = bool(self._rostered[i])
+        if self.controls is not None:
+            on = self.controls.duty(i, on)
+        if on == bool(self.fleet.on_duty[i]):
+            return
+        if on:
+            self._duty_start[i] = self.env.now
+        else:
             self._duty_end[i] = self.env.now
-            self.dispatcher.set_on_duty(i, False)
+        self.dispatcher.set_on_duty(i, on)
 
     def _background_calls(self):
         s = self.stream
@@ -272,14 +304,29 @@ class CommunityPolicingModel(mesa.Model):
         for i in np.flatnonzero(self.fleet.on_duty & ~self.fleet.busy).tolist():
             self._unit_idle(i)
 
-    def _replan(self):
+    def _replan(self, generation: int = 0):
         while True:
             yield self.env.timeout(self.policy.replan_every_min)
+            if generation != self._replan_generation:
+                return  # the policy was replaced
             self.policy.act(self)
+
+    def replace_policy(self, policy) -> None:
+        """Switch the deployment policy mid-run (a tabletop decision): the new
+        one is set up now, re-plans on its own timer, and every idle unit on
+        duty is placed by it at once."""
+        self.policy.finish(self)
+        self.policy = policy
+        policy.setup(self)
+        self._replan_generation += 1
+        if policy.replan_every_min:
+            self.env.process(self._replan(self._replan_generation))
+        for i in np.flatnonzero(self.fleet.on_duty & ~self.fleet.busy).tolist():
+            self._unit_idle(i)
 
     # --- public methods used by agents, policies and the recorder ------------
     def new_call(self, kind: str, x: float, y: float, on_scene_min: float, source: str,
-                 caller_id: int | None = None) -> Call:
+                 caller_id: int | None = None, needs: list | None = None) -> Call:
         d = self.district
         cx = min(max(int(x // d.cell_size_m), 0), d.width - 1)
         cy = min(max(int(y // d.cell_size_m), 0), d.height - 1)
@@ -295,8 +342,14 @@ class CommunityPolicingModel(mesa.Model):
                     source, self._beat_of[flat], self._office_of[flat], caller_id)
         call.violent = violent
         self.calls.append(call)
-        self.dispatcher.submit(call)
+        self.dispatcher.submit(call, needs)
         return call
+
+    def register_call_kind(self, kind: str, priority: int, violent: bool, roles: list[str]) -> np.ndarray:
+        """A call type made by the model or an exercise rather than configured (e.g. a major incident)."""
+        mask = np.array([r in roles for r in ROLE_NAMES])
+        self._call_kind[kind] = (priority, violent, mask)
+        return mask
 
     def commit_crime(self, offender, kind: str, x: float, y: float, flat: int, guardians: int,
                      rng: np.random.Generator) -> None:
@@ -317,9 +370,9 @@ class CommunityPolicingModel(mesa.Model):
         seen = witnesses > 0 or bool(self.crime.cameras[flat])  # volunteers and cameras report what they see
         p_report = cfg.report_prob if self.community is None else self.community.report_prob(victim_id, cfg.report_prob)
         reported = bool(u_report < p_report or seen)
-        self._record_incident(kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear)
+        self.record_incident(kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear)
 
-    def _record_incident(self, kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear):
+    def record_incident(self, kind, x, y, offender, victim, guardians, reported, delay, scene, u_clear):
         incident_id = len(self.incidents)
         self.incidents.append([incident_id, kind, self.env.now, x, y,
                                offender.offender_id if offender is not None else -1,
@@ -373,7 +426,7 @@ class CommunityPolicingModel(mesa.Model):
         victim = self.residents.agent(party)
         self.residents.victimised[party] += 1
         scene = self.call_cfg["assault"].on_scene_mean_min
-        self._record_incident("assault", x, y, None, victim, 0, True, 0.0, scene, 1.0)
+        self.record_incident("assault", x, y, None, victim, 0, True, 0.0, scene, 1.0)
 
     def efficiency(self, post: int) -> float:
         """Capability of whoever holds this post now (new staff are in training)."""
@@ -451,11 +504,17 @@ class CommunityPolicingModel(mesa.Model):
             agent.cell = self.cell_at_xy(xs[agent.unit], ys[agent.unit])
 
     # --- movement between calls ----------------------------------------------
+    def redeploy(self, i: int) -> None:
+        """Send an idle on-duty unit where its orders or the policy say, now."""
+        if self.fleet.on_duty[i] and not self.fleet.busy[i]:
+            self._unit_idle(i)
+
     def _unit_idle(self, i: int) -> None:
-        if self.env.now < self.policy_start_min:  # before/after designs: the policy starts later
-            self._go_to_post(i)
+        ordered = self.controls.next_leg(i) if self.controls is not None else None  # a trainee's order first
+        if ordered == "post" or (ordered is None and self.env.now < self.policy_start_min):
+            self._go_to_post(i)  # (before/after designs: the policy starts later)
             return
-        leg = self.policy.next_leg(self, i)
+        leg = ordered if ordered is not None else self.policy.next_leg(self, i)
         if leg is None:
             self._go_to_post(i)
             return

@@ -25,6 +25,8 @@ STREAM_NAMES = (
     "disputes",  # each dispute's own child stream: start, party, mediation luck
     "workforce",  # each post's own child stream: tenure, departures, vacancies, absences
     "window",  # each office's window: requests, channels, service times
+    "injects",  # each tabletop inject's own child stream: extra calls, who falls sick (sim.exercise)
+    "actions",  # trainee-ordered patrols (sim.exercise): never shifts another stream
 )
 
 

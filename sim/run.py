@@ -101,14 +101,14 @@ def community_summary(model: CommunityPolicingModel, tables: dict, busy: np.ndar
     if records:
         merged = {k: np.concatenate([r[k] for r in records]) for k in records[0]}
         out.update(window_summary(merged, warm))
-    roles = np.asarray(model.fleet.role_name)
+    roles = np.asarray(model.fleet.role_name)[:model.n_rostered]  # an exercise's reserves are not staff
     clerks = cfg.window.clerks_per_office * len(model.district.offices) if cfg.window.enabled else 0
     headcount = {r: int((roles == r).sum()) for r in ("officer", "auxiliary", "volunteer", "grid_worker")}
     headcount["auxiliary"] += clerks
     out["window_clerks"] = clerks
     for role in ("officer", "auxiliary"):
         sel = roles == role
-        out[f"relief_factor_{role}"] = relief_factor(int(sel.sum()), float(model.duty_min[sel].sum()),
+        out[f"relief_factor_{role}"] = relief_factor(int(sel.sum()), float(model.duty_min[:model.n_rostered][sel].sum()),
                                                      model.horizon_min)
     out["staff_departures"] = model.workforce.departures(warm)
     posts = len(model.workforce.careers)
@@ -122,17 +122,42 @@ def community_summary(model: CommunityPolicingModel, tables: dict, busy: np.ndar
     return out
 
 
-def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None,
-                 progress: bool = True) -> dict:
+def prepare_dir(out_dir: str | Path) -> Path:
+    """Make the run folder, and unmark it: no DONE or summary from an earlier run."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / DONE).unlink(missing_ok=True)
     (out / "summary.json").unlink(missing_ok=True)
     for stale in out.glob(".*.tmp*"):  # left by a run that was killed mid-write
         stale.unlink()
+    return out
+
+
+def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None,
+                 progress: bool = True) -> dict:
+    if is_exercise(cfg):  # a tabletop exercise: injects, decisions, counterfactual (sim.exercise)
+        from sim.exercise.run import run_exercise
+
+        return run_exercise(cfg, out_dir, overrides, progress)
+    out = prepare_dir(out_dir)
     started = time.perf_counter()
     model = simulate(cfg, progress=progress and cfg.sim.progress and cfg.sim.days >= 7)
+    return write_outputs(model, out, overrides, started)
+
+
+def is_exercise(cfg: Config) -> bool:
+    ex = cfg.exercise
+    return ex.name is not None or bool(ex.injects or ex.actions or ex.replay)
+
+
+def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str] | None, started: float,
+                  extra: dict | None = None, done: bool = True) -> dict:
+    """Tables, figures, manifest and summary of a finished model (plus ``extra``
+    summary keys); the DONE marker last, unless ``done`` is false (the caller
+    has more to write)."""
+    cfg = model.cfg
     summary, tables = results(model)
+    summary.update(extra or {})
     for name, table in tables.items():
         path = out / f"{name}.parquet"
         pq.write_table(table, tmp_name(path))
@@ -161,6 +186,11 @@ def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None =
     }
     write_json_atomic(out / "manifest.json", manifest)
     write_json_atomic(out / "summary.json", summary)
-    write_json_atomic(out / DONE, {"config_hash": manifest["config_hash"], "root_seed": cfg.root_seed,
-                                    "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    if done:
+        mark_done(out, cfg)
     return summary
+
+
+def mark_done(out: Path, cfg: Config) -> None:
+    write_json_atomic(out / DONE, {"config_hash": config_hash(cfg), "root_seed": cfg.root_seed,
+                                    "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")})

@@ -1,0 +1,36 @@
+"""Config errors and the small checkers every schema uses: one line naming
+the key, the value and what is allowed (sim.config, sim.exercise.schema)."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config value is wrong: names the key, the value and what is allowed."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"{key}={value!r}: {allowed}")
+
+    def __reduce__(self):  # picklable across worker processes
+        return (type(self), (self.key, self.value, self.allowed))
+
+
+# --- small checkers -------------------------------------------------------
+
+def _range(path: str, value: float, lo: float | None = None, hi: float | None = None,
+           lo_open: bool = False) -> None:
+    if not math.isfinite(value):
+        raise ConfigError(path, value, "must be a finite number")
+    bad = (lo is not None and (value <= lo if lo_open else value < lo)) or (
+        hi is not None and value > hi)
+    if bad:
+        low = "" if lo is None else (f"> {lo}" if lo_open else f">= {lo}")
+        high = "" if hi is None else f"<= {hi}"
+        raise ConfigError(path, value, "must be " + " and ".join(p for p in (low, high) if p))
+
+
+def _choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(path, value, "allowed: " + ", ".join(allowed))
