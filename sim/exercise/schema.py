@@ -10,7 +10,7 @@ clock: 0 is midnight at the start of day 1, 19.5 is 19:30 on day 1, 30 is
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -203,7 +203,3 @@ def register_exercises(store) -> None:
         node = OmegaConf.load(EXERCISES_DIR / f"{name}.yaml")
         OmegaConf.update(node, "exercise.name", name, force_add=True)
         store.store(group="exercise", name=name, node=node, package="_global_")
-
-
-def event_fields() -> list[str]:
-    return [f.name for f in fields(ExerciseEvent)]

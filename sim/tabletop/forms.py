@@ -7,12 +7,9 @@ What cannot be parsed raises ConfigError naming the field, like a bad config.
 from __future__ import annotations
 
 import typing
-from dataclasses import fields
-
 from sim.config import ConfigError
 from sim.exercise.schema import ACTION_KINDS, INJECT_KINDS, REQUIRED, ExerciseEvent
 
-TYPES = {f.name: f.type for f in fields(ExerciseEvent)}
 HINTS = typing.get_type_hints(ExerciseEvent)
 SKIPPED = ("call_mix",)  # left at the default on the page (a crowd's call mix)
 
