@@ -1,72 +1,112 @@
-"""``./dev bench [--repeats N] [--quick]``: one simulated year of each
-benchmark scenario, N fresh processes each, median wall time against target.
+"""``./dev bench [--repeats N] [--quick] [--only SUITES] [--out DIR]``
+(``python -m benchmarks``): the speed and scale benchmarks of issue 9.
 
-Writes benchmarks/results/latest.json and latest.md. Targets (issue 2):
-urban_core <= 10 s, city <= 120 s for one simulated year on one core.
+Suites (``--only`` takes a comma-separated subset):
+
+- ``year``: one simulated year of urban_core and city, wall time and peak
+  memory on one core (targets: urban_core <= 5 s; city <= 60 s and <= 1 GB);
+- ``scaling``: residents x1..x8 and call rates x1..x8, fitted cost exponent
+  (target <= 1.1);
+- ``per_call``: the full model against a bare SimPy M/M/c queue fed the same
+  arrivals, side by side (target: <= 5x per call);
+- ``sweep``: ``python -m sim -m`` with the joblib launcher at 1 and 2 workers
+  (target: parallel efficiency >= 80%).
+
+Each figure is a median of ``--repeats`` fresh processes. Results go to
+``DIR/latest.md`` (tables with target and verdict) and ``DIR/latest.json``
+(default DIR: benchmarks/results/). ``--quick`` shortens every run (a smoke
+test of the harness; its figures are not comparable with the targets).
+
+``./dev bench --profile [overrides]`` profiles one run of the model with
+pyinstrument instead (default: one year of urban_core) and writes
+``DIR/profile.txt`` and ``DIR/profile.html``.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import statistics
-import subprocess
+import platform
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
+from benchmarks import per_call, scaling, sweep, year
+from benchmarks.measure import Result, markdown
+
 HERE = Path(__file__).resolve().parent
-CASES = [
-    # name, overrides, target seconds (issue 2)
-    ("urban_core, 1 year, fixed_post", ["sim.days=365"], 10.0),
-    ("urban_core, 1 year, random_patrol", ["sim.days=365", "policy=random_patrol"], 10.0),
-    ("urban_core, 1 year, hotspot", ["sim.days=365", "policy=hotspot"], 10.0),
-    ("rural_mountain, 1 year, random_patrol", ["district=rural_mountain", "sim.days=365",
-                                               "policy=random_patrol"], None),
-    ("city, 1 year, fixed_post", ["district=city", "sim.days=365"], 120.0),
-    ("city, 1 year, random_patrol", ["district=city", "sim.days=365", "policy=random_patrol"], 120.0),
-]
+SUITES = ("year", "scaling", "per_call", "sweep")
 
 
-def run_once(overrides: list[str]) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-m", "benchmarks.one_run", *overrides], cwd=HERE.parent,
-                         env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"benchmark run {' '.join(overrides)} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_suites(names: list[str], repeats: int, quick: bool) -> list[Result]:
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    out: list[Result] = []
+    for name in names:
+        if name == "year":
+            out += year.run(repeats, 30.0 if quick else 365.0, log)
+        elif name == "scaling":
+            out += scaling.run(repeats, 14.0 if quick else 182.0, log)
+        elif name == "per_call":
+            out += per_call.run(max(repeats, 3), 5.0 if quick else 60.0, log)
+        elif name == "sweep":
+            out += sweep.run(repeats, 4 if quick else 8, 7.0 if quick else 365.0, log)
+    return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--quick", action="store_true", help="30 simulated days instead of a year")
-    args = ap.parse_args()
-    rows = []
-    for name, overrides, target in CASES:
-        if args.quick:
-            overrides = [o if not o.startswith("sim.days") else "sim.days=30" for o in overrides]
-        runs = [run_once(overrides) for _ in range(args.repeats)]
-        med = statistics.median(r["total_s"] for r in runs)
-        row = {"case": name, "median_s": round(med, 2),
-               "setup_s": round(statistics.median(r["setup_s"] for r in runs), 2),
-               "min_s": round(min(r["total_s"] for r in runs), 2),
-               "calls": runs[0]["calls"], "crimes": runs[0]["crimes"],
-               "us_per_call": round(1e6 * med / max(runs[0]["calls"], 1), 1),
-               "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
-               "target_s": target, "meets_target": None if target is None or args.quick else med <= target}
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["| case | median s | setup s | calls | us/call | peak MB | target s | met |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['case']} | {r['median_s']} | {r['setup_s']} | {r['calls']} | {r['us_per_call']} "
-                     f"| {r['peak_rss_mb']} | {r['target_s'] or '-'} | {r['meets_target']} |")
-    (out / "latest.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+def context(repeats: int, quick: bool) -> str:
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mode = "QUICK mode: shortened runs, not comparable with the targets. " if quick else ""
+    return (f"{mode}{when}; {platform.processor() or platform.machine()}, {cpus} cores available; "
+            f"Python {platform.python_version()}; medians of {repeats} fresh processes.")
+
+
+def profile(overrides: list[str], out_dir: Path) -> None:
+    """One run under pyinstrument: the call tree that shows what dominates."""
+    from pyinstrument import Profiler
+
+    from sim.compose import load_config
+    from sim.model import CommunityPolicingModel
+
+    cfg = load_config(["sim.progress=false", "sim.plots=false", *(overrides or ["sim.days=365"])])
+    profiler = Profiler(interval=0.001)
+    with profiler:
+        CommunityPolicingModel(cfg).run()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "profile.txt").write_text(profiler.output_text(unicode=False, color=False))
+    (out_dir / "profile.html").write_text(profiler.output_html())
+    print(profiler.output_text(unicode=False, color=False))
+    print(f"-> {out_dir / 'profile.txt'}, {out_dir / 'profile.html'}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=3, help="fresh processes per figure (median)")
+    ap.add_argument("--quick", action="store_true", help="short runs: checks the harness, not the targets")
+    ap.add_argument("--only", default=",".join(SUITES), help="comma-separated: " + ", ".join(SUITES))
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--profile", action="store_true", help="profile one run (overrides follow) instead")
+    args, rest = ap.parse_known_args(argv)
+    if args.profile:
+        profile(rest, args.out)
+        return 0
+    if rest:
+        ap.error(f"unexpected arguments: {' '.join(rest)}")
+    names = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SUITES]
+    if unknown or args.repeats < 1:
+        ap.error(f"--only takes {', '.join(SUITES)}; --repeats >= 1 (got {args.only!r}, {args.repeats})")
+    results = run_suites(names, args.repeats, args.quick)
+    text = markdown(results, context(args.repeats, args.quick))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.md").write_text(text)
+    (args.out / "latest.json").write_text(json.dumps(
+        {"context": context(args.repeats, args.quick), "quick": args.quick,
+         "results": [r.as_dict() for r in results]}, indent=2) + "\n")
+    print(text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

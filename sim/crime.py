@@ -35,6 +35,7 @@ import numpy as np
 from sim.calls import HOUR_PROFILES, MIN_PER_YEAR, place_weights
 from sim.config import CallTypeConfig, CrimeConfig
 from sim.fleet import ROLE_CODE
+from sim.rng import choice_cdf, draw_index
 
 AT_HOME_SHARE = np.where((np.arange(24) >= 22) | (np.arange(24) < 7), 0.9, 0.5)  # residents at home; assumption
 
@@ -70,6 +71,7 @@ class CrimeModel:
         rates = np.array([c.rate_per_1000_per_year * residents / 1000.0 / MIN_PER_YEAR for _, c in kinds])
         self.total_rate_per_min = float(rates.sum())
         self.kind_p = rates / rates.sum() if rates.sum() > 0 else rates
+        self._kind_cdf = choice_cdf(self.kind_p) if rates.sum() > 0 else None  # no attempts at all otherwise
         self.profiles = np.array([np.asarray(c.hour_weights, float) / np.mean(c.hour_weights) if c.hour_weights
                                   else HOUR_PROFILES[c.hour_profile] for _, c in kinds])  # fitted shapes win
         self.peak = float(self.profiles.max()) if len(kinds) else 1.0
@@ -90,7 +92,7 @@ class CrimeModel:
         self.patrol_stops: list[tuple[float, float, float, float]] = []  # (x, y, arrived, left)
         reach = cfg.guardian_radius_m
         self._block = max(1, math.ceil(reach / district.cell_size_m))
-        self.near_repeats: deque = deque()  # (t, x, y) of recent near-repeat crimes
+        self.near_repeats: deque = deque()  # (t, cells within the radius) of recent near-repeat crimes
 
     # --- attempts -----------------------------------------------------------
     def time_to_next_attempt(self, rng: np.random.Generator) -> float:
@@ -99,7 +101,7 @@ class CrimeModel:
         return float(rng.exponential(1.0 / rate)) if rate > 0 else float("inf")
 
     def pick_kind(self, t_min: float, rng: np.random.Generator) -> str | None:
-        k = int(rng.choice(len(self.kinds), p=self.kind_p))
+        k = draw_index(rng, self._kind_cdf)
         hour = int(t_min // 60) % 24
         if rng.random() * self.peak > self.profiles[k, hour]:
             return None
@@ -119,28 +121,34 @@ class CrimeModel:
             m = self.cfg.displacement_min_m
             ring = (d_avoid >= m) & (d_avoid <= 3.0 * m)
             w = w * ring if (w * ring).sum() > 0 else w
-        flat = int(rng.choice(len(w), p=w / w.sum()))
+        flat = draw_index(rng, choice_cdf(w / w.sum()))
         size = self.district.cell_size_m
         cx, cy = self.district.unflatten(flat)
         return float((cx + rng.random()) * size), float((cy + rng.random()) * size), flat
 
     def near_repeat_factor(self, t_min: float) -> np.ndarray:
         """1 + boost x exp(-age / near_repeat_days) for cells within the radius
-        of each recent near-repeat crime (Johnson et al. 2007)."""
+        of each recent near-repeat crime (Johnson et al. 2007). Each crime's
+        cells are found once, when it happens: a city-wide distance matrix
+        per attempt dominated city runs."""
         horizon = 4.0 * self.cfg.near_repeat_days * 1440.0
         while self.near_repeats and self.near_repeats[0][0] < t_min - horizon:
             self.near_repeats.popleft()
+        factor = np.ones(len(self.cell_x))
         if not self.near_repeats:
-            return np.ones(len(self.cell_x))
-        t, x, y = (np.array(a) for a in zip(*self.near_repeats))
-        near = np.hypot(self.cell_x[:, None] - x[None, :], self.cell_y[:, None] - y[None, :]) \
-            <= self.cfg.near_repeat_radius_m
-        weight = self.cfg.near_repeat_boost * np.exp(-(t_min - t) / (self.cfg.near_repeat_days * 1440.0))
-        return 1.0 + near @ weight
+            return factor
+        t = np.array([t for t, _ in self.near_repeats])
+        weight = (self.cfg.near_repeat_boost * np.exp(-(t_min - t) / (self.cfg.near_repeat_days * 1440.0))).tolist()
+        extra = np.zeros(len(self.cell_x))
+        for (_, cells), w in zip(self.near_repeats, weight):
+            extra[cells] += w
+        factor += extra
+        return factor
 
     def committed(self, kind: str, t_min: float, x: float, y: float) -> None:
         if self.kind_cfg[kind].near_repeat:
-            self.near_repeats.append((t_min, x, y))
+            near = np.hypot(self.cell_x - x, self.cell_y - y) <= self.cfg.near_repeat_radius_m
+            self.near_repeats.append((t_min, near.nonzero()[0]))
 
     # --- what stops an attempt ----------------------------------------------
     def guardians(self, x: float, y: float, t_min: float) -> int:

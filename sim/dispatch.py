@@ -70,7 +70,13 @@ class Call:
         return self.units[0]
 
     def pending(self) -> list[int]:
-        return [k for k, u in enumerate(self.units) if u < 0]
+        units = self.units
+        if len(units) == 1:  # the common case, on the hot path of every call
+            return [0] if units[0] < 0 else []
+        return [k for k, u in enumerate(units) if u < 0]
+
+    def filled(self) -> bool:
+        return -1 not in self.units
 
 
 class Dispatcher:
@@ -124,9 +130,9 @@ class Dispatcher:
             return
         self._count(+1)
         self._fill(call)
-        if call.pending() and self.preempt_priority_min is not None and call.priority == 1:
+        if not call.filled() and self.preempt_priority_min is not None and call.priority == 1:
             self._preempt_for(call)
-        if call.pending():
+        if not call.filled():
             self._enqueue(call)
 
     def set_on_duty(self, i: int, flag: bool) -> None:
@@ -178,10 +184,11 @@ class Dispatcher:
 
     def _candidates(self, call: Call, k: int, pool: np.ndarray) -> np.ndarray:
         mask = pool & self._units_of(call.needs[k])
-        taken = [u for u in call.units if u >= 0]
-        if taken:
-            mask[taken] = False
-        return np.flatnonzero(mask)
+        if len(call.units) > 1:
+            taken = [u for u in call.units if u >= 0]
+            if taken:
+                mask[taken] = False
+        return mask.nonzero()[0]
 
     def _can_fill_now(self, call: Call) -> bool:
         free = self.fleet.available().copy()
@@ -217,7 +224,7 @@ class Dispatcher:
         if self.travel is not None and self.travel_takes_time:
             fleet.hold(i, now)
             fleet.start_leg(i, now + self.turnout_min, call.x, call.y, minutes)
-        if not call.pending():
+        if call.filled():
             if math.isnan(call.t_dispatch):
                 call.t_dispatch = now
             if call.queued:

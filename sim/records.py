@@ -56,8 +56,8 @@ class Recorder:
     def sample(self) -> None:
         m = self.model
         fleet, now = m.fleet, m.env.now
-        busy = [int(np.count_nonzero(fleet.busy & (fleet.role == r))) for r in range(len(ROLE_NAMES))]
-        duty = [int(np.count_nonzero(fleet.on_duty & (fleet.role == r))) for r in range(len(ROLE_NAMES))]
+        busy = np.bincount(fleet.role[fleet.busy], minlength=len(ROLE_NAMES)).tolist()  # units per role
+        duty = np.bincount(fleet.role[fleet.on_duty], minlength=len(ROLE_NAMES)).tolist()
         self.rows.append((now, len(m.calls) - self._last_calls, len(m.incidents) - self._last_crimes,
                           m.dispatcher.queued(), *busy, *duty))
         self._last_calls, self._last_crimes = len(m.calls), len(m.incidents)

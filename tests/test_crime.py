@@ -49,3 +49,26 @@ def test_reported_crimes_become_calls_and_unreported_do_not():
     assert all(types[i] in crime_types for i in linked) and {types[i] for i in linked} >= {"theft", "fraud"}
     rate = reported.mean()
     assert 0.5 < rate < 0.85  # theft 0.6, burglary 0.9, fraud 0.7, robbery 0.85 weighted by 25:4:10:3
+
+
+def test_near_repeat_factor_equals_the_distance_formula():
+    """The raised risk, kept as each burglary's cells, equals 1 + sum of
+    boost x exp(-age / days) over the burglaries within the radius of a cell
+    (Johnson et al. 2007), computed the direct way over every cell."""
+    model = simulate(config("sim.days=1", "district=city", "seed=4"))
+    crime, cfg = model.crime, model.cfg.crime
+    rng = np.random.default_rng(0)
+    events = [(float(t), float(x), float(y)) for t, x, y in zip(
+        np.sort(rng.uniform(0, 40 * 1440, 60)), rng.uniform(0, 6000, 60), rng.uniform(0, 6000, 60))]
+    crime.near_repeats.clear()
+    for t, x, y in events:
+        crime.committed("burglary", t, x, y)
+    now = 45 * 1440.0
+    t, x, y = (np.array(a) for a in zip(*events))
+    keep = t >= now - 4 * cfg.near_repeat_days * 1440
+    near = np.hypot(crime.cell_x[:, None] - x[keep], crime.cell_y[:, None] - y[keep]) <= cfg.near_repeat_radius_m
+    direct = 1.0 + near @ (cfg.near_repeat_boost * np.exp(-(now - t[keep]) / (cfg.near_repeat_days * 1440)))
+    got = crime.near_repeat_factor(now)
+    assert near.any(axis=1).sum() > 100  # the test covers many raised cells
+    np.testing.assert_allclose(got, direct, rtol=1e-12, atol=0)
+    assert len(crime.near_repeats) == keep.sum()  # older ones were dropped

@@ -46,6 +46,7 @@ class ResidentRegistry:
         self.model, self.rng = model, rng
         self.counts = residents_per_cell.ravel()
         self.offset = self.counts.cumsum() - self.counts
+        self._counts, self._offsets = self.counts.tolist(), self.offset.tolist()  # scalar lookups per call
         self.known: dict[int, Resident] = {}
         self.calls_made: Counter[int] = Counter()
         self.victimised: Counter[int] = Counter()
@@ -57,12 +58,12 @@ class ResidentRegistry:
     def pick_id(self, flat_cell: int, rng=None) -> int:
         """Id of a resident living in this cell (-1 if nobody lives there); drawn
         from ``rng`` if given (a crime attempt's own), else the registry's stream."""
-        n = int(self.counts[flat_cell])
+        n = self._counts[flat_cell]
         if n == 0:
             return -1
         if rng is not None:
-            return int(self.offset[flat_cell] + rng.integers(n))
-        return int(self.offset[flat_cell]) + min(int(self.uniform() * n), n - 1)
+            return int(self._offsets[flat_cell] + rng.integers(n))
+        return self._offsets[flat_cell] + min(int(self.uniform() * n), n - 1)
 
     def uniform(self) -> float:
         """The next uniform of the registry's stream (drawn in batches: same sequence)."""
