@@ -22,7 +22,7 @@ import time
 import numpy as np
 import simpy
 
-from benchmarks.measure import median, pin_to_one_core, spread
+from benchmarks.measure import Result, child, median, pin_to_one_core, spread
 from sim.compose import load_config
 from sim.model import CommunityPolicingModel
 
@@ -118,10 +118,8 @@ if __name__ == "__main__":
     main()
 
 
-def run(repeats: int, days: float, log=print) -> list:
+def run(repeats: int, days: float, log=print) -> list[Result]:
     """Suite 3 (called by ``python -m benchmarks``): one fresh child process."""
-    from benchmarks.measure import Result, child
-
     r = child("per_call", ["--days", str(days), "--repeats", str(repeats)])
     log(f"per call: full {r['full_us_per_call']:.1f} us, bare {r['bare_us_per_call']:.1f} us, ratio {r['ratio']:.2f}")
     case = f"M/M/{r['servers']}, utilisation {r['utilisation']:.2f}, {r['calls']:,} calls"
