@@ -10,7 +10,9 @@ Suites (``--only`` takes a comma-separated subset):
 - ``per_call``: the full model against a bare SimPy M/M/c queue fed the same
   arrivals, side by side (target: <= 5x per call);
 - ``sweep``: ``python -m sim -m`` with the joblib launcher at 1 and 2 workers
-  (target: parallel efficiency >= 80%).
+  (target: parallel efficiency >= 80%);
+- ``memory``: the whole ``python -m sim`` command for 1 and 10 simulated years
+  of city, peak memory of each (target: 10 years <= 1.2 x one year).
 
 Each figure is a median of ``--repeats`` fresh processes. Results go to
 ``DIR/latest.md`` (tables with target and verdict) and ``DIR/latest.json``
@@ -31,11 +33,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks import per_call, scaling, sweep, year
+from benchmarks import memory, per_call, scaling, sweep, year
 from benchmarks.measure import Result, markdown
+from sim.cli import OneLineParser
 
 HERE = Path(__file__).resolve().parent
-SUITES = ("year", "scaling", "per_call", "sweep")
+SUITES = ("year", "scaling", "per_call", "sweep", "memory")
 
 
 def run_suites(names: list[str], repeats: int, quick: bool) -> list[Result]:
@@ -50,6 +53,8 @@ def run_suites(names: list[str], repeats: int, quick: bool) -> list[Result]:
             out += per_call.run(max(repeats, 3), 5.0 if quick else 60.0, log)
         elif name == "sweep":
             out += sweep.run(repeats, 4 if quick else 8, 7.0 if quick else 365.0, log)
+        elif name == "memory":
+            out += memory.run(repeats, 2.0 if quick else 10.0, log, ["district=urban_core"] if quick else None)
     return out
 
 
@@ -80,8 +85,8 @@ def profile(overrides: list[str], out_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = OneLineParser(prog="python -m benchmarks", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3, help="fresh processes per figure (median)")
     ap.add_argument("--quick", action="store_true", help="short runs: checks the harness, not the targets")
     ap.add_argument("--only", default=",".join(SUITES), help="comma-separated: " + ", ".join(SUITES))

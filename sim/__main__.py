@@ -9,15 +9,22 @@ running the same command again resumes it.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from contextlib import contextmanager
 
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from sim.compose import CONF_DIR, load_config, load_configs, or_exit, sweep_plan
+from sim.cli import fail, pin, split_args
+from sim.compose import CONF_DIR, load_configs, load_run, or_exit, sweep_plan
+from sim.checks import TEXT
 from sim.config import ConfigError, register_configs, to_config
+from sim.orphans import mark_parent
+from sim.outdir import check_out_dir
+from sim.sanity import warn
 
 KEY_RESULTS = (
     ("calls_total", "calls", "{:d}"), ("calls_served", "served", "{:d}"),
@@ -62,51 +69,82 @@ def hydra_main(cfg) -> None:
 
 
 def run_sweep(overrides: list[str]) -> int:
-    """Check every job, fix the sweep folder, record which jobs are not done,
-    and launch those through Hydra with a monitor watching the job folders;
-    exit 1 if any job failed."""
+    """Check every job, fix the sweep folder, lock it, record which jobs are
+    not done, and launch those through Hydra with a monitor watching the job
+    folders; exit 1 if any job failed. Every invocation that got the lock gets
+    its end record in sweep.json (a killed one: from the next invocation)."""
     from sim.sweep import Monitor, Sweep, default_sweep_dir, shown
+    from sim.sweep_lock import SweepLock
 
     plan = sweep_plan(overrides)
+    if not plan.jobs:
+        raise ConfigError("sweep", " ".join(overrides), "has no jobs (an empty range or list?)")
     configs = load_configs(plan.jobs)
-    root = plan.sweep_dir or default_sweep_dir(overrides).resolve()
+    warn(configs)
+    overwrite = all(c.sim.overwrite for c in configs)
+    root = check_out_dir(plan.sweep_dir or default_sweep_dir(overrides), "hydra.sweep.dir", overwrite)
     sweep = Sweep(root, plan.jobs, configs, plan.dirname)
-    sys.argv = [a for a in sys.argv if not a.lstrip("+").startswith("hydra.sweep.dir=")]
-    sys.argv += [f"hydra.sweep.dir={root}"] + plan.extra_overrides  # literal: Hydra resolves nothing twice
-    monitor = Monitor(sweep)
-    to_run = [d for d, s in zip(sweep.dirnames, monitor.before) if s != "done"]
-    sweep.write_manifest(sys.argv[1:], plan.launcher, plan.sweeper, to_run)
-    print(f"sweep of {len(plan.jobs)} jobs -> {shown(root)}", file=sys.stderr)
-    if not to_run:
-        print(f"all {len(plan.jobs)} jobs already done; nothing to run", file=sys.stderr)
-        sweep.close_manifest(monitor.report())
-        return 0
-    if plan.launcher.endswith("RayLauncher"):  # ../shared/STACK.md: no auth token locally, every worker's log line
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-        os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    sweep.check_folders(overwrite)
+    lock = SweepLock(root).acquire()
     try:
-        with monitor:
-            register_configs()
-            hydra_main()
+        sys.argv = pin(sys.argv, "hydra.sweep.dir", str(root)) + plan.extra_overrides  # literal: resolved once
+        monitor = Monitor(sweep)
+        to_run = [d for d, s in zip(sweep.dirnames, monitor.before) if s != "done"]
+        sweep.write_manifest(sys.argv[1:], plan.launcher, plan.sweeper, to_run)
+        print(f"sweep of {len(plan.jobs)} jobs -> {shown(root)}", file=sys.stderr)
+        if not to_run:
+            print(f"all {len(plan.jobs)} jobs already done; nothing to run", file=sys.stderr)
+            sweep.close_manifest(monitor.report())
+            return 0
+        if plan.launcher.endswith("RayLauncher"):  # ../shared/STACK.md: no auth token locally, every worker's log line
+            os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+            os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+        mark_parent()  # workers end if this process is killed (sim.orphans)
+        ended = "failed"
+        try:
+            with monitor, terminate_as_interrupt():
+                register_configs()
+                hydra_main()
+            ended = "finished"
+        except KeyboardInterrupt:
+            ended = "interrupted"
+            print("sweep interrupted; run the same command again to resume", file=sys.stderr)
+        except SystemExit as exc:  # Hydra has reported a launcher's error (a Ray cluster gone, ...) and exits
+            ended = f"failed: the launcher stopped (exit code {exc.code})"
+        finally:
+            counts = monitor.report()
+            sweep.close_manifest(counts, ended)
+        return 1 if counts["failed"] or counts["unfinished"] else 0
     finally:
-        counts = monitor.report()
-        sweep.close_manifest(counts)
-    return 1 if counts["failed"] or counts["unfinished"] else 0
+        lock.release()
+
+
+@contextmanager
+def terminate_as_interrupt():
+    """SIGTERM (a scheduler's stop, ``kill PID``) unwinds like Ctrl-C, so the
+    end of the invocation is still recorded."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    flags = [a for a in args if a.startswith("-")]
-    overrides = [a for a in args if not a.startswith("-")]
-    multirun = bool(flags) and set(flags) <= {"-m", "--multirun"}
     try:
-        if multirun:
+        flags, overrides = split_args(sys.argv[1:])
+        if set(flags) & {"-m", "--multirun"}:
+            if set(flags) - {"-m", "--multirun"}:
+                raise ConfigError(" ".join(flags), TEXT, "-m runs a sweep; give it without other flags")
+            sys.argv = [sys.argv[0], "-m", *overrides]
             sys.exit(run_sweep(overrides))
-        if not flags:  # plain single run: check before Hydra makes a run folder
-            load_config(overrides)
+        config, run_dir = load_run(overrides)  # checked before Hydra makes a folder
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        fail(exc)
+    warn([config])
+    sys.argv = [sys.argv[0], *flags, *pin(overrides, "hydra.run.dir", str(run_dir))]
     register_configs()
     hydra_main()
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import csv
 import math
+import stat
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,9 @@ MAX_LISTED_ROWS = 50  # bad rows listed in the Markdown report; assumption
 SHORT_SPAN_DAYS = 28  # records spanning fewer calendar days get a warning; assumption (four weekly cycles)
 MAX_RATE_PER_1000_PER_YEAR = 10_000.0  # CallTypeConfig.validate's upper bound (sim/config.py)
 MAX_SHOWN_CHARS = 40  # a field quoted in a message is cut to this many characters; assumption (one line)
+MAX_FILE_BYTES = 1_000_000_000  # a calls CSV; assumption (about 20 million calls: decades of a big district)
+MAX_LINE_CHARS = 10_000  # one CSV line; assumption (a call row is under 100 characters)
+MAX_SPAN_DAYS = 100 * 365  # records spanning more calendar days are refused; assumption (a century)
 
 MODEL_MADE = "made by the model, not fitted"
 FITTED = "fitted"
@@ -139,10 +143,21 @@ def read_calls_csv(cfg: Config) -> Records:
     d = cfg.district
     known = {name.lower(): name for name in cfg.calls}
     out = Records()
+    if not str(shown).strip():
+        raise ConfigError("calls_csv", shown, "must name a CSV file of calls (time,type,x_m,y_m)")
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise ConfigError("calls_csv", shown, f"cannot read the file ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):  # a folder, a device such as /dev/zero, a pipe that would never end
+        raise ConfigError("calls_csv", shown, "is not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ConfigError("calls_csv", shown, f"is {st.st_size:,} bytes; at most {MAX_FILE_BYTES:,} (split it "
+                          "by year)")
     try:
         # utf-8-sig: spreadsheet exports often start with a byte-order mark
         with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
+            reader = csv.reader(_bounded_lines(f, shown))
             try:
                 header = next(reader, None)
                 if header is None:
@@ -176,6 +191,20 @@ def read_calls_csv(cfg: Config) -> Records:
         raise ConfigError("calls_csv", shown, f"is not UTF-8 text (byte {exc.start})") from None
     _refuse_if_mostly_bad(out, shown)
     return out
+
+
+def _bounded_lines(f, shown: str):
+    """The file's lines, each read with a length limit: one endless line (a
+    binary file, a wrong export) is refused, not read into memory whole."""
+    number = 0
+    while True:
+        line = f.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise ConfigError("calls_csv", shown, f"line {number} is longer than {MAX_LINE_CHARS:,} characters")
+        yield line
 
 
 def _refuse_if_mostly_bad(rec: Records, shown: str) -> None:
@@ -246,6 +275,10 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
     rec = read_calls_csv(cfg)
     shown, d = cfg.calls_csv, cfg.district
     residents = float(d.residents)
+    first, last = min(rec.time), max(rec.time)
+    if (last.date() - first.date()).days + 1 > MAX_SPAN_DAYS:
+        raise ConfigError("calls_csv", shown, f"the records span {(last.date() - first.date()).days + 1:,} days "
+                          f"({first.date()} to {last.date()}); at most {MAX_SPAN_DAYS:,}: check the dates")
     first, last, span_days, exposure_days = _span(rec.time)
     years = span_days / DAYS_PER_YEAR
     cols, rows = int(d.width_m // d.cell_size_m), int(d.height_m // d.cell_size_m)
@@ -290,6 +323,9 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
         calls[name] = new
         per_type[name] = entry
 
+    if not any(c.rate_per_1000_per_year > 0 for c in calls.values()):
+        raise ConfigError("calls_csv", shown, "none of the call types the model draws appear in the records "
+                          f"(only {', '.join(sorted(counts)) or 'none'}): the fit would make no calls at all")
     notes = []
     if span_days < SHORT_SPAN_DAYS:
         notes.append(f"The records span only {span_days} days: rates and shapes are rough.")

@@ -6,12 +6,15 @@ import math
 from typing import Any
 
 
+TEXT = object()  # ConfigError(text, TEXT, why): the input could not even be split into key and value
+
+
 class ConfigError(ValueError):
     """A config value is wrong: names the key, the value and what is allowed."""
 
     def __init__(self, key: str, value: Any, allowed: str):
         self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key}={value!r}: {allowed}")
+        super().__init__(f"{key!r}: {allowed}" if value is TEXT else f"{key}={value!r}: {allowed}")
 
     def __reduce__(self):  # picklable across worker processes
         return (type(self), (self.key, self.value, self.allowed))
@@ -26,9 +29,14 @@ def _range(path: str, value: float, lo: float | None = None, hi: float | None = 
     bad = (lo is not None and (value <= lo if lo_open else value < lo)) or (
         hi is not None and value > hi)
     if bad:
-        low = "" if lo is None else (f"> {lo}" if lo_open else f">= {lo}")
-        high = "" if hi is None else f"<= {hi}"
+        low = "" if lo is None else (f"> {_fmt(lo)}" if lo_open else f">= {_fmt(lo)}")
+        high = "" if hi is None else f"<= {_fmt(hi)}"
         raise ConfigError(path, value, "must be " + " and ".join(p for p in (low, high) if p))
+
+
+def _fmt(v: float) -> str:
+    """A bound as people write it: 36600, 0.0416667, 4611686018427387904."""
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 def _choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:

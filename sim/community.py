@@ -18,12 +18,14 @@ work is drawn once a week. The rules (README "The community side"):
 from __future__ import annotations
 
 import math
+from array import array
 
 import numpy as np
 
 from sim.config import CommunityConfig
 
 WEEK_MIN = 7 * 1440.0
+CHANNELS = ("call", "window")  # rated contacts: a served call, a window visit
 
 
 def beta_params(mean: float, sd: float) -> tuple[float, float] | None:
@@ -54,7 +56,9 @@ class Community:
         self._alone_ids = np.flatnonzero(self.alone)  # sorted, so grouped by cell
         self._alone_start = np.searchsorted(self.cell[self._alone_ids], np.arange(len(reg.counts) + 1))
         self.exposure_min = np.zeros(len(reg.counts))  # visible patrol per cell since the last daily update
-        self.contacts: list[tuple[float, float, str]] = []  # (time, satisfaction, channel) of rated contacts
+        # rated contacts after the warm-up, compact (a run's worth of tuples would grow with its length)
+        self.rated = array("d")  # satisfaction of each
+        self.rated_channel = array("b")  # CHANNELS index of each
         self.call_satisfaction: dict[int, float] = {}
         self.visits = 0
         self.visited: set[int] = set()  # households reached
@@ -102,8 +106,9 @@ class Community:
         rate = np.where(s < t, self.cfg.trust_loss_rate, self.cfg.trust_gain_rate)
         self.trust[ids] = t + rate * (s - t)
         self.aware[ids] = True
-        if channel is not None:
-            self.contacts.append((self.model.env.now, s, channel))
+        if channel is not None and self.model.env.now >= self.model.warmup_min:
+            self.rated.append(s)
+            self.rated_channel.append(CHANNELS.index(channel))
 
     def call_cleared(self, call, outcome: float | None, efficiency: float) -> None:
         """The caller of a served call rates it."""
@@ -201,14 +206,14 @@ class Community:
 
     # --- results ------------------------------------------------------------------
     def summary(self, warmup_min: float) -> dict:
-        rated = [(s, ch) for t, s, ch in self.contacts if t >= warmup_min]
-        by = lambda ch: [s for s, c in rated if c == ch]  # noqa: E731
-        mean = lambda xs: float(np.mean(xs)) if xs else None  # noqa: E731
+        rated, channel = np.frombuffer(self.rated, dtype=float), np.frombuffer(self.rated_channel, dtype=np.int8)
+        assert warmup_min == self.model.warmup_min, "contacts are kept from the model's warm-up on"
+        mean = lambda xs: float(np.mean(xs)) if len(xs) else None  # noqa: E731
         return {
-            "satisfaction_mean": mean([s for s, _ in rated]),
-            "satisfaction_calls_mean": mean(by("call")),
-            "satisfaction_window_mean": mean(by("window")),
-            "satisfied_share": mean([s >= 0.7 for s, _ in rated]),
+            "satisfaction_mean": mean(rated),
+            "satisfaction_calls_mean": mean(rated[channel == CHANNELS.index("call")]),
+            "satisfaction_window_mean": mean(rated[channel == CHANNELS.index("window")]),
+            "satisfied_share": mean(rated >= 0.7),
             "contacts_rated": len(rated),
             "trust_mean": float(self.trust.mean()) if self.n else None,
             "awareness_share": float(self.aware.mean()) if self.n else None,

@@ -22,7 +22,6 @@ screening instead of the per-configuration sections.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import re
@@ -42,6 +41,11 @@ import pyarrow.parquet as pq  # noqa: E402
 import yaml  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from scipy import stats  # noqa: E402
+
+from sim.checks import ConfigError  # noqa: E402
+from sim.cli import OneLineParser  # noqa: E402
+from sim.outdir import check_out_dir  # noqa: E402
+from sim.provenance import prepare_dir  # noqa: E402
 
 KEY_METRICS = ("response_time_mean_min", "response_time_p90_min", "emergency_share_within_3min",
                "share_within_8min", "p_wait", "crimes_total", "crimes_reported",
@@ -102,18 +106,44 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _unreadable(path: Path) -> str | None:
+    """Why a summary.json cannot be used (None: it can): a corrupt or truncated
+    file must not count as a finished run with its metrics silently missing."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot be read ({exc})"
+    except ValueError as exc:
+        return f"is not valid JSON ({exc})"
+    if not isinstance(data, dict) or not data:
+        return "holds no metrics"
+    for key, value in data.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
+            return f"has a value that is not a finite number ({key}={value!r})"
+    return None
+
+
 def job_overrides(job_dir: Path) -> list[str]:
     """The job's override strings: Hydra's record, else the run manifest's."""
     path = job_dir / ".hydra" / "overrides.yaml"
-    if path.exists():
-        return [str(o) for o in (yaml.safe_load(path.read_text()) or [])]
-    return [str(o) for o in _read_json(job_dir / "manifest.json").get("overrides", [])]
+    try:
+        data = yaml.safe_load(path.read_text()) if path.exists() else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    if isinstance(data, list):
+        return [str(o) for o in data]
+    overrides = _read_json(job_dir / "manifest.json").get("overrides", [])
+    return [str(o) for o in overrides] if isinstance(overrides, list) else []
 
 
 def inventory(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Inventory:
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
         raise CompareError(f"{sweep}: no such directory")
+    if not (sweep / "sweep.json").is_file() and not (sweep / "multirun.yaml").is_file():
+        raise CompareError(f"{sweep}: not a sweep folder (no sweep.json or multirun.yaml); compare reads the "
+                           "folder of one `python -m sim -m` sweep")
     skip = Path(out_dir).resolve() if out_dir else (sweep / OUTPUT_DIRNAME).resolve()
     inv = Inventory(sweep)
     manifest = _read_json(sweep / "sweep.json")  # written by python -m sim -m: the jobs of this sweep
@@ -129,7 +159,11 @@ def inventory(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Inven
             inv.stale.append(job)  # finished with another configuration (the study changed since)
             continue
         if (job / "DONE").exists() and (job / "summary.json").exists():
-            inv.finished.append(job)
+            problem = _unreadable(job / "summary.json")
+            if problem:
+                inv.failed[job.name] = f"DONE but summary.json {problem}"
+            else:
+                inv.finished.append(job)
         elif (job / "FAILED").exists():
             error = str(_read_json(job / "FAILED").get("error", "")).strip()
             inv.failed[job.name] = error.splitlines()[0] if error else "FAILED without a message"
@@ -195,7 +229,7 @@ def collect(sweep_dir: str | Path, inv: Inventory | None = None) -> pd.DataFrame
     for col in metrics:  # counts stay integers when every run has them
         whole = df[col].notna().all() and all(isinstance(v, int) for v in (r.get(col) for r in records))
         df[col] = df[col].astype("int64" if whole else "float64")
-    df = df.sort_values("job", ignore_index=True)
+    df = df.sort_values("job", ignore_index=True).copy()  # one block per dtype: no fragmented-frame warning
     df.insert(1, "config", config_labels(df, list(parameters)))
     df.attrs["parameters"] = list(parameters)
     df.attrs["metrics"] = list(metrics)
@@ -310,6 +344,8 @@ def select_baseline(df: pd.DataFrame, spec=None) -> tuple[str, str]:
             key, sep, value = text.partition("=")
             if not sep:
                 raise CompareError(f"--baseline {text!r}: expected key=value")
+            if key.lstrip("+") in wanted:
+                raise CompareError(f"--baseline {key.lstrip('+')}: given twice; give each key once")
             wanted[key.lstrip("+")] = parse_value(value)
     parameters = df.attrs.get("parameters") or [c for c in df.columns if c not in ("job", "config")]
     for key in wanted:
@@ -649,14 +685,19 @@ def write_report(out_dir: Path, inv: Inventory, df: pd.DataFrame, summary: pd.Da
 # ---------------------------------------------------------------- pipeline
 
 def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = None,
-            metrics=None) -> Path:
+            metrics=None, overwrite: bool = False) -> Path:
     """Collect, summarise, compare, draw and report; returns the report's path.
     Raises CompareError for a missing folder, no finished jobs, a bad baseline
     or metric, or an incomplete Morris design."""
     from sim import sensitivity
 
     sweep = Path(sweep_dir)
-    out = Path(out_dir) if out_dir else sweep / OUTPUT_DIRNAME
+    out = Path(out_dir) if out_dir is not None else sweep / OUTPUT_DIRNAME
+    if out_dir is not None:
+        try:
+            out = check_out_dir(out_dir, "--out", overwrite, "--overwrite")
+        except ConfigError as exc:
+            raise CompareError(str(exc)) from None
     inv = inventory(sweep, out)
     df = collect(sweep, inv)
     metrics = available_metrics(df, metrics)
@@ -668,7 +709,7 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
         base, how = select_baseline(df, baseline)
     elif baseline:
         raise CompareError("--baseline does not apply to a Morris sweep (every run is its own design point)")
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_dir(out, overwrite=True)  # checked above (--out), or the sweep's own compare folder
     write_runs(df, out / "runs.parquet")
     if design is not None:  # every run is its own design point: screening, not configurations
         try:
@@ -699,16 +740,17 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.compare", description=__doc__.splitlines()[1])
+    parser = OneLineParser(prog="python -m sim.compare", description=__doc__.splitlines()[1])
     parser.add_argument("sweep_dir", help="the sweep folder (one sub-folder per job)")
     parser.add_argument("--baseline", nargs="+", metavar="KEY=VALUE",
                         help="select the baseline configuration (default: first in sorted label order)")
     parser.add_argument("--out", help="output folder (default SWEEP_DIR/compare)")
+    parser.add_argument("--overwrite", action="store_true", help="write into --out even if it holds other files")
     parser.add_argument("--metrics", help="comma-separated summary metrics (default: the key metrics)")
     args = parser.parse_args(argv)
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    metrics = list(dict.fromkeys(m.strip() for m in args.metrics.split(",") if m.strip())) if args.metrics else None
     try:
-        report = compare(args.sweep_dir, args.baseline, args.out, metrics)
+        report = compare(args.sweep_dir, args.baseline, args.out, metrics, args.overwrite)
     except CompareError as exc:
         print(f"compare error: {exc}", file=sys.stderr)
         return 2

@@ -21,12 +21,18 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.conf_files import CONF_DIR, GROUPS, check_selected, group_options  # noqa: F401  (re-exported)
+from sim.checks import TEXT
 from sim.config import ConfigError, register_configs, to_config
+from sim.hydra_guard import check_composed, check_overrides, is_hydra_override  # noqa: F401  (re-exported)
+from sim import launchers
+from sim.outdir import check_out_dir, resolve_out_dir
+from sim.sweep_plan import JOB_SUBDIR
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "experiment", "exercise")
+
+MAX_SWEEP_JOBS = 10_000  # jobs of one sweep command; assumption (each is checked first and gets a folder)
 
 
 def or_exit(make, *args):
@@ -38,22 +44,60 @@ def or_exit(make, *args):
         sys.exit(2)
 
 
-def group_options(group: str) -> list[str]:
-    if group == "exercise":  # the scripts live beside the policies (sim/scenarios/exercises/)
-        from sim.exercise.schema import exercise_names
-
-        return exercise_names()
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-
-
-def is_hydra_override(text: str) -> bool:
-    return text.lstrip("+~").startswith(("hydra.", "hydra/", "hydra="))
-
-
 def _compose(overrides: list[str]):
+    """Hydra's composition with its own node (``cfg.hydra``), as a run sees it."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=overrides)
+        return compose("config", overrides=overrides, return_hydra_config=True)
+
+
+def precheck(overrides: list[str], multirun: bool = False) -> list:
+    """What must hold before Hydra reads anything: hydra overrides from the
+    allow-list (sim.hydra_guard), every config file the command would load
+    safe (sim.conf_files), group options that exist. Returns the parsed
+    non-hydra overrides."""
+    user = [o for o in overrides if not is_hydra_override(o)]
+    hydra_ov = [o for o in overrides if is_hydra_override(o)]
+    check_overrides(hydra_ov)
+    parser = OverridesParser.create(config_loader=_config_loader())  # glob() sweeps list a group's options
+    parsed = []
+    for text in user:
+        try:
+            parsed += parser.parse_overrides([text])
+        except Exception as exc:  # noqa: PERF203 - grammar errors: name the raw text
+            raise ConfigError(text, TEXT, "cannot parse override: " + str(exc).splitlines()[0]) from None
+    choices, chosen = [], {}
+    for o in parsed:
+        key = o.key_or_group
+        if o.package is not None:
+            raise ConfigError(key, o.input_line, "package overrides (@) are not allowed")
+        if o.is_delete():
+            raise ConfigError(o.input_line, TEXT, "deleting a key (~) is not supported: set the value you want "
+                              "instead (every key has a default)")
+        if o.is_sweep_override() and not multirun:
+            raise ConfigError(key, o.input_line.partition("=")[2], "is a sweep (a,b / range() / glob()); "
+                              "add -m to run a sweep")
+        if key in ("experiment", "exercise") and not (o.is_add() or o.is_force_add()):
+            raise ConfigError(key, o.input_line.partition("=")[2], f"is not in the default config: "
+                              f"write +{key}={o.input_line.partition('=')[2]}")
+        if key in GROUPS:
+            if key in chosen:
+                raise ConfigError(key, o.input_line.partition("=")[2], f"is chosen twice ({chosen[key]} and "
+                                  f"{o.input_line.partition('=')[2]}); choose one")
+            chosen[key] = o.input_line.partition("=")[2]
+        if o.key_or_group in GROUPS:
+            allowed = group_options(o.key_or_group)
+            values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
+            for value in values:
+                if value not in allowed:
+                    raise ConfigError(o.key_or_group, value, "unknown option; allowed: " + ", ".join(allowed))
+            choices += [(o.key_or_group, v) for v in values]
+    for text in hydra_ov:
+        key, _, value = text.lstrip("+").partition("=")
+        if "/" in key:
+            choices.append((key, value))
+    check_selected(choices)
+    return parsed
 
 
 def _explain(override, exc: Exception) -> ConfigError:
@@ -61,11 +105,17 @@ def _explain(override, exc: Exception) -> ConfigError:
     key, value = override.key_or_group, override.value()
     text = " ".join(str(exc.__cause__ or exc).split())
     parent, _, leaf = key.rpartition(".")
+    if "$KEY" in text or "incompatible with (int)" in text:  # a numbered key (dispatch.preference_lists.0)
+        return ConfigError(key, value, f"the keys of {parent} are whole numbers: set the whole mapping, "
+                           f"e.g. +{parent}={{0: [1, 2]}}")
+    if "not in struct" in text and isinstance(value, dict) and not override.is_add():
+        return ConfigError(key, value, f"a mapping is set with a + in front: +{key}={{...}}")
     if "not in struct" in text or "Could not override" in text or "Key '" in text and "not in" in text:
         base = _compose([])
         node = OmegaConf.select(base, parent) if parent else base
         if node is not None and OmegaConf.is_dict(node) and leaf not in node:
-            return ConfigError(key, value, "unknown key; allowed: " + ", ".join(sorted(node.keys())))
+            return ConfigError(key, value, "unknown key; allowed: " + ", ".join(sorted(k for k in node.keys()
+                                                                                    if k != "hydra")))
     converted = re.search(r"could not be converted to (\w+)", text)
     if converted:
         return ConfigError(key, value, f"must be of type {converted.group(1).lower()}")
@@ -84,7 +134,7 @@ class SweepPlan:
     sweeper: str  # the sweeper's _target_
     launcher: str  # the launcher's _target_
     extra_overrides: list[str]  # hydra overrides to add to the command
-    sweep_dir: Path | None  # hydra.sweep.dir resolved and absolute, if the command set it
+    sweep_dir: Path | None  # hydra.sweep.dir resolved and absolute, if the command set it (sim.outdir)
     dirname: dict  # Hydra's override_dirname settings: kv_sep, item_sep, exclude_keys
 
 
@@ -104,11 +154,9 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
     register_configs()
     user = [o for o in overrides if not is_hydra_override(o)]
     hydra_ov = [o for o in overrides if is_hydra_override(o)]
+    precheck(overrides, multirun=True)
     loader = _config_loader()
-    try:
-        parsed = OverridesParser.create(config_loader=loader).parse_overrides(user)
-    except Exception as exc:
-        raise ConfigError(" ".join(user), "", "cannot parse override: " + str(exc).splitlines()[0]) from None
+    parsed = OverridesParser.create(config_loader=loader).parse_overrides(user)
     for o in parsed:
         if o.is_interval_sweep():
             raise ConfigError(o.key_or_group, o.input_line, "interval sweeps need an optimising sweeper; "
@@ -122,21 +170,22 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
         keys[bare] = o.input_line.split("=", 1)[0]
     hcfg, subdir = _compose_hydra(fixed, hydra_ov)
     sweeper, launcher = str(hcfg.sweeper._target_), str(hcfg.launcher._target_)
-    extra = []
+    launchers.check(hcfg)
+    extra = launchers.extra_overrides(hcfg)
     if sweeper.endswith("BasicSweeper"):  # Hydra's default: swap in the one that resumes. (Not in
         # conf/config.yaml: a primary config's sweeper override would beat an experiment's.)
-        extra, sweeper = ["hydra/sweeper=resumable"], "hydra_plugins.cps_sweepers.sweepers.ResumableSweeper"
+        extra, sweeper = extra + ["hydra/sweeper=resumable"], "hydra_plugins.cps_sweepers.sweepers.ResumableSweeper"
     try:
         importlib.import_module(sweeper.rpartition(".")[0])
     except ImportError as exc:
         raise ConfigError("hydra/sweeper", sweeper, f"cannot be imported ({exc}); reinstall: pip install -e .") from None
-    if subdir != "${hydra.job.override_dirname}":
+    if subdir != JOB_SUBDIR:
         raise ConfigError("hydra.sweep.subdir", subdir,
-                          "must be ${hydra.job.override_dirname}: resumable sweeps name job folders by their overrides")
+                          f"must be {JOB_SUBDIR}: resumable sweeps name job folders by their overrides")
     od = hcfg.job.config.override_dirname
     dirname = {"kv_sep": str(od.kv_sep), "item_sep": str(od.item_sep), "exclude_keys": list(od.exclude_keys)}
     explicit = any(o.lstrip("+").startswith("hydra.sweep.dir=") for o in hydra_ov)
-    sweep_dir = Path(str(hcfg.sweep.dir)).resolve() if explicit else None
+    sweep_dir = resolve_out_dir(str(hcfg.sweep.dir), "hydra.sweep.dir") if explicit else None
     node = hcfg.sweeper.get("params")
     params = OmegaConf.to_container(node, resolve=True) if node is not None else {}
     for o in parsed:
@@ -162,7 +211,16 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
         try:
             jobs = expand_grid(params or {}, user, _config_loader())
         except Exception as exc:
+            for text in user:  # name the sweep the user wrote, if one fails on its own
+                try:
+                    expand_grid({}, [text], _config_loader())
+                except Exception as own:  # noqa: BLE001, PERF203
+                    key, _, value = text.partition("=")
+                    raise ConfigError(key.lstrip("+"), value, " ".join(str(own).split())) from None
             raise ConfigError("hydra.sweeper.params", params, " ".join(str(exc).split())) from None
+        if len(jobs) > MAX_SWEEP_JOBS:
+            raise ConfigError("sweep", f"{len(jobs):,} jobs", f"at most {MAX_SWEEP_JOBS:,} jobs per sweep: split it "
+                              "(e.g. replicate=range(0,5000) then range(5000,10000) in the same hydra.sweep.dir)")
     return SweepPlan(jobs, sweeper, launcher, extra, sweep_dir, dirname)
 
 
@@ -170,23 +228,27 @@ def _compose_hydra(fixed: list[str], hydra_ov: list[str]):
     """The hydra node of the composed config (its sweep folder resolved) and
     the text of ``hydra.sweep.subdir``; a failure names its override."""
     try:
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            cfg = compose("config", overrides=fixed + hydra_ov, return_hydra_config=True)
+        cfg = _compose(fixed + hydra_ov)
+        check_composed(cfg.hydra)
         subdir = str(OmegaConf.to_container(cfg.hydra.sweep, resolve=False).get("subdir"))
         OmegaConf.resolve(cfg.hydra.sweep)
         return cfg.hydra, subdir
+    except ConfigError:
+        raise
     except Exception:
         load_config(fixed)  # names a bad non-hydra override in one line
-        for text in hydra_ov:
-            try:
-                GlobalHydra.instance().clear()
-                with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-                    compose("config", overrides=[text], return_hydra_config=True)
-            except Exception as exc:  # noqa: PERF203
-                key, _, value = text.partition("=")
-                raise ConfigError(key, value, " ".join(str(exc).split())[:200]) from None
-        raise ConfigError(" ".join(hydra_ov), "", "Hydra cannot compose these overrides together") from None
+        _first_failing(hydra_ov)
+        raise ConfigError(" ".join(hydra_ov), TEXT, "Hydra cannot compose these overrides together") from None
+
+
+def _first_failing(texts: list[str]) -> None:
+    """Raise the one-line error of the first override that fails on its own."""
+    parser = OverridesParser.create()
+    for text in texts:
+        try:
+            _compose([text])
+        except Exception as exc:  # noqa: PERF203
+            raise _explain(parser.parse_overrides([text])[0], exc) from None
 
 
 def _is_plain(o) -> bool:
@@ -223,10 +285,7 @@ def load_configs(jobs: list[list[str]]) -> list:
 
 def _checked_base(structural: list[str]):
     """The composition the jobs with these group/+/++ overrides share, after
-    ``load_config`` has checked it (one-line errors); composed once, not twice."""
-    if any(is_hydra_override(text) for text in structural):  # load_config drops these; _compose keeps them
-        load_config(structural)
-        return _compose(structural)
+    ``_load`` has checked it (one-line errors); composed once, not twice."""
     return _load(structural)[0]
 
 
@@ -291,30 +350,37 @@ def load_config(overrides: list[str]):
     return _load(overrides)[1]
 
 
+def load_run(overrides: list[str], key: str = "hydra.run.dir") -> tuple:
+    """The validated config of a single run and its checked output folder
+    (absolute; ``sim.outdir`` rules, ``sim.overwrite`` honoured)."""
+    _, config, hcfg = _load(overrides)
+    folder = OmegaConf.select(hcfg, key.removeprefix("hydra."))
+    return config, check_out_dir(str(folder), key, config.sim.overwrite)
+
+
 def _load(overrides: list[str]):
-    """The composed DictConfig and its validated Config (load_config)."""
+    """The composed DictConfig (without its hydra node), its validated Config,
+    and the hydra node (checked: sim.hydra_guard)."""
     register_configs()
-    user = [o for o in overrides if not is_hydra_override(o)]
+    parsed = precheck(overrides)
+    texts = [o for o in overrides if not is_hydra_override(o)] + [o for o in overrides if is_hydra_override(o)]
     try:
-        parsed = OverridesParser.create().parse_overrides(user)
-    except Exception as exc:  # grammar errors: name the raw text
-        raise ConfigError(" ".join(user), "", "cannot parse override: " + str(exc).splitlines()[0]) from None
-    for o in parsed:
-        if o.key_or_group in GROUPS:
-            allowed = group_options(o.key_or_group)
-            if o.value() not in allowed:
-                raise ConfigError(o.key_or_group, o.value(), "unknown option; allowed: " + ", ".join(allowed))
-    try:
-        composed = _compose(user)
+        composed = _compose(texts)
     except Exception:
+        user = [o for o in overrides if not is_hydra_override(o)]
         for o, text in zip(parsed, user):  # find the first override that fails alone
             try:
                 _compose([text])
             except Exception as exc:  # noqa: PERF203
                 raise _explain(o, exc) from None
-        raise
+        _first_failing(texts[len(user):])
+        raise ConfigError(" ".join(overrides), TEXT, "these overrides cannot be composed together") from None
+    hcfg = composed.hydra
+    check_composed(hcfg)
+    with open_dict(composed):
+        del composed["hydra"]
     try:
-        return composed, to_config(composed)
+        return composed, to_config(composed), hcfg
     except ConfigError:
         raise
     except Exception as exc:  # OmegaConf validation on conversion

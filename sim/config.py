@@ -26,6 +26,8 @@ from sim.checks import ConfigError, _choice, _range  # noqa: F401  (ConfigError 
 from sim.exercise.schema import ExerciseConfig, register_exercises
 
 ROLES = ("officer", "auxiliary", "volunteer", "grid_worker")
+STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers",
+                    "grid_worker": "grid_workers"}
 MODES = ("foot", "ebike", "car")
 DISTRICT_KINDS = ("urban", "rural", "city", "uniform")
 TRAVEL_MODELS = ("manhattan", "road", "east_west")
@@ -35,6 +37,8 @@ DISPATCH_NAMES = ("nearest", "beat_first", "team")
 HOUR_PROFILES = ("flat", "day", "evening", "night", "office_hours")
 PLACES = ("residents", "activity", "elderly_alone")
 CALL_SOURCES = ("background", "crime")
+# calls in one queueing_check run: about 15 minutes and, with records streamed to disk, flat memory; assumption
+MAX_QUEUEING_CALLS = 20_000_000
 LAND_USES = (
     "residential", "commercial", "market", "school", "park",
     "farmland", "road", "mountain", "office",
@@ -54,9 +58,11 @@ class SimConfig:
     record_every_min: float = 60.0  # timeseries resolution, minutes (issue 2: hourly)
     progress: bool = True  # progress bar on long runs
     plots: bool = True  # write the two PNGs
+    # write into an output folder that holds files this program did not write (sim/outdir.py); never by default
+    overwrite: bool = False
 
     def validate(self, path: str) -> None:
-        _range(f"{path}.days", self.days, 0, 36_600, lo_open=True)  # up to 100 years (theory checks)
+        _range(f"{path}.days", self.days, 1.0 / 24.0, 36_600)  # an hour (a tabletop step) to 100 years (theory checks)
         _range(f"{path}.warmup_days", self.warmup_days, 0)
         if self.warmup_days >= self.days:
             raise ConfigError(f"{path}.warmup_days", self.warmup_days,
@@ -99,9 +105,10 @@ class DistrictConfig:
                 raise ConfigError(f"{path}.column_weights", list(self.column_weights),
                                   "only for kind=uniform")
             cols = int(self.width_m // self.cell_size_m)
-            if len(self.column_weights) != cols or min(self.column_weights) < 0 or sum(self.column_weights) <= 0:
+            if (len(self.column_weights) != cols or not all(math.isfinite(w) for w in self.column_weights)
+                    or min(self.column_weights) < 0 or sum(self.column_weights) <= 0):
                 raise ConfigError(f"{path}.column_weights", list(self.column_weights),
-                                  f"needs {cols} non-negative weights (one per column), not all zero")
+                                  f"needs {cols} finite non-negative weights (one per column), not all zero")
         _range(f"{path}.residents", self.residents, 1, 5_000_000)
         _range(f"{path}.offices", self.offices, 1, 100)
         _range(f"{path}.grid_block_cells", self.grid_block_cells, 1, 100)
@@ -186,9 +193,9 @@ class StaffingConfig:
             shares = [float(x) for x in parts]
         except ValueError:
             shares = []
-        if len(shares) != 3 or any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
-            raise ConfigError("staffing.mix", self.mix,
-                              "must be officer+auxiliary+volunteer, three numbers >= 0, not all 0 (e.g. 3+5+4)")
+        if len(shares) != 3 or any(not math.isfinite(s) or not 0 <= s <= 1e6 for s in shares) or sum(shares) <= 0:
+            raise ConfigError("staffing.mix", self.mix, "must be officer+auxiliary+volunteer, three numbers "
+                              "from 0 to 1000000, not all 0 (e.g. 3+5+4)")
         return shares
 
     def mix_counts(self) -> dict[str, int]:
@@ -214,6 +221,21 @@ class StaffingConfig:
                     left -= cost[i]
         return {r: int(n) for r, n in zip(roles, counts)}
 
+    def office_counts(self, office: int, office_residents: int | None = None) -> dict[str, int | None]:
+        """People of each role at one office, from whichever way the config
+        states them. With ``residents_per_officer`` the officers follow the
+        office's residents (``office_residents``; None: not known here, and
+        ``officer`` is None, meaning at least one)."""
+        counts = {role: getattr(self, key) for role, key in STAFF_COUNT_KEYS.items()}
+        if self.mix is not None:  # staffing sweeps: officer:auxiliary:volunteer at fixed headcount or cost
+            counts.update(self.mix_counts())
+        if self.residents_per_officer is not None:  # ministry norm: 1 per 3,000 (DOMAIN §2, seed 004)
+            counts["officer"] = (None if office_residents is None
+                                 else int(np.ceil(office_residents / self.residents_per_officer)))
+        if self.per_office is not None:  # an allocation across offices (the planner's)
+            counts.update(self.per_office[office])
+        return counts
+
     def validate(self, path: str) -> None:
         for role, v in self.cost_kyuan_per_year.items():
             _choice(f"{path}.cost_kyuan_per_year", role, ROLES)
@@ -231,6 +253,12 @@ class StaffingConfig:
                     if role not in self.cost_kyuan_per_year:
                         raise ConfigError(f"{path}.cost_kyuan_per_year", dict(self.cost_kyuan_per_year),
                                           f"needs a cost for {role}")
+                if sum(self.mix_counts().values()) == 0:
+                    costs = ", ".join(f"{r} {self.cost_kyuan_per_year[r]:g}" for r in ("officer", "auxiliary",
+                                                                                         "volunteer"))
+                    raise ConfigError(f"{path}.mix_budget_kyuan_per_year", self.mix_budget_kyuan_per_year,
+                                      f"buys nobody of the mix at the costs in staffing.cost_kyuan_per_year "
+                                      f"({costs} thousand yuan a year each)")
             if self.residents_per_officer is not None:
                 raise ConfigError(f"{path}.mix", self.mix, "cannot be combined with staffing.residents_per_officer")
             if self.posts_m is not None:
@@ -314,7 +342,9 @@ class CallTypeConfig:
     weekday_weights: List[float] = field(default_factory=list)  # 7 relative rates, Monday first (sim day 0 = Monday)
     cell_weights: List[float] = field(default_factory=list)  # relative intensity per cell, flat index x * rows + y
 
-    def validate(self, path: str) -> None:
+    def validate(self, path: str, derived: bool = False) -> None:
+        """``derived``: made by the queueing check from ``queueing.*`` (checked
+        there): its rate is the theory's, per hour, not a residents' rate."""
         _range(f"{path}.priority", self.priority, 1, 9)
         for key, n in (("hour_weights", 24), ("weekday_weights", 7), ("cell_weights", None)):
             w = getattr(self, key)
@@ -322,7 +352,7 @@ class CallTypeConfig:
                       or not all(math.isfinite(v) for v in w)):
                 raise ConfigError(f"{path}.{key}", f"{len(w)} values",
                                   f"needs {n or 'one per cell:'} non-negative finite weights, not all zero")
-        _range(f"{path}.rate_per_1000_per_year", self.rate_per_1000_per_year, 0, 10_000)
+        _range(f"{path}.rate_per_1000_per_year", self.rate_per_1000_per_year, 0, None if derived else 10_000)
         _range(f"{path}.on_scene_mean_min", self.on_scene_mean_min, 0, 24 * 60, lo_open=True)
         _range(f"{path}.on_scene_cv", self.on_scene_cv, 0, 5)
         _range(f"{path}.report_prob", self.report_prob, 0, 1)
@@ -736,7 +766,10 @@ class QueueingConfig:
 
     def rates(self) -> list[float]:
         r = self.arrival_rate_per_hour
-        return [float(x) for x in r] if isinstance(r, (list, tuple)) else [float(r)]
+        values = list(r) if isinstance(r, (list, tuple)) else [r]
+        if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in values):
+            raise TypeError("rates are numbers")
+        return [float(x) for x in values]
 
     def validate(self, path: str) -> None:
         try:
@@ -751,9 +784,21 @@ class QueueingConfig:
         _range(f"{path}.service_mean_min", self.service_mean_min, 0, 10_000, lo_open=True)
         _choice(f"{path}.service_dist", self.service_dist, SERVICE_DISTS)
         _range(f"{path}.service_cv", self.service_cv, 0, 10)
-        _range(f"{path}.servers", self.servers, 1, 1000)
+        _range(f"{path}.servers", self.servers, 1, 500)  # as staffing.officers: the servers are officers
         _choice(f"{path}.discipline", self.discipline, ("priority", "fcfs"))
         _choice(f"{path}.capacity", self.capacity, ("infinite", "loss"))
+
+    def load(self) -> float:
+        """Offered load per server (rho): steady-state theory needs < 1 with an infinite queue."""
+        return sum(self.rates()) * self.service_mean_min / 60.0 / self.servers
+
+    def check_length(self, days: float) -> None:
+        """A theory check stays a check: at most MAX_QUEUEING_CALLS calls per run."""
+        calls = sum(self.rates()) * 24.0 * days
+        if self.enabled and calls > MAX_QUEUEING_CALLS:
+            raise ConfigError("sim.days", days, f"at queueing.arrival_rate_per_hour={self.arrival_rate_per_hour} "
+                              f"that is {calls:,.0f} calls; at most {MAX_QUEUEING_CALLS:,} per run "
+                              f"(sim.days <= {MAX_QUEUEING_CALLS / (sum(self.rates()) * 24.0):,.1f})")
 
 
 @dataclass
@@ -899,6 +944,17 @@ class Config:
     calls_csv: Optional[str] = None
     exercise: ExerciseConfig = field(default_factory=ExerciseConfig)  # a tabletop exercise (+exercise=NAME; issue 8)
 
+    def unit_count(self) -> int | None:
+        """Units on the rosters of all offices plus an exercise's reserves (unit
+        numbers run 0 to this - 1); None when it depends on the district's
+        residents (``staffing.residents_per_officer``)."""
+        offices = self.district.offices
+        counts = [self.staffing.office_counts(o) for o in range(offices)]
+        if any(c["officer"] is None for c in counts):
+            return None
+        reserves = sum(int(v) for v in self.exercise.reserves.values())
+        return sum(sum(c.values()) for c in counts) + reserves * offices
+
     @property
     def root_seed(self) -> int:
         """The seed every random stream of this run derives from: replication k
@@ -924,7 +980,7 @@ class Config:
         cells = int(self.district.width_m // self.district.cell_size_m) * int(
             self.district.height_m // self.district.cell_size_m)
         for name, call in self.calls.items():
-            call.validate(f"calls.{name}")
+            call.validate(f"calls.{name}", derived=self.queueing.enabled)
             if call.cell_weights and len(call.cell_weights) != cells:
                 raise ConfigError(f"calls.{name}.cell_weights", f"{len(call.cell_weights)} values",
                                   f"needs one weight per cell of the district ({cells})")
@@ -940,6 +996,11 @@ class Config:
         if s.per_office is not None and len(s.per_office) != self.district.offices:
             raise ConfigError("staffing.per_office", f"{len(s.per_office)} offices",
                               f"needs one entry per office ({self.district.offices})")
+        units = self.unit_count()
+        for beat, members in self.dispatch.preference_lists.items():
+            for u in members:
+                if units is not None and u >= units:
+                    raise ConfigError(f"dispatch.preference_lists.{beat}", u, f"no such unit: units are 0-{units - 1}")
         from sim.scenarios import POLICIES  # registry only: no model code
 
         if "elastic" in self.policy.names() and self.policy.start_day > 0:
@@ -955,6 +1016,7 @@ class Config:
         if self.policy.start_day >= self.sim.days:
             raise ConfigError("policy.start_day", self.policy.start_day, f"must be < sim.days ({self.sim.days})")
         self.exercise.check_against(self)
+        self.queueing.check_length(self.sim.days)
         return self
 
 
@@ -1025,7 +1087,9 @@ def to_config(cfg: Any) -> Config:
         from sim.calls_csv import apply_calls_csv
 
         obj = apply_calls_csv(obj).validate()
-    if obj.queueing.enabled:
+    if obj.queueing.enabled:  # the user's keys were checked above; the call types made from queueing.* carry
+        # the theory's rates (a dispatch centre's 200 calls/h is 58,000 calls per 1,000 residents a year: fine for
+        # theory, nonsense as a residents' rate), so their rates are not held to the residents' range
         from sim.queueing_setup import degenerate
 
         obj = degenerate(obj).validate()

@@ -80,7 +80,9 @@ class CrimeModel:
         n_cells = district.width * district.height
         xs, ys = district.unflatten(np.arange(n_cells))
         self.cell_x, self.cell_y = district.cell_centre_m(xs, ys)
-        self.deterred: list[tuple[str, float, int]] = []  # (kind, time, offender) of each abandoned attempt
+        self.deterred: list[tuple[str, float, int]] | None = []  # (kind, time, offender) of each abandoned
+        # attempt; None: not kept (a streamed run keeps only the count after the warm-up)
+        self.deterred_after_warmup = 0
         self.cameras = np.zeros(n_cells, dtype=bool)  # per flat cell; set by policies
         self.resident_hazard = cfg.resident_guardianship_per_1000 * district.residents.ravel() / 1000.0
         self.base_resident_hazard = self.resident_hazard.copy()  # at the initial participation (sim.community)

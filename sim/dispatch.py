@@ -89,6 +89,7 @@ class Dispatcher:
                  on_idle: Callable[[int], None] | None = None,
                  on_off_duty: Callable[[int], None] | None = None,
                  on_clear: Callable[[Call], None] | None = None,
+                 on_final: Callable[[Call], None] | None = None,
                  scene_factor: Callable[[int], float] | None = None):
         self.env, self.fleet, self.travel = env, fleet, travel
         self.turnout_min = turnout_min
@@ -99,6 +100,7 @@ class Dispatcher:
         self.on_idle = on_idle or (lambda i: None)
         self.on_off_duty = on_off_duty or (lambda i: None)
         self.on_clear = on_clear or (lambda call: None)  # a call was served (clearance, escalation)
+        self.on_final = on_final or (lambda call: None)  # a call will not change any more (served or lost)
         self.scene_factor = scene_factor  # on-scene time multiplier of a lead unit (new staff are slower)
         self.intake_delay_min = 0.0  # minutes before a new call reaches the dispatcher (sim.exercise outages)
         self.queue: list[tuple] = []
@@ -127,6 +129,7 @@ class Dispatcher:
         call.arrived = [False] * len(call.needs)
         if self.capacity == "loss" and not self._can_fill_now(call):
             call.outcome, call.t_clear = "lost", self.env.now
+            self.on_final(call)
             return
         self._count(+1)
         self._fill(call)
@@ -255,6 +258,7 @@ class Dispatcher:
         call.t_clear, call.outcome, call.remaining_min = self.env.now, "served", 0.0
         self._count(-1)
         self.on_clear(call)
+        self.on_final(call)
         for i in call.units:
             self.fleet.set_busy(i, False, self.env.now)
             del self.current[i]

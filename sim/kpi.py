@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.records import Columns
+
 
 def gini(values) -> float | None:
     """Gini coefficient of non-negative values (0 = equal, 1 = one person does it all)."""
@@ -28,10 +30,10 @@ def gini(values) -> float | None:
 
 
 def hazard_rectified_share(calls, warmup_min: float, deadline_h: float) -> float | None:
-    kind = np.asarray(calls["type"].to_pylist())
-    t0 = calls["t_arrival_min"].to_numpy()
-    t1 = calls["t_clear_min"].to_numpy()
-    sel = (kind == "hazard_report") & (t0 >= warmup_min)
+    col = calls if isinstance(calls, Columns) else Columns(calls)
+    t0 = col("t_arrival_min")
+    t1 = col("t_clear_min")
+    sel = col.equals("type", "hazard_report") & (t0 >= warmup_min)
     if not sel.any():
         return None
     closed = np.nan_to_num(t1[sel] - t0[sel], nan=np.inf) <= deadline_h * 60.0

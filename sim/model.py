@@ -36,7 +36,8 @@ from sim.dispatch import Call, Dispatcher
 from sim.dispatch_rules import DISPATCH_RULES
 from sim.disputes import DisputeBook
 from sim.fleet import ROLE_NAMES, Fleet
-from sim.records import Recorder
+from sim.logs import RecordLog
+from sim.records import CALL_SCHEMA, INCIDENT_SCHEMA, TIMESERIES_SCHEMA, Recorder, calls_table, incidents_table
 from sim.rng import RngStreams, choice_cdf, draw_index
 from sim.scenarios import make_policy
 from sim.shifts import merge, remove_share, roster
@@ -46,8 +47,6 @@ from sim.travel import make_travel
 from sim.window import ServiceWindow, draw_arrivals
 from sim.workforce import Workforce, drop_absences
 
-STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries",
-                    "volunteer": "volunteers", "grid_worker": "grid_workers"}
 
 
 def scaled_call_types(cfg: Config) -> list[tuple[str, CallTypeConfig]]:
@@ -64,16 +63,7 @@ def scaled_call_types(cfg: Config) -> list[tuple[str, CallTypeConfig]]:
 
 def office_staff_counts(cfg: Config, district, office: int) -> dict[str, int]:
     """People of each role at one office, from whichever way the config states it."""
-    s = cfg.staffing
-    counts = {role: getattr(s, key) for role, key in STAFF_COUNT_KEYS.items()}
-    if s.mix is not None:  # staffing sweeps: officer:auxiliary:volunteer at fixed headcount or cost
-        counts.update(s.mix_counts())
-    if s.residents_per_officer is not None:  # ministry norm: 1 per 3,000 (DOMAIN §2, seed 004)
-        pop = int(district.residents[district.office_area == office].sum())
-        counts["officer"] = int(np.ceil(pop / s.residents_per_officer))
-    if s.per_office is not None:  # an allocation across offices (the planner's)
-        counts.update(s.per_office[office])
-    return counts
+    return cfg.staffing.office_counts(office, int(district.residents[district.office_area == office].sum()))
 
 
 class CommunityPolicingModel(mesa.Model):
@@ -89,8 +79,8 @@ class CommunityPolicingModel(mesa.Model):
         self.grid = OrthogonalMooreGrid((self.district.width, self.district.height), random=self.random)
         self.call_types = scaled_call_types(cfg)
         self.call_cfg = dict(self.call_types)
-        self.calls: list[Call] = []
-        self.incidents: list[tuple] = []
+        self.calls = RecordLog(self._calls_table)  # Call objects by call_id (sim.logs)
+        self.incidents = RecordLog(incidents_table)  # incident rows by incident_id
         self._build_staff()
         n_clerks = cfg.window.clerks_per_office * len(self.district.offices) if cfg.window.enabled else 0
         self.workforce = Workforce.draw(cfg.workforce, self.fleet.n + n_clerks, self.horizon_min,
@@ -102,6 +92,7 @@ class CommunityPolicingModel(mesa.Model):
             travel_takes_time=cfg.travel.takes_time,
             preempt_priority_min=dc.preempt_priority_min if dc.preempt else None,
             on_idle=self._unit_idle, on_off_duty=self._unit_off_duty, on_clear=self._call_cleared,
+            on_final=self._call_final,
             scene_factor=(lambda i: 1.0 / self.efficiency(i)) if cfg.workforce.new_staff_efficiency < 1.0 else None)
         self._call_kind = {name: (c.priority, c.violent,
                                   np.array([STAFF_CLASSES[r].can_attend(c) for r in ROLE_NAMES]))
@@ -210,11 +201,11 @@ class CommunityPolicingModel(mesa.Model):
         env, s = self.env, self.cfg.staffing
         staffing_rng = self.rngs["staffing"]
         self.duty_min = np.zeros(self.fleet.n)  # community on-duty minutes per post (relief factor)
-        self.duty_intervals: list[list[tuple[float, float]]] = []  # per post (the planner's staffed time by shift)
+        self.duty_intervals: list[np.ndarray] = []  # per post, (start, end) rows: the planner's staffed time by shift
         counters: dict[str, int] = {}
         for i, role in enumerate(self.fleet.role_name):
             if i >= self.n_rostered:  # reserves: on duty only when called in (sim.exercise)
-                self.duty_intervals.append([])
+                self.duty_intervals.append(np.empty((0, 2)))
                 continue
             k = counters[role] = counters.get(role, -1) + 1
             duty = roster(k, self.policy.shift(role, s.shifts[role]), self.horizon_min)
@@ -223,18 +214,13 @@ class CommunityPolicingModel(mesa.Model):
             duty = drop_absences(duty, self.cfg.workforce.absence_share, self.rngs.child("workforce", 2**31 + i))  # absences
             duty = merge(self.workforce.cut_vacancies(i, duty))
             self.duty_min[i] = sum(b - a for a, b in duty)
+            duty = np.array(duty, dtype=float).reshape(-1, 2)  # compact: a run's rosters are built up front
             self.duty_intervals.append(duty)
             env.process(self._roster(i, duty))
         self.stream = generate_arrivals(self.call_types, self.district, self.horizon_min,
                                         self.rngs["arrivals"], self.rngs["service"], self.rngs["escalation"])
-        self._dispute_of: dict[int, object] = {}
-        if self.disputes is not None:  # the dispute behind each dispute call, made up front (visits may surface it)
-            d, names = self.district, [n for n, _ in self.call_types]
-            s = self.stream
-            for k in np.flatnonzero(s.type_index == names.index("dispute")).tolist() if "dispute" in names else []:
-                cx, cy = d.cell_of(s.x_m[k], s.y_m[k])
-                self._dispute_of[k] = self.disputes.from_call(float(s.x_m[k]), float(s.y_m[k]),
-                                                              int(cx) * d.height + int(cy), float(s.t_min[k]))
+        if self.disputes is not None:  # the dispute behind each dispute call (visits may surface it before)
+            self.disputes.plan(self.stream, self.district, [n for n, _ in self.call_types])
         self._feed = self._background_calls()
         self._next_background_call(None)
         self.windows = self._open_windows() if self.cfg.window.enabled else []
@@ -255,8 +241,9 @@ class CommunityPolicingModel(mesa.Model):
         self.dispatcher.reset_areas()
 
     # --- processes -----------------------------------------------------------
-    def _roster(self, i: int, duty):
-        for start, end in duty:
+    def _roster(self, i: int, duty: np.ndarray):
+        for k in range(len(duty)):
+            start, end = float(duty[k, 0]), float(duty[k, 1])
             yield self.env.timeout(start - self.env.now)
             self._rostered[i] = True
             self.apply_duty(i)
@@ -278,18 +265,22 @@ class CommunityPolicingModel(mesa.Model):
             self._duty_end[i] = self.env.now
         self.dispatcher.set_on_duty(i, on)
 
-    def _background_calls(self):
-        s = self.stream
-        names = [self.call_types[k][0] for k in s.type_index.tolist()]
-        return zip(s.t_min.tolist(), names, s.x_m.tolist(), s.y_m.tolist(), s.on_scene_min.tolist(),
-                   s.u_escalate.tolist(), range(len(s)))
+    def _background_calls(self, chunk: int = 4096):
+        """The pre-drawn stream as tuples, a chunk at a time (the arrays stay
+        compact; Python floats for the whole run would grow with its length)."""
+        s, names = self.stream, [name for name, _ in self.call_types]
+        for a in range(0, len(s), chunk):
+            b = min(a + chunk, len(s))
+            yield from zip(s.t_min[a:b].tolist(), [names[k] for k in s.type_index[a:b].tolist()],
+                           s.x_m[a:b].tolist(), s.y_m[a:b].tolist(), s.on_scene_min[a:b].tolist(),
+                           s.u_escalate[a:b].tolist(), range(a, b))
 
     def _next_background_call(self, _event) -> None:
         """Submit the call that is due (if any) and time the next one: a chain of
         timed callbacks through the pre-drawn stream."""
         if _event is not None:
             _, name, x, y, scene, u_escalate, k = self._due
-            dispute = self._dispute_of.get(k)
+            dispute = self.disputes.for_call(k) if self.disputes is not None else None
             if dispute is not None:  # the parties call, unless a visit took the dispute up already
                 self.disputes.call_due(dispute, 0, u_escalate)
             else:
@@ -382,14 +373,49 @@ class CommunityPolicingModel(mesa.Model):
         if reported:
             self.env.timeout(delay).callbacks.append(
                 partial(self._report, incident_id, victim, scene, offender, u_clear))
+        else:
+            self.incidents.finish(incident_id)
 
     def _report(self, incident_id: int, victim, scene: float, offender, u_clear: float, _event) -> None:
         row = self.incidents[incident_id]
         kind, x, y = row[1], row[3], row[4]
         call = self.new_call(kind, x, y, scene, "crime", caller_id=victim.resident_id)
         row[9] = call.call_id
+        self.incidents.finish(incident_id)
         if offender is not None:
             call.after_clear = partial(self._clearance, offender, u_clear)
+
+    def _call_final(self, call: Call) -> None:
+        self.calls.finish(call.call_id)
+
+    def _calls_table(self, calls: list[Call]):
+        """Arrow rows of some calls (sim.logs): once a call's row is made while
+        streaming, its rating is no longer kept in memory."""
+        rated = self.community.call_satisfaction if self.community is not None else {}
+        if self.calls.streaming and not self.calls.retain:
+            rated = {c.call_id: rated.pop(c.call_id) for c in calls if c.call_id in rated}
+        return calls_table(calls, self.fleet, rated)
+
+    def stream_records(self, out, retain: bool = False) -> None:
+        """Write calls, incidents and the hourly samples to ``out`` as the run
+        goes (flat memory: sim.logs); ``retain`` keeps them in memory as well."""
+        for log, name, schema in ((self.calls, "calls", CALL_SCHEMA), (self.incidents, "incidents", INCIDENT_SCHEMA),
+                                  (self.recorder.rows, "timeseries", TIMESERIES_SCHEMA)):
+            log.stream_to(out / f"{name}.parquet", schema, retain)
+        if self.disputes is not None:
+            self.disputes.keep_history(retain)
+        if self.crime is not None and not retain:
+            self.crime.deterred = None
+
+    def release_inputs(self) -> None:
+        """After the run: drop what was drawn up front for the whole horizon
+        (the background call stream, rosters, the disputes' draws), which the
+        summary does not read, before the records are read back (sim.run)."""
+        self.stream = None
+        self._feed = None
+        self.duty_intervals = []
+        if self.disputes is not None:
+            self.disputes.release_plan()
 
     def _call_cleared(self, call: Call) -> None:
         outcome = call.after_clear(call) if call.after_clear is not None else None
@@ -608,8 +634,7 @@ class CommunityPolicingModel(mesa.Model):
         """Close the run: last (partial) timeseries row at the horizon; policy wrap-up."""
         if not self.running:
             return
-        rows = self.recorder.rows
-        if not rows or rows[-1][0] < self.env.now:
+        if self.recorder.last_t < self.env.now:
             self.recorder.sample()
         self.policy.finish(self)
         self.running = False

@@ -33,7 +33,8 @@ def response_time_figure(calls: pa.Table, path: str) -> None:
     ax.set_xlabel("response time (min) = wait for a unit + turnout + travel")
     ax.set_ylabel("calls")
     ax.set_title(f"Response times ({int(ok.sum())} calls reached)")
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # no call reached anyone: nothing to label
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

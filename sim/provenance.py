@@ -1,5 +1,5 @@
 """Provenance of a run folder: the config hash, the git commit, the DONE
-marker, atomic writes. Light (no model imports): the process that launches a
+marker, the manifest that claims the folder, atomic writes. Light (no model imports): the process that launches a
 sweep uses it to tell finished jobs from the rest."""
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import hashlib
 import json
 import os
 import subprocess
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+
+from sim.checks import ConfigError
+from sim.outdir import MANIFEST, PROGRAM, is_own_folder, tmp_name, unmark
 
 DONE = "DONE"  # marker written last: the run finished and every output is in place
 PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "pandas", "matplotlib", "hydra-core", "omegaconf",
@@ -45,13 +49,39 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def tmp_name(path: Path) -> Path:
-    """A temporary name in the same folder (same file system, so the rename is
-    atomic), never one a reader would take for a result."""
-    return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-
-
 def write_json_atomic(path: Path, data: dict) -> None:
     tmp = tmp_name(path)
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, path)
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def prepare_dir(out_dir: str | Path, cfg=None, overwrite: bool | None = None) -> Path:
+    """Make an output folder and claim it: it must be empty or this program's
+    (sim.outdir; ``sim.overwrite`` lifts that), no DONE or summary of an
+    earlier run stays, our stale temporary files go, and a manifest saying
+    "running" marks the folder as ours from the first moment."""
+    out = Path(out_dir)
+    if overwrite is None:
+        overwrite = cfg is not None and cfg.sim.overwrite
+    if out.is_dir() and not overwrite and not is_own_folder(out):
+        raise ConfigError("hydra.run.dir", str(out), "holds files this program did not write (no manifest.json); "
+                          "choose a new folder, or add sim.overwrite=true to write into it anyway")
+    out.mkdir(parents=True, exist_ok=True)
+    unmark(out)
+    claim = {"program": PROGRAM, "status": "running", "started_utc": now_utc()}
+    if cfg is not None:
+        claim.update(config_hash=config_hash(cfg), root_seed=cfg.root_seed)
+    write_json_atomic(out / MANIFEST, claim)
+    return out
+
+
+def finish_manifest(out: Path, **extra) -> None:
+    """Mark a claimed folder's manifest finished (outputs that write no manifest of their own)."""
+    path = out / MANIFEST
+    data = json.loads(path.read_text()) if path.is_file() else {"program": PROGRAM}
+    data.update(status="finished", finished_utc=now_utc(), **extra)
+    write_json_atomic(path, data)

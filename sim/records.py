@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from sim.fleet import ROLE_NAMES
 
@@ -38,12 +40,21 @@ INCIDENT_SCHEMA = pa.schema([
 ])
 
 
+TIMESERIES_SCHEMA = pa.schema(
+    [("t_min", pa.float64()), ("calls_arrived", pa.int64()), ("crimes", pa.int64()), ("calls_queued", pa.int64())]
+    + [(f"busy_{r}", pa.int64()) for r in ROLE_NAMES] + [(f"on_duty_{r}", pa.int64()) for r in ROLE_NAMES]
+    + [("day", pa.int32()), ("hour_of_day", pa.int8())])
+
+
 class Recorder:
     """Samples the model's state on a timer; the model pushes nothing here."""
 
     def __init__(self, model):
+        from sim.logs import RecordLog
+
         self.model = model
-        self.rows: list[tuple] = []
+        self.rows = RecordLog(timeseries_table, final_at_once=True)  # one tuple per sample (sim.logs)
+        self.last_t = -math.inf  # time of the latest sample
         self._last_calls = 0
         self._last_crimes = 0
         self.warmup_totals = None
@@ -60,7 +71,7 @@ class Recorder:
         duty = np.bincount(fleet.role[fleet.on_duty], minlength=len(ROLE_NAMES)).tolist()
         self.rows.append((now, len(m.calls) - self._last_calls, len(m.incidents) - self._last_crimes,
                           m.dispatcher.queued(), *busy, *duty))
-        self._last_calls, self._last_crimes = len(m.calls), len(m.incidents)
+        self._last_calls, self._last_crimes, self.last_t = len(m.calls), len(m.incidents), now
 
     def snapshot_warmup(self, _event=None) -> None:
         self.warmup_totals = self.model.fleet.totals(self.model.env.now)
@@ -85,7 +96,8 @@ def calls_table(calls, fleet, satisfaction: dict | None = None) -> pa.Table:
         "on_scene_min": scene, "response_min": t_scene - t_arr, "unit_id": unit, "unit_role": role,
         "unit2_id": unit2, "unit2_role": role2,
         "n_units": np.fromiter((len(c.units) for c in calls), np.int8, count=n),
-        "unit_beat": np.where(unit >= 0, fleet.beat[np.maximum(unit, 0)], -1).astype(np.int32),
+        "unit_beat": (np.where(unit >= 0, fleet.beat[np.maximum(unit, 0)], -1) if fleet.n
+                      else np.full(n, -1)).astype(np.int32),
         "travel_m": get("travel_m"), "preemptions": get("preemptions", np.int16),
         "x_m": get("x"), "y_m": get("y"), "beat": get("beat", np.int32), "office": get("office", np.int32),
         "caller_id": get("caller_id", np.int64), "outcome": [c.outcome for c in calls],
@@ -98,7 +110,7 @@ def units_table(fleet, busy_min, staffed_min, calls: pa.Table) -> pa.Table:
     """One row per unit: workload and utilisation (for fairness and Larson's rho_i)."""
     attended = np.zeros(fleet.n, dtype=np.int64)
     for col in ("unit_id", "unit2_id"):
-        ids = calls[col].to_numpy()
+        ids = calls[col].to_numpy() if isinstance(calls, pa.Table) else calls(col)
         np.add.at(attended, ids[ids >= 0], 1)
     util = np.divide(busy_min, staffed_min, out=np.zeros(fleet.n), where=staffed_min > 0)
     return pa.table({
@@ -118,10 +130,14 @@ def timeseries_table(rows) -> pa.Table:
     names = (["t_min", "calls_arrived", "crimes", "calls_queued"]
              + [f"busy_{r}" for r in ROLE_NAMES] + [f"on_duty_{r}" for r in ROLE_NAMES])
     cols = list(zip(*rows)) if rows else [[] for _ in names]
-    table = pa.table(dict(zip(names, cols)))
-    t = np.asarray(table["t_min"], dtype=float)
-    return table.append_column("day", pa.array((t - 1e-9) // 1440, pa.int32())).append_column(
-        "hour_of_day", pa.array(((t - 1e-9) // 60 % 24).astype(np.int8)))
+    t = np.asarray(cols[0], dtype=float)
+    cols += [((t - 1e-9) // 1440).astype(np.int32), ((t - 1e-9) // 60 % 24).astype(np.int8)]
+    return pa.table(cols, schema=TIMESERIES_SCHEMA)
+
+
+def equals(column: pa.ChunkedArray, value: str) -> np.ndarray:
+    """Bool mask of a string column's rows equal to ``value`` (Arrow compute: no Python object per row)."""
+    return pc.equal(column, value).to_numpy(zero_copy_only=False)
 
 
 def _mean(a) -> float | None:
@@ -132,62 +148,94 @@ def _share(mask) -> float | None:
     return float(np.mean(mask)) if len(mask) else None
 
 
-def summarize(calls: pa.Table, incidents: pa.Table, busy_min, staffed_min, roles, sim_days: float,
+class Columns:
+    """A calls table read one column at a time: a long run's table read back
+    whole would cost memory in proportion to its length (sim.logs), so the
+    summary loads each column when it needs it and lets it go."""
+
+    def __init__(self, table: pa.Table | None = None, path=None):
+        self.table, self.path = table, path
+        self.n = len(table) if table is not None else pq.ParquetFile(path).metadata.num_rows
+
+    def __len__(self) -> int:
+        return self.n
+
+    def arrow(self, name: str) -> pa.ChunkedArray:
+        return self.table[name] if self.table is not None else pq.read_table(self.path, columns=[name])[name]
+
+    def __call__(self, name: str) -> np.ndarray:
+        return self.arrow(name).to_numpy()
+
+    def equals(self, name: str, value: str) -> np.ndarray:
+        return equals(self.arrow(name), value)
+
+
+def summarize(calls: pa.Table | Columns, incidents: pa.Table, busy_min, staffed_min, roles, sim_days: float,
               warmup_days: float, crimes_deterred: int,
               mean_sizes: tuple[float, float] | None = None) -> dict:
     """The flat summary.json: numbers (or null where undefined), no nesting.
-    ``mean_sizes``: time-average numbers waiting and in system (Little's law)."""
+    ``mean_sizes``: time-average numbers waiting and in system (Little's law).
+    Columns are loaded one or two at a time (``Columns``)."""
+    col = calls if isinstance(calls, Columns) else Columns(calls)
     warm = warmup_days * 1440.0
-    c = {k: calls[k].to_numpy(zero_copy_only=False) for k in
-         ("t_arrival_min", "t_dispatch_min", "t_clear_min", "wait_min", "response_min", "priority",
-          "outcome", "travel_min", "on_scene_min", "travel_m", "beat", "unit_beat", "preemptions")}
-    keep = c["t_arrival_min"] >= warm
-    c = {k: v[keep] for k, v in c.items()}
-    served = c["outcome"] == "served"
-    reached = ~np.isnan(c["response_min"])
-    dispatched = ~np.isnan(c["t_dispatch_min"])
-    not_lost = c["outcome"] != "lost"
-    resp = c["response_min"][reached]
-    waited = (dispatched & (c["wait_min"] > 1e-9)) | (~dispatched & not_lost)
-    p1 = c["priority"] == 1
+    t_arr = col("t_arrival_min")
+    keep = t_arr >= warm
+    t_arr = t_arr[keep]
+    served, is_open, lost = (col.equals("outcome", v)[keep] for v in ("served", "open", "lost"))
+    prio = col("priority")[keep]
+    dispatched = ~np.isnan(col("t_dispatch_min")[keep])
+    not_lost = ~lost
+    response = col("response_min")[keep]
+    reached = ~np.isnan(response)
+    resp = response[reached]
+    p1 = prio == 1
     out = {
-        "calls_total": int(len(c["outcome"])),
+        "calls_total": int(len(served)),
         "calls_served": int(served.sum()),
-        "calls_open_at_end": int((c["outcome"] == "open").sum()),
+        "calls_open_at_end": int(is_open.sum()),
         "calls_lost": int((~not_lost).sum()),
         "response_time_mean_min": _mean(resp),
         "response_time_p50_min": float(np.percentile(resp, 50)) if len(resp) else None,
         "response_time_p90_min": float(np.percentile(resp, 90)) if len(resp) else None,
-        "emergency_share_within_3min": _share(np.nan_to_num(c["response_min"][p1], nan=np.inf) <= 3.0),
-        "share_within_3min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 3.0),
-        "share_within_8min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 8.0),
-        "share_within_10min": _share(np.nan_to_num(c["response_min"], nan=np.inf) <= 10.0),
-        "wait_mean_min": _mean(c["wait_min"][dispatched]),
+        "emergency_share_within_3min": _share(np.nan_to_num(response[p1], nan=np.inf) <= 3.0),
+        "share_within_3min": _share(np.nan_to_num(response, nan=np.inf) <= 3.0),
+        "share_within_8min": _share(np.nan_to_num(response, nan=np.inf) <= 8.0),
+        "share_within_10min": _share(np.nan_to_num(response, nan=np.inf) <= 10.0),
+    }
+    del resp
+    wait = col("wait_min")[keep]
+    waited = (dispatched & (wait > 1e-9)) | (~dispatched & not_lost)
+    out.update({
+        "wait_mean_min": _mean(wait[dispatched]),
         # calls still waiting at the end are not in wait_mean_min; this counts them with
         # their wait so far (a lower bound on their true wait)
         "calls_never_dispatched": int((~dispatched & not_lost).sum()),
-        "wait_mean_min_incl_open": _mean(np.where(dispatched, c["wait_min"], sim_days * 1440.0
-                                                  - c["t_arrival_min"])[not_lost]),
+        "wait_mean_min_incl_open": _mean(np.where(dispatched, wait, sim_days * 1440.0 - t_arr)[not_lost]),
         "p_wait": _share(waited[not_lost]),
-        "travel_mean_min": _mean(c["travel_min"][reached]),
-        "on_scene_mean_min": _mean(c["on_scene_min"][served]),
-        "system_time_mean_min": _mean((c["t_clear_min"] - c["t_arrival_min"])[served]),
+    })
+    travel = col("travel_min")[keep]
+    scene = col("on_scene_min")[keep]
+    out.update({
+        "travel_mean_min": _mean(travel[reached]),
+        "on_scene_mean_min": _mean(scene[served]),
+        "system_time_mean_min": _mean((col("t_clear_min")[keep] - t_arr)[served]),
         "p_loss": _share(~not_lost),
-        "travel_distance_mean_m": _mean(c["travel_m"][dispatched]),
-        "interdistrict_share": _share((c["unit_beat"] != c["beat"])[dispatched]),
-        "calls_preempted": int((c["preemptions"] > 0).sum()),
-    }
+        "travel_distance_mean_m": _mean(col("travel_m")[keep][dispatched]),
+        "interdistrict_share": _share((col("unit_beat")[keep] != col("beat")[keep])[dispatched]),
+        "calls_preempted": int((col("preemptions")[keep] > 0).sum()),
+    })
+    del t_arr
     span = sim_days * 1440.0 - warm
-    out["arrival_rate_per_hour"] = 60.0 * len(c["outcome"]) / span if span > 0 else None
+    out["arrival_rate_per_hour"] = 60.0 * len(served) / span if span > 0 else None
     if mean_sizes is not None:
         out["queue_length_mean"], out["system_length_mean"] = (float(v) for v in mean_sizes)
-    for k in sorted(set(c["priority"].tolist())):
-        sel = c["priority"] == k
+    for k in sorted(set(prio.tolist())):
+        sel = prio == k
         out[f"calls_p{k}"] = int(sel.sum())
-        out[f"wait_mean_min_p{k}"] = _mean(c["wait_min"][sel & dispatched])
-        out[f"travel_mean_min_p{k}"] = _mean(c["travel_min"][sel & reached])
-        out[f"on_scene_mean_min_p{k}"] = _mean(c["on_scene_min"][sel & served])
-        out[f"response_time_mean_min_p{k}"] = _mean(c["response_min"][sel & reached])
+        out[f"wait_mean_min_p{k}"] = _mean(wait[sel & dispatched])
+        out[f"travel_mean_min_p{k}"] = _mean(travel[sel & reached])
+        out[f"on_scene_mean_min_p{k}"] = _mean(scene[sel & served])
+        out[f"response_time_mean_min_p{k}"] = _mean(response[sel & reached])
     t_inc = incidents["t_min"].to_numpy()
     rep = incidents["reported"].to_numpy(zero_copy_only=False)
     out["crimes_total"] = int((t_inc >= warm).sum())

@@ -68,3 +68,35 @@ def draw_index(rng: np.random.Generator, cdf: np.ndarray) -> int:
     drawn: numpy's own algorithm) without re-validating p on every call, which
     costs 20-140 us a draw (tests/test_rng.py holds the two equal)."""
     return int(cdf.searchsorted(rng.random(), side="right"))
+
+
+class ParkedRng:
+    """A child stream kept as its PCG64 state (about 150 bytes) between draws
+    instead of a live Generator and SeedSequence (about 800): for members made
+    by the thousand up front that draw rarely (each dispute of a run). Every
+    draw method of ``numpy.random.Generator`` works, and the sequence of
+    numbers is exactly the live generator's."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, generator: np.random.Generator):
+        self._state = _pack(generator)
+
+    def __getattr__(self, name: str):
+        def draw(*args, **kwargs):
+            bit = np.random.PCG64(0)
+            s, inc, has, value = self._state
+            bit.state = {"bit_generator": "PCG64", "state": {"state": s, "inc": inc},
+                         "has_uint32": has, "uinteger": value}
+            live = np.random.Generator(bit)
+            out = getattr(live, name)(*args, **kwargs)
+            self._state = _pack(live)
+            return out
+        return draw
+
+
+def _pack(generator: np.random.Generator) -> tuple:
+    st = generator.bit_generator.state
+    if st["bit_generator"] != "PCG64":
+        raise TypeError(f"ParkedRng holds PCG64 streams, not {st['bit_generator']}")
+    return (st["state"]["state"], st["state"]["inc"], st["has_uint32"], st["uinteger"])

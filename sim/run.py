@@ -22,14 +22,22 @@ from sim.config import Config
 from sim.crime_metrics import areas, displacement_summary, koper_summary
 from sim.kpi import cost_summary, kpi_summary, workload_summary
 from sim.model import CommunityPolicingModel
-from sim.provenance import DONE, config_hash, git_commit, package_versions, tmp_name, write_json_atomic
-from sim.records import calls_table, incidents_table, summarize, timeseries_table, units_table
+from sim.outdir import PROGRAM
+from sim.provenance import (DONE, config_hash, git_commit, package_versions, prepare_dir,  # noqa: F401
+                            tmp_name, write_json_atomic)
+from sim.records import summarize, units_table
 from sim.window import window_summary
 from sim.workforce import relief_factor
 
 def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
     """Build and run the model (no files)."""
     model = CommunityPolicingModel(cfg)
+    run_model(model, progress)
+    return model
+
+
+def run_model(model: CommunityPolicingModel, progress: bool = False) -> None:
+    cfg = model.cfg
     if progress:
         from tqdm import tqdm
 
@@ -37,22 +45,23 @@ def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
             model.run(progress=lambda day: bar.update(round(day, 2) - bar.n))
     else:
         model.run()
-    return model
+
+
+def record_logs(model: CommunityPolicingModel) -> dict:
+    return {"calls": model.calls, "incidents": model.incidents, "timeseries": model.recorder.rows}
 
 
 def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
     cfg = model.cfg
-    tables = {
-        "calls": calls_table(model.calls, model.fleet,
-                             model.community.call_satisfaction if model.community is not None else None),
-        "incidents": incidents_table(model.incidents),
-        "timeseries": timeseries_table(model.recorder.rows),
-    }
+    if model.calls.streaming:  # a long run's calls: read back column by column (sim.records.Columns)
+        tables = {"calls": model.calls.columns(), "incidents": model.incidents.table()}
+    else:
+        tables = {name: log.table() for name, log in record_logs(model).items()}
     busy, staffed = model.fleet.totals(model.env.now)
     if model.recorder.warmup_totals is not None:
         busy = busy - model.recorder.warmup_totals[0]
         staffed = staffed - model.recorder.warmup_totals[1]
-    deterred = sum(t >= model.warmup_min for _, t, _ in model.crime.deterred) if model.crime else 0
+    deterred = model.crime.deterred_after_warmup if model.crime else 0
     tables["units"] = units_table(model.fleet, busy, staffed, tables["calls"])
     summary = summarize(tables["calls"], tables["incidents"], busy, staffed, model.fleet.role_name,
                         cfg.sim.days, cfg.sim.warmup_days, deterred, model.dispatcher.mean_sizes())
@@ -122,26 +131,23 @@ def community_summary(model: CommunityPolicingModel, tables: dict, busy: np.ndar
     return out
 
 
-def prepare_dir(out_dir: str | Path) -> Path:
-    """Make the run folder, and unmark it: no DONE or summary from an earlier run."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / DONE).unlink(missing_ok=True)
-    (out / "summary.json").unlink(missing_ok=True)
-    for stale in out.glob(".*.tmp*"):  # left by a run that was killed mid-write
-        stale.unlink()
-    return out
-
-
 def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None,
                  progress: bool = True) -> dict:
     if is_exercise(cfg):  # a tabletop exercise: injects, decisions, counterfactual (sim.exercise)
         from sim.exercise.run import run_exercise
 
         return run_exercise(cfg, out_dir, overrides, progress)
-    out = prepare_dir(out_dir)
+    out = prepare_dir(out_dir, cfg)
     started = time.perf_counter()
-    model = simulate(cfg, progress=progress and cfg.sim.progress and cfg.sim.days >= 7)
+    model = CommunityPolicingModel(cfg)
+    model.stream_records(out)  # flat memory however long the run (sim.logs)
+    try:
+        run_model(model, progress=progress and cfg.sim.progress and cfg.sim.days >= 7)
+    except BaseException:
+        for log in record_logs(model).values():
+            log.abandon()
+        raise
+    model.release_inputs()
     return write_outputs(model, out, overrides, started)
 
 
@@ -158,21 +164,27 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
     cfg = model.cfg
     summary, tables = results(model)
     summary.update(extra or {})
-    for name, table in tables.items():
-        path = out / f"{name}.parquet"
-        pq.write_table(table, tmp_name(path))
-        os.replace(tmp_name(path), path)
+    units = tables["units"]
+    del tables  # a long run's calls table is large: the figures read back only what they draw
+    for name, log in record_logs(model).items():
+        log.write(out / f"{name}.parquet")
+    path = out / "units.parquet"
+    pq.write_table(units, tmp_name(path))
+    os.replace(tmp_name(path), path)
     if cfg.sim.plots:
         from sim.plots import incident_map_figure, response_time_figure  # matplotlib: 1 s to import
 
-        for name, draw in (("response_times.png", lambda p: response_time_figure(tables["calls"], p)),
-                           ("incident_map.png", lambda p: incident_map_figure(model.district,
-                                                                               tables["incidents"], p))):
+        for name, draw in (("response_times.png",
+                            lambda p: response_time_figure(model.calls.table(["response_min", "priority"]), p)),
+                           ("incident_map.png",
+                            lambda p: incident_map_figure(model.district, model.incidents.table(), p))):
             draw(str(tmp_name(out / name)))
             os.replace(tmp_name(out / name), out / name)
     wall = time.perf_counter() - started
     summary["wall_seconds"] = round(wall, 3)
     manifest = {
+        "program": PROGRAM,
+        "status": "finished",
         "config_hash": config_hash(cfg),
         "seed": cfg.seed,
         "replicate": cfg.replicate,

@@ -34,6 +34,8 @@ from pathlib import Path
 
 from sim.compose import is_hydra_override
 from sim.config import Config, ConfigError
+from sim.orphans import watch_parent
+from sim.outdir import is_own_folder, remove_own_tmp
 from sim.provenance import DONE, config_hash, git_commit, package_versions, write_json_atomic
 from sim.sweep_plan import MANIFEST_FILE, job_dirname
 
@@ -83,6 +85,7 @@ def run_job(cfg: Config, out_dir: str | Path, overrides: list[str]) -> str:
     record the outcome; never raise, so one failure does not stop the sweep."""
     from sim.run import run_scenario  # the model: imported in the worker only
 
+    watch_parent()  # a worker process ends with the sweep that launched it
     out = Path(out_dir)
     digest = config_hash(cfg)
     if job_status(out, digest) == "done":
@@ -91,8 +94,7 @@ def run_job(cfg: Config, out_dir: str | Path, overrides: list[str]) -> str:
     try:
         run_scenario(cfg, out, overrides, progress=False)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the sweep
-        for partial in out.glob(".*.tmp*"):
-            partial.unlink()
+        remove_own_tmp(out)
         write_json_atomic(out / FAILED, {
             "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
             "overrides": list(overrides), "failed_utc": _now()})
@@ -129,6 +131,14 @@ class Sweep:
     def hashes(self) -> list[str]:
         return [config_hash(c) for c in self.configs]
 
+    def check_folders(self, overwrite: bool = False) -> None:
+        """Every job folder that exists already holds only this program's files."""
+        for name in self.dirnames:
+            folder = self.root / name
+            if folder.is_dir() and not overwrite and not is_own_folder(folder):
+                raise ConfigError("hydra.sweep.dir", str(folder), "a job folder holds files this program did not "
+                                  "write; choose another hydra.sweep.dir, or add sim.overwrite=true")
+
     def statuses(self) -> list[str]:
         return [job_status(self.root / d, h) for d, h in zip(self.dirnames, self.hashes)]
 
@@ -139,6 +149,10 @@ class Sweep:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / MANIFEST_FILE
         previous = json.loads(path.read_text()).get("invocations", []) if path.is_file() else []
+        for earlier in previous:  # killed (SIGKILL, power loss): its end is recorded by the next invocation
+            if "finished_utc" not in earlier and "ended" not in earlier:
+                earlier["ended"] = "killed: no end record; found by the next invocation"
+                earlier["found_utc"] = _now()
         manifest = {
             "sweep_dir": str(self.root),
             "jobs_total": len(self.jobs),
@@ -151,10 +165,12 @@ class Sweep:
         }
         write_json_atomic(path, manifest)
 
-    def close_manifest(self, counts: dict[str, int]) -> None:
+    def close_manifest(self, counts: dict[str, int], ended: str = "finished") -> None:
+        """Record how this invocation ended: finished, interrupted (Ctrl-C,
+        SIGTERM) or failed (the launcher raised), with the job counts."""
         path = self.root / MANIFEST_FILE
         manifest = json.loads(path.read_text())
-        manifest["invocations"][-1].update(finished_utc=_now(), **counts)
+        manifest["invocations"][-1].update(finished_utc=_now(), ended=ended, **counts)
         write_json_atomic(path, manifest)
 
 

@@ -23,10 +23,24 @@ from typing import Any, Mapping
 import numpy as np
 from hydra._internal.config_loader_impl import get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
 
 DESIGN_FILE = "morris_design.json"
 MANIFEST_FILE = "sweep.json"
 EXCLUDED_FROM_DIRNAME = ("experiment",)  # the same for every job; conf/config.yaml tells Hydra too
+JOB_SUBDIR = "${sim_dirname:${hydra.job.override_dirname}}"  # hydra.sweep.subdir in conf/config.yaml
+
+
+def safe_dirname(name: str) -> str:
+    """A job folder name that stays inside the sweep folder whatever the swept
+    values hold: ``%``, path separators and ``..`` are percent-encoded
+    (``policy=../x`` -> ``policy=%2E%2E%2Fx``), so the name is one plain folder."""
+    return name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C").replace("..", "%2E%2E")
+
+
+# Hydra resolves hydra.sweep.subdir in the process that runs the job: every process that imports this module
+# (the sweepers, sim.compose, a job's task function) can resolve it
+OmegaConf.register_new_resolver("sim_dirname", safe_dirname, replace=True)
 
 
 def expand_grid(params: Mapping[str, Any], arguments: list[str], config_loader=None) -> list[list[str]]:
@@ -75,11 +89,12 @@ def design_jobs(design: dict, fixed_overrides: list[str]) -> list[list[str]]:
 
 def job_dirname(job_overrides: list[str], kv_sep: str = "=", item_sep: str = ",",
                 exclude_keys: list[str] | tuple = EXCLUDED_FROM_DIRNAME) -> str:
-    """The folder Hydra gives a job under ``hydra.sweep.subdir:
-    ${hydra.job.override_dirname}`` (computed by Hydra's own function, with
-    the same ``hydra.job.config.override_dirname`` settings)."""
+    """The folder Hydra gives a job under ``hydra.sweep.subdir`` (JOB_SUBDIR:
+    Hydra's own override_dirname, with the same
+    ``hydra.job.config.override_dirname`` settings, made safe)."""
     parsed = OverridesParser.create().parse_overrides(list(job_overrides))
-    return get_overrides_dirname(parsed, exclude_keys=list(exclude_keys), item_sep=item_sep, kv_sep=kv_sep)
+    return safe_dirname(get_overrides_dirname(parsed, exclude_keys=list(exclude_keys), item_sep=item_sep,
+                                              kv_sep=kv_sep))
 
 
 def pending_jobs(sweep_dir: str | Path, jobs: list[list[str]], dirname: dict) -> list[list[str]]:

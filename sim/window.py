@@ -136,9 +136,9 @@ class ServiceWindow:
     def records(self) -> dict[str, np.ndarray]:
         """One row per visitor arrived so far, in arrival order (NaN: not yet)."""
         n = self._arrived
-        return {"t_arrival_min": self.arrivals.t_min[:n].copy(), "wait_min": self._wait[:n].copy(),
-                "service_min": self._service[:n].copy(), "t_done_min": self._done[:n].copy(),
-                "kiosk": self.arrivals.kiosk[:n].astype(bool)}
+        return {"t_arrival_min": self.arrivals.t_min[:n], "wait_min": self._wait[:n],
+                "service_min": self._service[:n], "t_done_min": self._done[:n],
+                "kiosk": self.arrivals.kiosk[:n].astype(bool, copy=False)}  # read-only views: no copy per run
 
     def wait_of(self, k: int) -> float:
         """Visitor k's wait for a clerk (0 at a kiosk; NaN if not yet served)."""

@@ -156,9 +156,9 @@ def test_trust_stays_in_range_and_disputes_end_in_one_state():
     model = simulate(config("sim.days=60", "lever=visits_volunteers", "calls.dispute.rate_per_1000_per_year=80"))
     c = model.community
     assert (c.trust >= 0).all() and (c.trust <= 1).all()
-    states = [d.state for d in model.disputes.disputes]
+    states = [d.state for d in model.disputes.history]
     assert set(states) <= {"simmering", "mediating", "resolved", "escalated"}
-    for d in model.disputes.disputes:
+    for d in model.disputes.history:
         recs = [r for r in model.disputes.mediation_records if r[1] == d.dispute_id]
         assert len(recs) == d.mediations
         # a dispute is settled or escalated at most once, and only by its last mediation

@@ -35,6 +35,7 @@ def write_job(job: Path, overrides: list[str], done: bool = True, root_seed: int
     """What the sweep leaves besides the run's own files: Hydra's override
     record and, last, DONE."""
     (job / ".hydra").mkdir(parents=True, exist_ok=True)
+    (job.parent / "multirun.yaml").touch()  # what Hydra leaves in a sweep folder: compare reads only sweep folders
     (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
     if done:
         (job / "DONE").write_text(json.dumps({"config_hash": "test", "root_seed": root_seed,

@@ -12,7 +12,7 @@ BAD = [
     (["district=atlantis"], "district='atlantis'", "allowed: city, rural_mountain, urban_core"),
     (["staffing=huge"], "staffing='huge'", "allowed:"),
     (["policy=teleport"], "policy='teleport'", "allowed: beat, cameras, elastic, fixed_post"),
-    (["sim.days=-3"], "sim.days=-3", "must be > 0"),
+    (["sim.days=-3"], "sim.days=-3", "must be >= 0.0416667"),
     (["sim.days=abc"], "sim.days='abc'", "float"),
     (["sim.dayz=3"], "sim.dayz=3", "unknown key; allowed: days,"),
     (["colour=red"], "colour='red'", "unknown key"),

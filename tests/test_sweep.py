@@ -130,6 +130,7 @@ def test_failed_job_is_listed_live_does_not_stop_the_others_and_reruns_alone(tmp
     bad = job.format("random_patrol", 1)
     blocker = root / bad / "calls.parquet" / "occupied"
     blocker.mkdir(parents=True)
+    (root / bad / "manifest.json").write_text('{"program": "community-policing-sim"}')  # an earlier run's folder
     first = run(*args)
     assert first.returncode == 1
     lines = first.stderr.splitlines()

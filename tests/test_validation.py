@@ -36,3 +36,16 @@ def test_cached_job_config_equals_a_fresh_composition():
 
     case = CASES[0]
     assert case.job_config(7, quick=True) == load_config(case.job_overrides(7, quick=True))
+
+
+def test_quick_mode_passes_a_correct_model_and_catches_gross_errors():
+    """Quick mode's own rule: |mean - theory| <= 2 x tolerance + the 99% half-width.
+    A correct but noisy estimate passes; an error beyond what the report says it
+    catches fails; the catch threshold is stated per check."""
+    check = Check("x", lambda s, u: 0.0, theory=10.0, tol=0.5, source="t")
+    noisy_but_right = [8.5, 11.5, 9.0, 11.0, 10.5, 9.5, 10.2, 9.8]
+    passed = judge(noisy_but_right, check, True, "c", 1)
+    assert passed.passed and passed.catches > 2 * check.tol
+    wrong = [v + passed.catches for v in noisy_but_right]  # off by exactly what it claims to catch
+    assert not judge(wrong, check, True, "c", 1).passed
+    assert not judge(noisy_but_right, check, False, "c", 1).passed  # the full rule still wants precision

@@ -20,6 +20,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.plugins.sweeper import Sweeper
 from omegaconf import OmegaConf
 
+from sim.outdir import tmp_name
 from sim.sweep_plan import DESIGN_FILE, design_jobs, expand_grid, morris_design, pending_jobs
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class MorrisSweeper(ResumableSweeper):
         if any(o.is_sweep_override() for o in OverridesParser.create().parse_overrides(arguments)):
             raise ValueError("the Morris sweeper takes fixed overrides only; sweep through hydra.sweeper.params")
         design = morris_design(self.params, self.trajectories, self.levels, self.seed)
-        tmp = sweep_dir / f".{DESIGN_FILE}.{os.getpid()}.tmp"
+        tmp = tmp_name(sweep_dir / DESIGN_FILE)
         tmp.write_text(json.dumps(design, indent=1) + "\n")
         os.replace(tmp, sweep_dir / DESIGN_FILE)
         log.info(f"Morris design: {len(design['names'])} parameters, {self.trajectories} trajectories")

@@ -56,7 +56,10 @@ class Offender(CellAgent):
 
     def _deterred(self, crime, kind: str) -> None:
         self.deterred += 1
-        crime.deterred.append((kind, self.model.env.now, self.offender_id))
+        now = self.model.env.now
+        crime.deterred_after_warmup += now >= self.model.warmup_min
+        if crime.deterred is not None:
+            crime.deterred.append((kind, now, self.offender_id))
 
     def arrested(self, until_min: float) -> None:
         self.free_at = max(self.free_at, until_min)

@@ -5,7 +5,9 @@ crime) or when someone asks for them; what they did is kept by id, so repeat
 callers and repeat victims are the same person."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import OrderedDict
+
+import numpy as np
 
 from mesa.discrete_space import CellAgent
 
@@ -27,11 +29,11 @@ class Resident(CellAgent):
 
     @property
     def calls_made(self) -> int:
-        return self._registry.calls_made[self.resident_id]
+        return int(self._registry.calls_made[self.resident_id])
 
     @property
     def times_victimised(self) -> int:
-        return self._registry.victimised[self.resident_id]
+        return int(self._registry.victimised[self.resident_id])
 
     # the resident's community state (sim.community), None when the community is off
     trust = _community_state("trust", float)  # trust in the office, 0-1
@@ -41,15 +43,19 @@ class Resident(CellAgent):
     participant = _community_state("participant", bool)
 
 
+AGENTS_KEPT = 4096  # resident agents kept made (most recently used); assumption: their state lives by id anyway
+
+
 class ResidentRegistry:
     def __init__(self, model, residents_per_cell, rng):
         self.model, self.rng = model, rng
         self.counts = residents_per_cell.ravel()
         self.offset = self.counts.cumsum() - self.counts
         self._counts, self._offsets = self.counts.tolist(), self.offset.tolist()  # scalar lookups per call
-        self.known: dict[int, Resident] = {}
-        self.calls_made: Counter[int] = Counter()
-        self.victimised: Counter[int] = Counter()
+        self.known: OrderedDict[int, Resident] = OrderedDict()  # the agents made, most recently used last
+        n = int(self.counts.sum())
+        self.calls_made = np.zeros(n, dtype=np.int32)  # by resident id: fixed size, however long the run
+        self.victimised = np.zeros(n, dtype=np.int32)
         self._uniforms: list[float] = []  # the registry's stream, drawn in batches (same sequence)
 
     def __len__(self) -> int:
@@ -75,9 +81,15 @@ class ResidentRegistry:
         return int(self.offset.searchsorted(resident_id, side="right") - 1)
 
     def agent(self, resident_id: int) -> Resident:
-        """The resident as a Mesa agent, made on first request."""
+        """The resident as a Mesa agent, made on request. The most recently
+        used ``AGENTS_KEPT`` stay made; older ones leave the grid (their state
+        is kept by id, so a resident made again is the same person)."""
         agent = self.known.get(resident_id)
         if agent is None:
             agent = Resident(self.model, resident_id, self.model.cell_at(self.cell_of(resident_id)), self)
             self.known[resident_id] = agent
+            if len(self.known) > AGENTS_KEPT:
+                self.known.popitem(last=False)[1].remove()
+        else:
+            self.known.move_to_end(resident_id)
         return agent

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from sim.config import Config
 from sim.exercise.report import COUNTERFACTUAL_DIR, write_report
-from sim.exercise.session import ExerciseSession, read_decisions
+from sim.exercise.schema import load_replay
+from sim.exercise.session import ExerciseSession
 from sim.model import CommunityPolicingModel
 from sim.provenance import tmp_name
 from sim.run import mark_done, prepare_dir, write_outputs
@@ -26,9 +27,9 @@ def run_exercise(cfg: Config, out_dir: str | Path, overrides: list[str] | None =
                  progress: bool = True) -> dict:
     """Headless: the script's injects and actions (or a session's log, with
     ``exercise.replay``), then the outputs and the report."""
-    out = prepare_dir(out_dir)
+    out = prepare_dir(out_dir, cfg)
     started = time.perf_counter()
-    replay = read_decisions(cfg.exercise.replay) if cfg.exercise.replay else None
+    replay = load_replay(cfg.exercise.replay, cfg) if cfg.exercise.replay else None
     session = ExerciseSession(CommunityPolicingModel(cfg), replay=replay)
     session.finish()
     return write_exercise(session, out, overrides, started)
@@ -41,7 +42,7 @@ def write_exercise(session: ExerciseSession, out: Path, overrides: list[str] | N
     summary = write_outputs(model, out, overrides, started, extra=session.summary(), done=False)
     counterfactual = None
     if cfg.exercise.counterfactual:
-        cf_out = prepare_dir(out / COUNTERFACTUAL_DIR)
+        cf_out = prepare_dir(out / COUNTERFACTUAL_DIR, cfg)
         cf_started = time.perf_counter()
         injects = [d.row() for d in session.log if d.category == "inject"]
         cf = ExerciseSession(CommunityPolicingModel(cfg), replay=injects)

@@ -10,6 +10,7 @@ clock: 0 is midnight at the start of day 1, 19.5 is 19:30 on day 1, 30 is
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -18,8 +19,8 @@ from sim.checks import ConfigError, _choice, _range
 
 REQUIRED = object()
 ROLES = ("officer", "auxiliary", "volunteer", "grid_worker")
+SOURCES = ("script", "facilitator", "trainee")  # who fired an event (decisions.parquet)
 UNIT_TASKS = ("policy", "post", "hold", "patrol")  # follow the policy | wait at the post | stay put | patrol the office area
-EXERCISES_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "exercises"
 
 
 def _festival_mix() -> dict[str, float]:
@@ -149,17 +150,28 @@ class ExerciseConfig:
             e.check(f"{path}.actions[{k}]", ACTION_KINDS)
         if self.replay is not None and not Path(self.replay).is_file():
             raise ConfigError(f"{path}.replay", self.replay, "must be an existing decisions.parquet")
+        if self.replay is not None and (self.injects or self.actions) and self.name is None:
+            raise ConfigError(f"{path}.replay", self.replay, "replaces the injects and actions: give one or the other")
 
     def check_against(self, cfg, path: str = "exercise") -> None:
         """Cross-field checks against the rest of the config (times, places, types, policies)."""
-        start_h, end_h = cfg.sim.warmup_days * 24.0, cfg.sim.days * 24.0
+        units = cfg.unit_count()
         for group in ("injects", "actions"):
             for k, e in enumerate(getattr(self, group)):
-                where = f"{path}.{group}[{k}]"
-                if not start_h <= e.at_h < end_h:
-                    raise ConfigError(f"{where}.at_h", e.at_h, f"must lie in the exercise: [{start_h:g}, {end_h:g}) "
-                                      "hours (from the end of sim.warmup_days to sim.days)")
-                check_event_in(cfg, e, where)
+                check_event_time(cfg, e.at_h, f"{path}.{group}[{k}].at_h")
+                check_event_in(cfg, e, f"{path}.{group}[{k}]", units)
+        if self.replay is not None:
+            load_replay(self.replay, cfg, f"{path}.replay")
+
+
+def check_event_time(cfg, at_h: float, where: str, per_hour: float = 1.0) -> None:
+    """An event time inside the exercise (``at_h`` in hours; shown in the key's
+    unit: ``per_hour`` 60 for minutes)."""
+    start_h, end_h = cfg.sim.warmup_days * 24.0, cfg.sim.days * 24.0
+    if not math.isfinite(at_h) or not start_h <= at_h < end_h:
+        unit = "hours" if per_hour == 1.0 else "minutes"
+        raise ConfigError(where, at_h * per_hour, f"must lie in the exercise: [{start_h * per_hour:g}, "
+                          f"{end_h * per_hour:g}) {unit} (from the end of sim.warmup_days to sim.days)")
 
 
 def check_event_in(cfg, e: ExerciseEvent, where: str, units: int | None = None) -> None:
@@ -190,16 +202,76 @@ def check_event_in(cfg, e: ExerciseEvent, where: str, units: int | None = None) 
 
 
 def exercise_names() -> list[str]:
-    return sorted(p.stem for p in EXERCISES_DIR.glob("*.yaml"))
+    from sim.conf_files import group_options
+
+    return group_options("exercise")
 
 
 def register_exercises(store) -> None:
     """File each script of sim/scenarios/exercises/ as option NAME of the
     ``exercise`` group (a global package: a script may set the district, the
-    days and the warm-up too); ``exercise.name`` is the file name."""
+    days and the warm-up too); ``exercise.name`` is the file name. A script
+    that fails sim.conf_files' checks is left out, so it breaks no other
+    command (choosing it reports why)."""
     from omegaconf import OmegaConf
 
-    for name in exercise_names():
-        node = OmegaConf.load(EXERCISES_DIR / f"{name}.yaml")
+    from sim.conf_files import good_exercises
+
+    for name, path in good_exercises().items():
+        node = OmegaConf.load(path)
         OmegaConf.update(node, "exercise.name", name, force_add=True)
         store.store(group="exercise", name=name, node=node, package="_global_")
+
+
+REPLAY_COLUMNS = ("t_min", "source", "category", "kind", "params")  # decisions.parquet columns a replay reads
+MAX_REPLAY_BYTES = 50_000_000  # a session's log; assumption (a day of clicks is a few kB)
+
+
+def load_replay(path_text: str, cfg, key: str = "exercise.replay") -> list[dict]:
+    """The rows of a session's decisions.parquet, each checked as a scripted
+    event would be (kind, parameters, time inside the exercise, place, unit):
+    a log shared between training centres is data and nothing else."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    path = Path(path_text)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ConfigError(key, path_text, f"cannot be read ({exc.strerror or exc})") from None
+    if not path.is_file() or size > MAX_REPLAY_BYTES:
+        raise ConfigError(key, path_text, f"must be a decisions.parquet file of at most {MAX_REPLAY_BYTES:,} bytes")
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - Arrow raises several kinds for a file that is not Parquet
+        raise ConfigError(key, path_text, f"is not a Parquet file ({' '.join(str(exc).split())[:120]})") from None
+    missing = [c for c in REPLAY_COLUMNS if c not in table.column_names]
+    if missing:
+        raise ConfigError(key, path_text, f"is not a decisions log: no column {', '.join(missing)} "
+                          f"(needs {', '.join(REPLAY_COLUMNS)})")
+    rows = table.to_pylist()
+    units = cfg.unit_count()
+    for k, row in enumerate(rows):
+        where = f"{key}[row {k}]"
+        t, source, category, kind = row["t_min"], row["source"], row["category"], row["kind"]
+        if not isinstance(t, (int, float)) or isinstance(t, bool):
+            raise ConfigError(f"{where}.t_min", t, "must be a number of minutes")
+        check_event_time(cfg, t / 60.0, f"{where}.t_min", per_hour=60.0)
+        if source not in SOURCES:
+            raise ConfigError(f"{where}.source", source, "allowed: " + ", ".join(SOURCES))
+        kinds = INJECT_KINDS if category == "inject" else ACTION_KINDS if category == "action" else None
+        if kinds is None:
+            raise ConfigError(f"{where}.category", category, "allowed: inject, action")
+        try:
+            params = json.loads(row["params"] or "{}")
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}.params", row["params"], "is not JSON") from None
+        if not isinstance(params, dict) or any(p not in PARAMS for p in params):
+            raise ConfigError(f"{where}.params", row["params"], "must be a JSON object of parameters: "
+                              + ", ".join(PARAMS))
+        _choice(f"{where}.kind", kind, tuple(kinds))
+        event = ExerciseEvent(at_h=t / 60.0, kind=kind, note=str(row.get("note") or ""), **params)
+        event.check(where, kinds)
+        check_event_in(cfg, event, where, units)
+    return rows

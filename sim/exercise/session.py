@@ -16,12 +16,10 @@ import math
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.exercise.controls import ExerciseControls
-from sim.exercise.schema import ACTION_KINDS, INJECT_KINDS, ExerciseEvent, check_event_in
+from sim.exercise.schema import ACTION_KINDS, INJECT_KINDS, SOURCES, ExerciseEvent, check_event_in
 
-SOURCES = ("script", "facilitator", "trainee")
 DECISION_SCHEMA = pa.schema([
     ("seq", pa.int32()), ("t_min", pa.float64()), ("clock", pa.string()), ("source", pa.string()),
     ("category", pa.string()), ("kind", pa.string()), ("params", pa.string()), ("note", pa.string()),
@@ -164,7 +162,3 @@ class ExerciseSession:
             "exercise_staff_hours_called_in": round(c.called_in_minutes / 60.0, 3),
             "exercise_staff_off_sick": int((c.sick_until > -math.inf).sum()),
         }
-
-
-def read_decisions(path) -> list[dict]:
-    return pq.read_table(path).to_pylist()

@@ -13,8 +13,11 @@ import sys
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
-from sim.compose import CONF_DIR, load_config, or_exit
-from sim.config import register_configs, to_config
+from sim.cli import fail, pin, split_args
+from sim.compose import CONF_DIR, load_run, or_exit
+from sim.checks import TEXT
+from sim.config import ConfigError, register_configs, to_config
+from sim.sanity import warn
 
 
 def print_plan(plan: dict, out_dir: str) -> None:
@@ -46,17 +49,20 @@ def hydra_main(cfg) -> None:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    if any(a in ("-m", "--multirun") for a in args):
-        print("config error: -m: the planner runs its own replications; run one plan per command", file=sys.stderr)
-        sys.exit(2)
-    overrides = [a for a in args if not a.startswith("-")]
     from sim.plan.pipeline import check_plannable
 
-    or_exit(lambda: check_plannable(load_config(overrides)))
-    if not any(a.lstrip("+").startswith("hydra.run.dir=") for a in args):
-        sys.argv.append("hydra.run.dir=runs/plan/${now:%Y-%m-%d}/${now:%H-%M-%S}")
-    sys.argv.append("hydra.job.name=plan")
+    try:
+        if any(a in ("-m", "--multirun") for a in sys.argv[1:]):
+            raise ConfigError("-m", TEXT, "the planner runs its own replications; run one plan per command")
+        flags, overrides = split_args(sys.argv[1:])
+        if not any(a.lstrip("+").startswith("hydra.run.dir=") for a in overrides):
+            overrides.append("hydra.run.dir=runs/plan/${now:%Y-%m-%d}/${now:%H-%M-%S}")
+        config, run_dir = load_run(overrides)  # checked before Hydra makes a folder
+        check_plannable(config)
+    except ConfigError as exc:
+        fail(exc)
+    warn([config])
+    sys.argv = [sys.argv[0], *flags, *pin(overrides, "hydra.run.dir", str(run_dir)), "hydra.job.name=plan"]
     register_configs()
     hydra_main()
 

@@ -93,8 +93,10 @@ def minutes_in_block(start, end, b0_min: float, b1_min: float) -> np.ndarray:
 
 def measure(cfg: Config) -> dict:
     """Run one replication and keep only what the targets need, by office and block."""
+    from sim.orphans import watch_parent
     from sim.run import simulate  # the model: imported in the worker
 
+    watch_parent()  # a worker ends with the plan that launched it
     model = simulate(cfg)
     starts, hours = block_hours(cfg)
     offices, blocks = len(model.district.offices), len(starts)

@@ -20,7 +20,8 @@ from sim.plan.demand import block_hours, block_label, office_demand
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation
 from sim.plan.runner import Runner
 from sim.plan.search import Planner, describe
-from sim.provenance import DONE, config_hash, git_commit, write_json_atomic
+from sim.orphans import mark_parent
+from sim.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
 
 ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers"}
 
@@ -30,6 +31,17 @@ def check_plannable(cfg: Config) -> Config:
     if "elastic" in cfg.policy.names():
         raise ConfigError("policy.name", cfg.policy.name,
                           "the planner sets every shift itself and elastic moves shifts; plan without elastic")
+    t = cfg.target
+    if t.p1_within_min is None and t.saturation_max is None and t.window_wait_p90_min is None \
+            and t.satisfaction_min is None and t.crimes_per_1000_max is None:
+        raise ConfigError("target", "all null", "every target is switched off: there is nothing to plan for; "
+                          "set at least one target.* (e.g. target.p1_within_min=8)")
+    drawn = [c for c in cfg.calls.values() if c.rate_per_1000_per_year > 0]
+    if not drawn:
+        raise ConfigError("calls", "all rates 0", "no call type has a rate above 0: there is no demand to plan for")
+    if t.p1_within_min is not None and not any(c.priority == 1 for c in drawn):
+        raise ConfigError("target.p1_within_min", t.p1_within_min, "no call type with a rate has priority 1; "
+                          "switch the target off (target.p1_within_min=null) or give a call type priority 1")
     return cfg
 
 
@@ -133,10 +145,9 @@ def attainment(cfg: Config, ev: Evaluation) -> dict:
 
 def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
     check_plannable(cfg)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in (DONE, "plan.json"):
-        (out / stale).unlink(missing_ok=True)
+    out = prepare_dir(out_dir, cfg)
+    (out / "plan.json").unlink(missing_ok=True)
+    mark_parent()  # the replication workers end if this process is killed (sim.orphans)
     started = time.perf_counter()
     demand, facts, district = office_demand(cfg)
     runner = Runner(cfg)
@@ -216,6 +227,7 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
 
     write_outputs(plan, cfg, out)
     write_json_atomic(out / "plan.json", plan)
+    finish_manifest(out, config_hash=plan["config_hash"], git_commit=plan["git_commit"])
     write_json_atomic(out / DONE, {"config_hash": plan["config_hash"],
                                     "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     return plan

@@ -13,7 +13,8 @@
 
 Both are built once per model and shared (``shared``), so ``hotspot+cameras``
 patrols and films the same cells and each ranking is computed once per
-re-plan. Counting reads only the new tail of ``model.calls``, so a refresh
+re-plan. Counting reads only the calls made since the last refresh (each
+new call is handed over as it is made, ``model.calls.listeners``), so a refresh
 costs the calls since the last one plus an argsort per office.
 """
 from __future__ import annotations
@@ -95,7 +96,8 @@ class HotCells:
             if len(cells):
                 self.tiebreak[cells] = 0.5 * prior[cells] / max(prior[cells].max(), 1e-300)
         self._events: deque = deque()  # (t_min, flat) of known crimes inside the window
-        self._seen = 0  # calls read so far
+        self._heard: list = list(model.calls)  # calls not yet counted: those so far, then each new one
+        model.calls.listeners.append(self._heard.append)
         self._updated_at = -1.0
         self.version = 0  # bumps whenever any office's list changes
         self.history: list[tuple[float, np.ndarray]] = []  # (time, cells) at each change: displacement metrics
@@ -111,14 +113,14 @@ class HotCells:
         if now == self._updated_at:
             return False
         self._updated_at = now
-        calls, changed = model.calls, False
-        for call in calls[self._seen:]:
+        changed = False
+        for call in self._heard:
             if call.source == "crime":
                 flat = flat_of(self.district, call.x, call.y)
                 self._events.append((call.t_arrival, flat))
                 self.counts[flat] += 1
                 changed = True
-        self._seen = len(calls)
+        self._heard.clear()
         horizon = now - self.window_min
         while self._events and self._events[0][0] < horizon:
             self.counts[self._events.popleft()[1]] -= 1
@@ -160,7 +162,8 @@ class CallClock:
         share = residents / total if total > 0 else np.full(residents.size, 1.0 / residents.size)
         self.prior = CALL_CLOCK_PRIOR_DAYS * calls_per_hour * share  # expected calls per cell and hour of day
         self.counts = np.zeros((24, residents.size))
-        self._seen = 0
+        self._heard: list = list(model.calls)  # calls not yet counted: those so far, then each new one
+        model.calls.listeners.append(self._heard.append)
         self._updated_at = -1.0
         self.version = 0
         self._cache: dict = {}
@@ -170,13 +173,12 @@ class CallClock:
         if now == self._updated_at:
             return
         self._updated_at = now
-        calls = model.calls
-        for call in calls[self._seen:]:
+        for call in self._heard:
             self.counts[int(call.t_arrival // 60) % 24, flat_of(self.district, call.x, call.y)] += 1
-        if len(calls) > self._seen:
+        if self._heard:
             self.version += 1
             self._cache.clear()
-        self._seen = len(calls)
+            self._heard.clear()
 
     def order(self, hour: int, key, cells: np.ndarray) -> np.ndarray:
         """``cells`` (an area named by ``key``) busiest first at ``hour``; cached

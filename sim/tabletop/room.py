@@ -65,7 +65,7 @@ class TabletopModel(CommunityPolicingModel):
     def finish(self, out_dir: str | Path | None = None) -> Path:
         """Play to the end; write the run, decisions.parquet, the counterfactual
         and after_action.html; return the report's path."""
-        out = prepare_dir(out_dir or os.environ.get(OUT_ENV) or default_out_dir())
+        out = prepare_dir(out_dir or os.environ.get(OUT_ENV) or default_out_dir(), self.cfg)
         self.session.finish()
         write_exercise(self.session, out, list(self.overrides), self.started)
         self.running = False
