@@ -22,7 +22,8 @@ from sim.cli import fail, pin, split_args
 from sim.compose import CONF_DIR, load_configs, load_run, or_exit, sweep_plan
 from sim.checks import TEXT
 from sim.config import ConfigError, register_configs, to_config
-from sim.orphans import mark_parent
+from sim import launchers
+from sim.orphans import mark_parent, start_guardian
 from sim.outdir import check_out_dir
 from sim.sanity import warn
 
@@ -96,10 +97,10 @@ def run_sweep(overrides: list[str]) -> int:
             print(f"all {len(plan.jobs)} jobs already done; nothing to run", file=sys.stderr)
             sweep.close_manifest(monitor.report())
             return 0
-        if plan.launcher.endswith("RayLauncher"):  # ../shared/STACK.md: no auth token locally, every worker's log line
-            os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-            os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+        for key, value in launchers.environment(plan.launcher).items():
+            os.environ.setdefault(key, value)
         mark_parent()  # workers end if this process is killed (sim.orphans)
+        start_guardian()  # ... and so does anything else it started (a local Ray cluster's agents)
         ended = "failed"
         try:
             with monitor, terminate_as_interrupt():
@@ -110,7 +111,10 @@ def run_sweep(overrides: list[str]) -> int:
             ended = "interrupted"
             print("sweep interrupted; run the same command again to resume", file=sys.stderr)
         except SystemExit as exc:  # Hydra has reported a launcher's error (a Ray cluster gone, ...) and exits
-            ended = f"failed: the launcher stopped (exit code {exc.code})"
+            if exc.code in (signal.SIGTERM, signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGINT):
+                ended = "interrupted"  # Ray turns SIGTERM into sys.exit(15) with its own handler
+            else:
+                ended = f"failed: the launcher stopped (exit code {exc.code})"
         finally:
             counts = monitor.report()
             sweep.close_manifest(counts, ended)

@@ -45,6 +45,7 @@ from scipy.ndimage import gaussian_filter
 
 from sim.calls import HOUR_PROFILES
 from sim.config import CallTypeConfig, Config, ConfigError
+from sim.outdir import SYSTEM_TREES
 
 REQUIRED_COLUMNS = ("time", "type", "x_m", "y_m")
 DAYS_PER_YEAR = 365.0  # as sim.calls.MIN_PER_YEAR, so a fitted rate reproduces the recorded count
@@ -60,7 +61,8 @@ MAX_LISTED_ROWS = 50  # bad rows listed in the Markdown report; assumption
 SHORT_SPAN_DAYS = 28  # records spanning fewer calendar days get a warning; assumption (four weekly cycles)
 MAX_RATE_PER_1000_PER_YEAR = 10_000.0  # CallTypeConfig.validate's upper bound (sim/config.py)
 MAX_SHOWN_CHARS = 40  # a field quoted in a message is cut to this many characters; assumption (one line)
-MAX_FILE_BYTES = 1_000_000_000  # a calls CSV; assumption (about 20 million calls: decades of a big district)
+MAX_FILE_BYTES = 200_000_000  # a calls CSV; assumption (about 4 million calls: a decade of a city of a million)
+MAX_ROWS = 2_000_000  # data rows read; assumption (about 350 MB of parsed rows in memory, at most)
 MAX_LINE_CHARS = 10_000  # one CSV line; assumption (a call row is under 100 characters)
 MAX_SPAN_DAYS = 100 * 365  # records spanning more calendar days are refused; assumption (a century)
 
@@ -151,6 +153,8 @@ def read_calls_csv(cfg: Config) -> Records:
         raise ConfigError("calls_csv", shown, f"cannot read the file ({exc.strerror or exc})") from None
     if not stat.S_ISREG(st.st_mode):  # a folder, a device such as /dev/zero, a pipe that would never end
         raise ConfigError("calls_csv", shown, "is not a regular file")
+    if any(path == Path(t) or Path(t) in path.parents for t in SYSTEM_TREES):  # /proc/self/environ and the like
+        raise ConfigError("calls_csv", shown, "lies in a system folder; a calls file is a CSV of your records")
     if st.st_size > MAX_FILE_BYTES:
         raise ConfigError("calls_csv", shown, f"is {st.st_size:,} bytes; at most {MAX_FILE_BYTES:,} (split it "
                           "by year)")
@@ -176,6 +180,8 @@ def read_calls_csv(cfg: Config) -> Records:
                     if not row or (len(row) == 1 and not row[0].strip()):
                         continue  # a blank line
                     out.rows_read += 1
+                    if out.rows_read > MAX_ROWS:
+                        raise ConfigError("calls_csv", shown, f"has more than {MAX_ROWS:,} rows; split it (by year)")
                     reason, good = _parse_row(row, len(header), col, known, d.width_m, d.height_m)
                     if reason is not None:
                         out.bad_rows.append({"line": line, "reason": reason})

@@ -3,7 +3,16 @@ the key, the value and what is allowed (sim.config, sim.exercise.schema)."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(text: str) -> str:
+    """A message on one line: control characters (a file's newlines, NULs) shown escaped, never acted on."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 TEXT = object()  # ConfigError(text, TEXT, why): the input could not even be split into key and value
@@ -14,7 +23,8 @@ class ConfigError(ValueError):
 
     def __init__(self, key: str, value: Any, allowed: str):
         self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key!r}: {allowed}" if value is TEXT else f"{key}={value!r}: {allowed}")
+        text = f"{key!r}: {allowed}" if value is TEXT else f"{key}={value!r}: {allowed}"
+        super().__init__(_one_line(text))
 
     def __reduce__(self):  # picklable across worker processes
         return (type(self), (self.key, self.value, self.allowed))

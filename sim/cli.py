@@ -30,6 +30,8 @@ def split_args(args: list[str], allowed: dict = ALLOWED_FLAGS) -> tuple[list[str
                               + ", ".join(f"{f} {'|'.join(v)}" if v else f for f, v in allowed.items()))
         choices = allowed[name]
         if choices is None:
+            if eq:
+                raise ConfigError(a, TEXT, f"{name} takes no value")
             flags.append(name)
             continue
         value = value if eq else next(it, "")

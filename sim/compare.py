@@ -45,7 +45,7 @@ from scipy import stats  # noqa: E402
 from sim.checks import ConfigError  # noqa: E402
 from sim.cli import OneLineParser  # noqa: E402
 from sim.outdir import check_out_dir  # noqa: E402
-from sim.provenance import prepare_dir  # noqa: E402
+from sim.provenance import finish_manifest, prepare_dir  # noqa: E402
 
 KEY_METRICS = ("response_time_mean_min", "response_time_p90_min", "emergency_share_within_3min",
                "share_within_8min", "p_wait", "crimes_total", "crimes_reported",
@@ -124,6 +124,29 @@ def _unreadable(path: Path) -> str | None:
     return None
 
 
+def _unreadable_table(path: Path) -> str | None:
+    """Why a job's Parquet table cannot be read (None: it can, or there is none)."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    if path.is_symlink() or not path.is_file():
+        return f"{path.name} is not a regular file"
+    try:
+        pq.ParquetFile(path).metadata
+    except Exception as exc:  # noqa: BLE001 - Arrow raises several kinds for a file that is not Parquet
+        return f"{path.name} is not a Parquet file ({' '.join(str(exc).split())[:80]})"
+    return None
+
+
+def _read_table(path: Path, columns: list[str]) -> pd.DataFrame | None:
+    """A job's table, or None if it is missing or unreadable (the inventory said so)."""
+    if _unreadable_table(path) or not path.exists():
+        return None
+    try:
+        return pq.read_table(path, columns=columns).to_pandas()
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def job_overrides(job_dir: Path) -> list[str]:
     """The job's override strings: Hydra's record, else the run manifest's."""
     path = job_dir / ".hydra" / "overrides.yaml"
@@ -147,7 +170,10 @@ def inventory(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Inven
     skip = Path(out_dir).resolve() if out_dir else (sweep / OUTPUT_DIRNAME).resolve()
     inv = Inventory(sweep)
     manifest = _read_json(sweep / "sweep.json")  # written by python -m sim -m: the jobs of this sweep
-    listed = {j["dir"]: j.get("config_hash") for j in manifest.get("jobs", [])} if manifest else None
+    jobs = manifest.get("jobs", []) if manifest else []
+    if not isinstance(jobs, list) or not all(isinstance(j, dict) and isinstance(j.get("dir"), str) for j in jobs):
+        raise CompareError(f"{sweep / 'sweep.json'}: damaged (its jobs are not a list of job records)")
+    listed = {j["dir"]: j.get("config_hash") for j in jobs} if manifest else None
     for job in sorted(p for p in sweep.iterdir() if p.is_dir() and p.resolve() != skip):
         if not any((job / m).exists() for m in MARKERS):
             continue
@@ -160,8 +186,10 @@ def inventory(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Inven
             continue
         if (job / "DONE").exists() and (job / "summary.json").exists():
             problem = _unreadable(job / "summary.json")
+            problem = f"summary.json {problem}" if problem else (
+                _unreadable_table(job / "calls.parquet") or _unreadable_table(job / "incidents.parquet"))
             if problem:
-                inv.failed[job.name] = f"DONE but summary.json {problem}"
+                inv.failed[job.name] = f"DONE but {problem}"
             else:
                 inv.finished.append(job)
         elif (job / "FAILED").exists():
@@ -484,10 +512,9 @@ def response_ecdf_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Pa
     for label, runs in df.groupby("config", sort=True):
         parts = []
         for job in runs["job"]:
-            f = sweep / job / "calls.parquet"
-            if not f.exists():
+            calls = _read_table(sweep / job / "calls.parquet", ["t_arrival_min", "response_min"])
+            if calls is None:
                 continue
-            calls = pq.read_table(f, columns=["t_arrival_min", "response_min"]).to_pandas()
             resp = calls.loc[calls["t_arrival_min"] >= _warmup_min(sweep / job), "response_min"].to_numpy()
             parts.append(resp[~np.isnan(resp)])
             read += 1
@@ -515,12 +542,16 @@ def response_ecdf_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Pa
 def crime_counts(job_dir: Path) -> tuple[np.ndarray, tuple[float, float]] | None:
     """Crimes per district cell of one run (after the warm-up): (counts[x, y],
     (width_m, height_m)), binned by the run's own ``cell_size_m``."""
-    f = job_dir / "incidents.parquet"
     district = _read_json(job_dir / "manifest.json").get("config", {}).get("district")
-    if not f.exists() or not district:
+    inc = _read_table(job_dir / "incidents.parquet", ["x_m", "y_m", "t_min"])
+    if inc is None or not isinstance(district, dict):
         return None
-    w_m, h_m, cell_m = (float(district[k]) for k in ("width_m", "height_m", "cell_size_m"))
-    inc = pq.read_table(f, columns=["x_m", "y_m", "t_min"]).to_pandas()
+    try:
+        w_m, h_m, cell_m = (float(district[k]) for k in ("width_m", "height_m", "cell_size_m"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (0 < cell_m <= min(w_m, h_m) <= 1e6):
+        return None
     inc = inc[inc["t_min"] >= _warmup_min(job_dir)]
     x_edges = np.arange(0.0, w_m + cell_m / 2, cell_m)
     y_edges = np.arange(0.0, h_m + cell_m / 2, cell_m)
@@ -692,12 +723,11 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
     from sim import sensitivity
 
     sweep = Path(sweep_dir)
-    out = Path(out_dir) if out_dir is not None else sweep / OUTPUT_DIRNAME
-    if out_dir is not None:
-        try:
-            out = check_out_dir(out_dir, "--out", overwrite, "--overwrite")
-        except ConfigError as exc:
-            raise CompareError(str(exc)) from None
+    try:  # the sweep's own compare folder may hold an earlier comparison: only links and system folders refused
+        out = (check_out_dir(out_dir, "--out", overwrite, "--overwrite") if out_dir is not None
+               else check_out_dir(sweep / OUTPUT_DIRNAME, "--out", True))
+    except ConfigError as exc:
+        raise CompareError(str(exc)) from None
     inv = inventory(sweep, out)
     df = collect(sweep, inv)
     metrics = available_metrics(df, metrics)
@@ -719,8 +749,10 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
             raise CompareError(f"sensitivity: {exc}") from None
         pq.write_table(pa.Table.from_pandas(table, preserve_index=False), out / "sensitivity.parquet")
         sensitivity.sensitivity_figure(table, out / "sensitivity.png")
-        return write_report(out, inv, df, figures={"sensitivity.png": "Morris screening: mu* per parameter"},
-                            sensitivity_lines=sensitivity.report_lines(table, design, df))
+        report = write_report(out, inv, df, figures={"sensitivity.png": "Morris screening: mu* per parameter"},
+                              sensitivity_lines=sensitivity.report_lines(table, design, df))
+        finish_manifest(out, runs=len(df))
+        return report
     summary = summarise(df, metrics)
     diffs = paired_differences(df, base, metrics)
     pq.write_table(pa.Table.from_pandas(summary, preserve_index=False), out / "configurations.parquet")
@@ -736,7 +768,9 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
         figures["response_ecdf.png"] = "Response-time ECDF per configuration"
     if crime_map_figure(df, sweep, out / "crime_maps.png"):
         figures["crime_maps.png"] = "Where crimes happen: mean per cell per replicate"
-    return write_report(out, inv, df, summary, diffs, base, how, figures)
+    report = write_report(out, inv, df, summary, diffs, base, how, figures)
+    finish_manifest(out, runs=len(df), baseline=base)
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib
 import itertools
+import math
 import re
 import sys
 from contextlib import contextmanager
@@ -26,7 +27,8 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from sim.conf_files import CONF_DIR, GROUPS, check_selected, group_options  # noqa: F401  (re-exported)
 from sim.checks import TEXT
 from sim.config import ConfigError, register_configs, to_config
-from sim.hydra_guard import check_composed, check_overrides, is_hydra_override  # noqa: F401  (re-exported)
+from sim.hydra_guard import (CONTROL, check_composed, check_overrides, interpolation_problem,  # noqa: F401
+                             is_hydra_override)
 from sim import launchers
 from sim.outdir import check_out_dir, resolve_out_dir
 from sim.sweep_plan import JOB_SUBDIR
@@ -66,6 +68,12 @@ def precheck(overrides: list[str], multirun: bool = False) -> list:
             parsed += parser.parse_overrides([text])
         except Exception as exc:  # noqa: PERF203 - grammar errors: name the raw text
             raise ConfigError(text, TEXT, "cannot parse override: " + str(exc).splitlines()[0]) from None
+    for text in user:
+        value_text = text.partition("=")[2]
+        problem = interpolation_problem(value_text)
+        if problem or CONTROL.search(value_text):
+            raise ConfigError(text.partition("=")[0].lstrip("+~"), value_text,
+                              problem or "must not contain control characters (newlines, tabs)")
     choices, chosen = [], {}
     for o in parsed:
         key = o.key_or_group
@@ -186,6 +194,8 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
     dirname = {"kv_sep": str(od.kv_sep), "item_sep": str(od.item_sep), "exclude_keys": list(od.exclude_keys)}
     explicit = any(o.lstrip("+").startswith("hydra.sweep.dir=") for o in hydra_ov)
     sweep_dir = resolve_out_dir(str(hcfg.sweep.dir), "hydra.sweep.dir") if explicit else None
+    if any(o.lstrip("+").startswith("hydra.run.dir=") for o in hydra_ov):  # unused by a sweep, but checked
+        resolve_out_dir(str(hcfg.run.dir), "hydra.run.dir")
     node = hcfg.sweeper.get("params")
     params = OmegaConf.to_container(node, resolve=True) if node is not None else {}
     for o in parsed:
@@ -208,6 +218,7 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
             raise ConfigError("hydra.sweeper.params", params, str(exc) or type(exc).__name__) from None
         jobs = design_jobs(design, user)
     else:
+        _check_sweep_size(parsed)
         try:
             jobs = expand_grid(params or {}, user, _config_loader())
         except Exception as exc:
@@ -222,6 +233,25 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
             raise ConfigError("sweep", f"{len(jobs):,} jobs", f"at most {MAX_SWEEP_JOBS:,} jobs per sweep: split it "
                               "(e.g. replicate=range(0,5000) then range(5000,10000) in the same hydra.sweep.dir)")
     return SweepPlan(jobs, sweeper, launcher, extra, sweep_dir, dirname)
+
+
+def _check_sweep_size(parsed: list) -> None:
+    """The command's sweeps cannot make more than MAX_SWEEP_JOBS jobs: counted
+    before anything is expanded (``range(0,100000000)`` would take minutes)."""
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    total = 1
+    for o in parsed:
+        value = o.value()
+        if isinstance(value, RangeSweep):
+            if not value.step:
+                raise ConfigError(o.key_or_group, o.input_line.partition("=")[2], "range() step must not be zero")
+            total *= max(0, math.ceil((value.stop - value.start) / value.step))
+        elif isinstance(value, ChoiceSweep):
+            total *= len(value.list)
+        if total > MAX_SWEEP_JOBS:
+            raise ConfigError("sweep", o.input_line, f"makes more than {MAX_SWEEP_JOBS:,} jobs; split it "
+                              "(e.g. replicate=range(0,5000) then range(5000,10000) in the same hydra.sweep.dir)")
 
 
 def _compose_hydra(fixed: list[str], hydra_ov: list[str]):
@@ -354,7 +384,11 @@ def load_run(overrides: list[str], key: str = "hydra.run.dir") -> tuple:
     """The validated config of a single run and its checked output folder
     (absolute; ``sim.outdir`` rules, ``sim.overwrite`` honoured)."""
     _, config, hcfg = _load(overrides)
-    folder = OmegaConf.select(hcfg, key.removeprefix("hydra."))
+    try:
+        folder = OmegaConf.select(hcfg, key.removeprefix("hydra."))
+    except Exception as exc:  # noqa: BLE001 - an interpolation that cannot be resolved here
+        raise ConfigError(key, OmegaConf.select(hcfg, key.removeprefix("hydra."), throw_on_resolution_failure=False),
+                          f"cannot be resolved ({' '.join(str(exc).split())[:100]})") from None
     return config, check_out_dir(str(folder), key, config.sim.overwrite)
 
 
@@ -377,6 +411,7 @@ def _load(overrides: list[str]):
         raise ConfigError(" ".join(overrides), TEXT, "these overrides cannot be composed together") from None
     hcfg = composed.hydra
     check_composed(hcfg)
+    launchers.check(hcfg)
     with open_dict(composed):
         del composed["hydra"]
     try:

@@ -21,17 +21,16 @@ from pathlib import Path
 import yaml
 
 from sim.checks import ConfigError
-from sim.hydra_guard import GROUP_CHOICES, TARGETS
+from sim.hydra_guard import GROUP_CHOICES, TARGETS, interpolation_problem
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 EXERCISES_DIR = Path(__file__).resolve().parent / "scenarios" / "exercises"
 GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "experiment", "exercise")
 MAX_BYTES = 1_000_000  # a config or script file; ours are under 5 kB; assumption
-INSTANTIATE_KEYS = ("_target_", "_args_", "_partial_", "_recursive_", "_convert_")
+INSTANTIATE_KEYS = ("_target_", "_args_", "_partial_", "_recursive_", "_convert_", "()")  # "()": logging factories
 EXPERIMENT_HYDRA = {"sweeper": ("params", "trajectories", "levels", "seed", "max_batch_size")}
 PRIMARY_HYDRA = {"run": ("dir",), "sweep": ("dir", "subdir"), "job": ("name", "chdir", "config")}
 PACKAGE = re.compile(r"^\s*#\s*@package\s+(\S+)", re.MULTILINE)
-RESOLVER = re.compile(r"\$\{\s*(?!now\s*:)[\w.]+\s*:")
 OPTION = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
@@ -115,10 +114,12 @@ def problem_of(path: Path) -> str | None:
         return f"cannot be read ({exc.strerror or exc})"
     except UnicodeDecodeError as exc:
         return f"is not UTF-8 text (byte {exc.start})"
-    header = PACKAGE.search(text.split("\n\n", 1)[0])
-    package = header.group(1) if header else None
-    if kind not in ("primary", "hydra") and package not in (None, "_global_", "_group_", path.parent.name):
-        return f"'# @package {package}' is not allowed (use _global_ or _group_)"
+    packages = PACKAGE.findall(text)  # anywhere, not only in the header Hydra reads (it skips blank lines)
+    package = packages[0] if packages else None
+    for p in packages:
+        if kind not in ("primary", "hydra") and (p not in ("_global_", "_group_", path.parent.name)
+                                                 or len(set(packages)) > 1):
+            return f"'# @package {p}' is not allowed (one of _global_ or _group_)"
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
@@ -137,7 +138,7 @@ def problem_of(path: Path) -> str | None:
             if kind == "hydra" and key == "_target_" and value in sum(TARGETS.values(), ()):
                 continue
             return f"{dotted}: configs may not name Python code to run"
-        if isinstance(value, str) and RESOLVER.search(value) and kind != "primary":
+        if isinstance(value, str) and kind != "primary" and interpolation_problem(value):
             return f"{dotted}: resolver interpolations (${{name:...}}) are not allowed in shared files"
     if "defaults" in data:
         problem = _check_defaults(data["defaults"], kind)

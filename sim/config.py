@@ -1017,6 +1017,9 @@ class Config:
             raise ConfigError("policy.start_day", self.policy.start_day, f"must be < sim.days ({self.sim.days})")
         self.exercise.check_against(self)
         self.queueing.check_length(self.sim.days)
+        if self.queueing.enabled and self.district.offices != 1:
+            raise ConfigError("district.offices", self.district.offices, "queueing_check puts queueing.servers at "
+                              "one office: use a district with one office (district.offices=1)")
         return self
 
 

@@ -40,7 +40,7 @@ ALLOWED_KEYS = (
     "hydra.run.dir", "hydra.sweep.dir", "hydra.job.name", "hydra.verbose",
     "hydra.job.config.override_dirname.exclude_keys",
     "hydra.job.config.override_dirname.kv_sep", "hydra.job.config.override_dirname.item_sep",
-    "hydra.sweeper.params", "hydra.sweeper.params.*", "hydra.sweeper.trajectories", "hydra.sweeper.levels",
+    "hydra.sweeper.trajectories", "hydra.sweeper.levels",
     "hydra.sweeper.seed", "hydra.sweeper.max_batch_size",
     # joblib (the default launcher)
     "hydra.launcher.n_jobs", "hydra.launcher.prefer", "hydra.launcher.verbose", "hydra.launcher.timeout",
@@ -62,9 +62,11 @@ ALLOWED_KEYS = (
     "hydra.launcher.signal_delay_s", "hydra.launcher.stderr_to_stdout",
 )
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")  # a file name part: no separators, no leading dot
-RESOLVER = re.compile(r"\$\{\s*(?!now\s*:)[\w.]+\s*:")  # ${name:...}: a resolver call other than ${now:...}
+NOW = re.compile(r"\$\{now:[^${}:]+\}")  # ${now:%Y-%m-%d}: the one resolver a folder name may use
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # newlines and the like: they would break a line of a job script
+LAUNCHER_TEXT = re.compile(r"^[\w .,:=+@/%\-]*$")  # what a launcher's text setting (a partition, ...) may hold
 SHOWN_KEYS = ("hydra.run.dir", "hydra.sweep.dir", "hydra/launcher", "hydra/sweeper", "hydra.launcher.*",
-              "hydra.sweeper.params.*")
+              "hydra.sweeper.trajectories|levels|seed")
 
 
 def is_hydra_override(text: str) -> bool:
@@ -79,6 +81,7 @@ def check_overrides(texts: list[str]) -> None:
     """Refuse any ``hydra`` override outside the allow-list, before Hydra sees it."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    groups: set[str] = set()
     for text in texts:
         key_text, _, value_text = text.partition("=")
         if "@" in key_text:
@@ -98,21 +101,66 @@ def check_overrides(texts: list[str]) -> None:
                                   "choices: " + ", ".join(f"{g}={'|'.join(v)}" for g, v in GROUP_CHOICES.items()))
             if o.is_sweep_override() or value not in allowed:
                 raise ConfigError(key, value_text, "unknown option; allowed: " + ", ".join(allowed))
+            if key in groups:
+                raise ConfigError(key, value_text, "is chosen twice; choose one")
+            groups.add(key)
             continue
         if not any(fnmatch.fnmatchcase(key, pattern) for pattern in ALLOWED_KEYS) or "_target_" in key:
             raise ConfigError(key, value_text, "cannot be set from a command line: it could run code or write "
                               "outside the run folder; " + _allowed_text())
-        if key.startswith("hydra.sweeper.params.") and "." in key.removeprefix("hydra.sweeper.params."):
-            raise ConfigError(key, value_text, "a swept key with dots cannot be named here: sweep it as "
-                              f"{key.removeprefix('hydra.sweeper.params.')}=a,b, or set its range in an "
-                              "experiment file's hydra.sweeper.params")
-        if RESOLVER.search(value_text):
-            raise ConfigError(key, value_text, "resolver interpolations other than ${now:...} are not allowed in hydra settings")
+        if key == "hydra.sweeper.params" or key.startswith("hydra.sweeper.params."):
+            raise ConfigError(key, value_text, "on the command line a sweep is written key=a,b (or range(), glob()); "
+                              "hydra.sweeper.params belongs in an experiment file (conf/experiment/)")
+        if "${" in NOW.sub("", value_text):
+            raise ConfigError(key, value_text, "interpolations (${...}) are not allowed in hydra settings, "
+                              "except ${now:FORMAT} in a folder name")
+        if CONTROL.search(value_text):
+            raise ConfigError(key, value_text, "must not contain control characters (newlines, tabs)")
+        if not _plain_value(value, key):
+            raise ConfigError(key, value_text, "must be a plain value (a number, a word, a list of them)")
+        if key.startswith("hydra.launcher.") and isinstance(value, str) and not LAUNCHER_TEXT.match(value):
+            raise ConfigError(key, value_text, "may hold letters, digits and _ .,:=+@/%- only")
         if key == "hydra.job.name" and not NAME.match(str(value)):
             raise ConfigError(key, value_text, "must be a plain name (letters, digits, _ . -), it names the log file")
         if key.endswith(("kv_sep", "item_sep")) and (not isinstance(value, str) or not value
                                                      or re.search(r"[/\\\x00]|\.\.", value)):
             raise ConfigError(key, value_text, "must be a non-empty separator without / \\ or ..")
+
+
+def _plain_value(value, key: str) -> bool:
+    """Scalars, or lists of them."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return True
+    if isinstance(value, list):
+        return all(_plain_value(v, key) and not isinstance(v, (list, dict)) for v in value)
+    return False
+
+
+def interpolation_problem(text: str) -> str | None:
+    """Why an override value's interpolation is refused: resolver calls (``${oc.env:...}``,
+    nested ``${${x}:...}``) read the environment or build nodes; plain references are fine."""
+    rest = NOW.sub("", text)
+    start = rest.find("${")
+    while start != -1:
+        depth, k = 0, start
+        while k < len(rest):
+            if rest.startswith("${", k):
+                depth += 1
+                k += 2
+                continue
+            if rest[k] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        inner = rest[start + 2:k]
+        if ":" in inner or "${" in inner:
+            return "resolver interpolations (${name:...}) are not allowed"
+        start = rest.find("${", k)
+    return None
+
+
+LOGGING_CLASSES = ("logging.StreamHandler", "logging.FileHandler", "logging.NullHandler", "logging.Formatter")
 
 
 def check_composed(hcfg) -> None:
@@ -139,5 +187,31 @@ def check_composed(hcfg) -> None:
         target = OmegaConf.select(hcfg, f"{part}._target_")
         if target not in allowed:
             raise ConfigError(f"hydra.{part}._target_", target, "allowed: " + ", ".join(allowed))
+        try:  # Hydra instantiates these nodes recursively: nothing below the top may name code
+            node = OmegaConf.to_container(hcfg[part], resolve=True)
+        except Exception as exc:  # noqa: BLE001 - an interpolation that does not resolve
+            raise ConfigError(f"hydra.{part}", "...", f"cannot be resolved ({' '.join(str(exc).split())[:100]})") from None
+        for where, key, value in _walk(node, f"hydra.{part}"):
+            if key in ("_target_", "_args_", "_partial_", "_recursive_", "_convert_") and where != f"hydra.{part}._target_":
+                raise ConfigError(where, value, "configs may not name Python code to run")
+    for part in ("job_logging", "hydra_logging"):  # logging.config.dictConfig: "()" and "class" import code
+        node = OmegaConf.to_container(hcfg[part], resolve=False)
+        for where, key, value in _walk(node, f"hydra.{part}"):
+            if key == "()" or (key == "class" and value not in LOGGING_CLASSES):
+                raise ConfigError(where, value, "logging may use only " + ", ".join(LOGGING_CLASSES))
+            if key == "filename" and value != "${hydra.runtime.output_dir}/${hydra.job.name}.log":
+                raise ConfigError(where, value, "the log file is the run folder's JOB.log")
     if not NAME.match(str(hcfg.job.name)):
         raise ConfigError("hydra.job.name", str(hcfg.job.name), "must be a plain name (letters, digits, _ . -)")
+
+
+def _walk(node, where: str):
+    """(dotted key, key, value) of every entry below ``node`` (dicts and lists)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            path = f"{where}.{k}"
+            yield path, k, v
+            yield from _walk(v, path)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, f"{where}[{i}]")

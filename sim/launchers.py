@@ -14,6 +14,7 @@ passed as null unless the user set it (``extra_overrides``).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 
 from omegaconf import OmegaConf
@@ -31,12 +32,15 @@ def check(hcfg) -> None:
         n = node.n_jobs
         cores = os.cpu_count() or 1
         if not isinstance(n, int) or n == 0 or not -cores <= n <= MAX_WORKERS:
-            raise ConfigError("hydra.launcher.n_jobs", n, f"must be a whole number from 1 to {MAX_WORKERS}, or "
-                              f"-1 (one worker per core) down to -{cores} (all cores but n-1)")
+            raise ConfigError("hydra.launcher.n_jobs", n, f"must be a number of workers from 1 to {MAX_WORKERS}, "
+                              f"or -1 for one per core (-2 for all cores but one, ... down to -{cores})")
         if node.timeout is not None:
             _range("hydra.launcher.timeout", node.timeout, 0, lo_open=True)
         if node.prefer not in ("processes", "threads"):
             raise ConfigError("hydra.launcher.prefer", node.prefer, "allowed: processes, threads")
+    elif launcher.endswith("SlurmLauncher") and shutil.which("sbatch") is None:
+        raise ConfigError("hydra/launcher", "submitit_slurm", "needs SLURM's sbatch on this machine (run the "
+                          "command on the cluster's login node); submitit_local runs the same jobs here")
     elif launcher.endswith("RayLauncher"):
         init = node.ray.init
         for key in ("num_cpus", "num_gpus"):
@@ -75,6 +79,24 @@ def extra_overrides(hcfg) -> list[str]:
     if not str(OmegaConf.select(hcfg, "launcher._target_")).endswith("RayLauncher"):
         return []
     init = hcfg.launcher.ray.init
-    if init.get("address") is not None and "object_store_memory" not in init:
-        return ["++hydra.launcher.ray.init.object_store_memory=null"]  # the plugin's default breaks connecting
-    return []
+    if init.get("address") is not None:
+        # the plugin's default object store size makes Ray refuse to join an existing cluster
+        return [] if "object_store_memory" in init else ["++hydra.launcher.ray.init.object_store_memory=null"]
+    # a local cluster listens on this machine's loopback only, with no dashboard
+    return ["++hydra.launcher.ray.init._node_ip_address=127.0.0.1", "++hydra.launcher.ray.init.include_dashboard=false"]
+
+
+RAY_ENV = {
+    "RAY_AUTH_MODE": "disabled",  # no auth token on a cluster of one's own (../shared/STACK.md)
+    "RAY_DEDUP_LOGS": "0",  # every worker's log line
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # else Ray swaps 127.0.0.1 for the host's address
+    "RAY_USAGE_STATS_ENABLED": "0",  # no usage report (the machine has no internet)
+    # a head that answers TCP but not Ray (or stops answering) fails in about a minute, not 14 (20 x 41 s)
+    "RAY_NUM_REDIS_GET_RETRIES": "3", "RAY_py_gcs_connect_timeout_s": "10",
+    "RAY_gcs_rpc_server_connect_timeout_s": "5",
+}
+
+
+def environment(launcher: str) -> dict[str, str]:
+    """Environment variables the launcher's processes need (a user's own setting wins)."""
+    return RAY_ENV if launcher.endswith("RayLauncher") else {}

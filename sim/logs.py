@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.outdir import tmp_name
+from sim.outdir import open_new, tmp_name
 
 BATCH_ROWS = 4096  # final records converted to Arrow at once; assumption (about 2 MB of Python objects)
 ROW_GROUP_ROWS = 16_384  # rows per Parquet row group of a streamed table; assumption (about 3 MB of calls)
@@ -41,6 +41,7 @@ class RecordLog:
         self._batches: list[pa.Table] = []
         self._batched_rows = 0
         self._writer: pq.ParquetWriter | None = None
+        self._sink = None  # the temporary file the writer writes
         self._path: Path | None = None
         self.retain = True
         self.closed = False
@@ -130,7 +131,8 @@ class RecordLog:
         """Write final records to ``path`` as the run goes (see the module docstring);
         ``retain`` keeps them in memory too (an exercise's summary reads them)."""
         self._path = Path(path)
-        self._writer = pq.ParquetWriter(tmp_name(self._path), schema)
+        self._sink = open_new(tmp_name(self._path), "wb")
+        self._writer = pq.ParquetWriter(self._sink, schema)
         self.retain = retain
         self._advance()
 
@@ -149,6 +151,7 @@ class RecordLog:
             self._batches.append(self.to_table([]))
         self._write_batches()
         self._writer.close()
+        self._sink.close()
         os.replace(tmp_name(self._path), self._path)
         self.closed = True
 
@@ -156,6 +159,7 @@ class RecordLog:
         """A run that failed: close the writer, leave no temporary file."""
         if self._writer is not None and not self.closed:
             self._writer.close()
+            self._sink.close()
             tmp_name(self._path).unlink(missing_ok=True)
             self.closed = True
 
@@ -183,5 +187,6 @@ class RecordLog:
         if self.streaming:
             self.close()
             return
-        pq.write_table(self.to_table(self._items), tmp_name(path))
+        with open_new(tmp_name(path), "wb") as f:
+            pq.write_table(self.to_table(self._items), f)
         os.replace(tmp_name(path), path)

@@ -48,7 +48,6 @@ from sim.window import ServiceWindow, draw_arrivals
 from sim.workforce import Workforce, drop_absences
 
 
-
 def scaled_call_types(cfg: Config) -> list[tuple[str, CallTypeConfig]]:
     """The call types with the sweep multipliers of ``cfg.scale`` applied. Rates
     and means scale the draws without changing which random numbers are drawn

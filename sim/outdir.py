@@ -32,7 +32,8 @@ SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/l
                 "/sbin", "/snap", "/sys", "/usr", "/var")
 ALLOWED_IN_SYSTEM_TREES = ("/var/tmp",)
 # what Hydra puts in a run folder before the run starts (an interrupted start leaves only these)
-HYDRA_START_FILES = re.compile(r"^(\.hydra|[\w.-]+\.log)$")
+HYDRA_START_FILES = ("sim.log", "plan.log")
+MAX_NAME_BYTES = 255  # one folder name (Linux's limit)
 _TMP = re.compile(r"^\.(?P<stem>[^/]+)\.simtmp-(?P<pid>\d+)(?P<suffix>\.[\w]+)?$")
 
 
@@ -54,10 +55,19 @@ def remove_own_tmp(folder: Path) -> int:
     gone = 0
     if folder.is_dir():
         for entry in folder.iterdir():
-            if entry.is_file() and is_own_tmp(entry.name):
+            if entry.is_file() and not entry.is_symlink() and is_own_tmp(entry.name):
                 entry.unlink(missing_ok=True)
                 gone += 1
     return gone
+
+
+def open_new(path: Path, mode: str = "w"):
+    """Open a file that must not exist yet and must not be a link (a temporary
+    file of ours: ``tmp_name``), so a planted link cannot redirect a write."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    if path.is_file() and not path.is_symlink() and is_own_tmp(path.name):
+        path.unlink()  # our own, left by a process with the same PID
+    return os.fdopen(os.open(path, flags, 0o644), mode)
 
 
 def is_own_manifest(path: Path) -> bool:
@@ -72,18 +82,35 @@ def is_own_manifest(path: Path) -> bool:
 
 
 def is_own_folder(folder: Path, depth: int = 1) -> bool:
-    """Empty, or holding an earlier output of this program, or only what a
-    start of this program leaves behind (Hydra's ``.hydra`` and log, our
-    temporary files, a FAILED marker, a sweep's lock, job folders that are
-    ours in turn)."""
+    """Empty, or holding an earlier output of this program (its manifest), or
+    only what a start of this program leaves behind (Hydra's ``.hydra`` and
+    log, a FAILED marker, a sweep's lock, job folders that are ours in turn)."""
     entries = list(folder.iterdir())
     if not entries:
         return True
     if any(is_own_manifest(folder / name) for name in (MANIFEST, SWEEP_MANIFEST)):
         return True
-    return all(HYDRA_START_FILES.match(e.name) or is_own_tmp(e.name) or e.name in ("FAILED", "sweep.lock")
+    return all(e.name in HYDRA_START_FILES + ("FAILED", "sweep.lock")
+               or (e.name == ".hydra" and e.is_dir() and not e.is_symlink())
                or (depth > 0 and e.is_dir() and not e.is_symlink() and is_own_folder(e, depth - 1))
                for e in entries)
+
+
+def symlink_inside(folder: Path, depth: int = 2) -> Path | None:
+    """A symbolic link among the folder's entries (and theirs, ``depth`` levels
+    down): writing through one would land outside the folder."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return None
+    for e in entries:
+        if e.is_symlink():
+            return e
+        if depth > 1 and e.is_dir():
+            found = symlink_inside(e, depth - 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _inside(path: Path, tree: Path) -> bool:
@@ -96,7 +123,11 @@ def resolve_out_dir(text: str | os.PathLike, key: str) -> Path:
     raw = str(text).strip()
     if not raw or raw in (".", "./"):
         raise ConfigError(key, str(text), "must name an output folder of its own, e.g. runs/my_run")
+    if "\\" in raw or "${" in raw or re.search(r"[\x00-\x1f\x7f]", raw):
+        raise ConfigError(key, str(text), "an output folder's name must not contain \\, ${ or control characters")
     path = Path(os.path.expanduser(raw)).resolve()  # symlinks followed: a link cannot smuggle a folder past the rules
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in path.parts):
+        raise ConfigError(key, str(text), f"has a folder name longer than {MAX_NAME_BYTES} bytes")
     home = Path(os.path.expanduser("~")).resolve()
     protected = {Path.cwd().resolve(): "the working folder", PROJECT_ROOT: "the project folder", home: "the home folder"}
     if len(path.parts) <= 2:
@@ -117,17 +148,27 @@ def check_out_dir(text: str | os.PathLike, key: str, overwrite: bool = False,
     """``resolve_out_dir``, and if the folder exists, it must be a folder that
     holds nothing but this program's outputs (or the user said overwrite)."""
     path = resolve_out_dir(text, key)
-    if path.exists() and not path.is_dir():
-        raise ConfigError(key, str(text), "is a file, not a folder")
-    if path.is_dir() and not overwrite and not is_own_folder(path):
-        raise ConfigError(key, str(text), "holds files this program did not write (no manifest.json); "
-                          f"choose a new folder, or add {overwrite_key} to write into it anyway")
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
+    if not existing.is_dir():
+        raise ConfigError(key, str(text), f"{'is' if existing == path else 'lies under'} a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(key, str(text), f"cannot be written: no permission in {existing}")
+    if path.is_dir():
+        link = symlink_inside(path)
+        if link is not None:  # even with overwrite: the writes would follow it out of the folder
+            raise ConfigError(key, str(text), f"holds a symbolic link ({link.relative_to(path)}); "
+                              "an output folder may not: choose another folder")
+        if not overwrite and not is_own_folder(path):
+            raise ConfigError(key, str(text), "holds files this program did not write (no manifest.json); "
+                              f"choose a new folder, or add {overwrite_key} to write into it anyway")
     return path
 
 
 def unmark(folder: Path) -> None:
     """A folder about to be (re)written: no DONE or summary of an earlier run
-    of ours stays to make it look finished, and our stale temporary files go."""
+    of ours stays to make it look finished, and our stale temporary files go
+    (only in a folder with this program's manifest)."""
     for name in ("DONE", "summary.json"):
         (folder / name).unlink(missing_ok=True)
-    remove_own_tmp(folder)
+    if is_own_manifest(folder / MANIFEST):
+        remove_own_tmp(folder)

@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from sim.checks import ConfigError
-from sim.outdir import MANIFEST, PROGRAM, is_own_folder, tmp_name, unmark
+from sim.outdir import MANIFEST, PROGRAM, is_own_folder, open_new, symlink_inside, tmp_name, unmark
 
 DONE = "DONE"  # marker written last: the run finished and every output is in place
 PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "pandas", "matplotlib", "hydra-core", "omegaconf",
@@ -51,7 +51,8 @@ def package_versions() -> dict[str, str | None]:
 
 def write_json_atomic(path: Path, data: dict) -> None:
     tmp = tmp_name(path)
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    with open_new(tmp) as f:
+        f.write(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, path)
 
 
@@ -67,6 +68,9 @@ def prepare_dir(out_dir: str | Path, cfg=None, overwrite: bool | None = None) ->
     out = Path(out_dir)
     if overwrite is None:
         overwrite = cfg is not None and cfg.sim.overwrite
+    if out.is_dir() and symlink_inside(out) is not None:
+        raise ConfigError("hydra.run.dir", str(out), f"holds a symbolic link ({symlink_inside(out).name}); "
+                          "an output folder may not: choose another folder")
     if out.is_dir() and not overwrite and not is_own_folder(out):
         raise ConfigError("hydra.run.dir", str(out), "holds files this program did not write (no manifest.json); "
                           "choose a new folder, or add sim.overwrite=true to write into it anyway")

@@ -22,7 +22,7 @@ from sim.config import Config
 from sim.crime_metrics import areas, displacement_summary, koper_summary
 from sim.kpi import cost_summary, kpi_summary, workload_summary
 from sim.model import CommunityPolicingModel
-from sim.outdir import PROGRAM
+from sim.outdir import PROGRAM, open_new
 from sim.provenance import (DONE, config_hash, git_commit, package_versions, prepare_dir,  # noqa: F401
                             tmp_name, write_json_atomic)
 from sim.records import summarize, units_table
@@ -169,7 +169,8 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
     for name, log in record_logs(model).items():
         log.write(out / f"{name}.parquet")
     path = out / "units.parquet"
-    pq.write_table(units, tmp_name(path))
+    with open_new(tmp_name(path), "wb") as f:
+        pq.write_table(units, f)
     os.replace(tmp_name(path), path)
     if cfg.sim.plots:
         from sim.plots import incident_map_figure, response_time_figure  # matplotlib: 1 s to import
@@ -178,7 +179,8 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
                             lambda p: response_time_figure(model.calls.table(["response_min", "priority"]), p)),
                            ("incident_map.png",
                             lambda p: incident_map_figure(model.district, model.incidents.table(), p))):
-            draw(str(tmp_name(out / name)))
+            with open_new(tmp_name(out / name), "wb") as f:
+                draw(f)
             os.replace(tmp_name(out / name), out / name)
     wall = time.perf_counter() - started
     summary["wall_seconds"] = round(wall, 3)

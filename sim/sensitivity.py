@@ -48,9 +48,21 @@ def load_design(sweep_dir: str | Path) -> dict | None:
     if not path.exists():
         return None
     design = json.loads(path.read_text())
+    if not isinstance(design, dict):
+        raise SensitivityError(f"{path}: not a design")
     missing = [k for k in ("names", "bounds", "X") if k not in design]
     if missing:
         raise SensitivityError(f"{path}: missing {', '.join(missing)}")
+    names, bounds, x = design["names"], design["bounds"], design["X"]
+    try:
+        ok = (isinstance(names, list) and all(isinstance(n, str) for n in names) and isinstance(bounds, list)
+              and len(bounds) == len(names) and all(len(b) == 2 and float(b[0]) < float(b[1]) for b in bounds)
+              and isinstance(x, list) and all(isinstance(r, list) and len(r) == len(names)
+                                               and all(math.isfinite(float(v)) for v in r) for r in x))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise SensitivityError(f"{path}: damaged (names, [low, high] bounds and rows X of one number per name)")
     return design
 
 

@@ -131,8 +131,26 @@ class Sweep:
     def hashes(self) -> list[str]:
         return [config_hash(c) for c in self.configs]
 
+    def earlier_invocations(self) -> list[dict]:
+        """The invocations recorded in sweep.json (none if there is no file); a
+        damaged record is a one-line error, not something to write over."""
+        path = self.root / MANIFEST_FILE
+        if not path.is_file():
+            return []
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError, UnicodeDecodeError):
+            data = None
+        invocations = data.get("invocations", []) if isinstance(data, dict) else None
+        if not isinstance(invocations, list) or not all(isinstance(i, dict) for i in invocations):
+            raise ConfigError("hydra.sweep.dir", str(self.root), "its sweep.json is damaged; move it away or "
+                              "choose another hydra.sweep.dir")
+        return invocations
+
     def check_folders(self, overwrite: bool = False) -> None:
-        """Every job folder that exists already holds only this program's files."""
+        """sweep.json is readable, and every job folder that exists already
+        holds only this program's files."""
+        self.earlier_invocations()
         for name in self.dirnames:
             folder = self.root / name
             if folder.is_dir() and not overwrite and not is_own_folder(folder):
@@ -148,7 +166,7 @@ class Sweep:
         the sweeper launches only those."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / MANIFEST_FILE
-        previous = json.loads(path.read_text()).get("invocations", []) if path.is_file() else []
+        previous = self.earlier_invocations()
         for earlier in previous:  # killed (SIGKILL, power loss): its end is recorded by the next invocation
             if "finished_utc" not in earlier and "ended" not in earlier:
                 earlier["ended"] = "killed: no end record; found by the next invocation"

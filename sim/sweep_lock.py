@@ -29,7 +29,11 @@ class SweepLock:
     def acquire(self) -> "SweepLock":
         """Take the lock or raise a ConfigError naming the holder."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # never through a link: the lock record would overwrite whatever it points at
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:
+            raise ConfigError("hydra.sweep.dir", str(self.path.parent),
+                              f"cannot hold its lock file ({exc.strerror or exc})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -11,8 +11,7 @@ the mean over seeds with a t confidence interval (scipy.stats).
 Pass rules:
 - full mode (VALIDATION.md's rule): |mean - theory| <= tolerance, and the 95%
   interval is no wider than the tolerance (else the run was too short to tell);
-- ``--quick`` (a quarter of the customers, about a minute and a half on 2
-  cores): |mean - theory| <= QUICK_TOL_FACTOR x tolerance + the 99% half-width.
+- ``--quick`` (a quarter of the customers, about a minute on 2 cores): |mean - theory| <= QUICK_TOL_FACTOR x tolerance + the 99% half-width.
   A correct model passes with probability about 99% per check whatever the
   sample; what quick mode can catch is printed per check ("catches errors
   over": QUICK_TOL_FACTOR x tolerance + 2 x the 99% half-width, caught with
@@ -338,8 +337,8 @@ def figure(results: list[Result], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = OneLineParser(prog="python -m sim.validate", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="fewer cases and customers, a stated wider tolerance "
-                    "(see the report): a first look")
+    ap.add_argument("--quick", action="store_true", help="a quarter of the customers and a stated wider rule "
+                    "(see the report): a first look, about a minute on 2 cores")
     ap.add_argument("--jobs", type=int, default=2, help=f"worker processes, 1-{MAX_JOBS} (default 2)")
     ap.add_argument("--out", default=None, help="report folder (default runs/validation/<time>)")
     ap.add_argument("--overwrite", action="store_true", help="write into --out even if it holds other files")

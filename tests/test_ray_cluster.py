@@ -17,10 +17,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from sim.launchers import RAY_ENV  # the head gets what a sweep's processes get: loopback only, no auth
+
 ROOT = Path(__file__).resolve().parent.parent
 RAY = Path(sys.executable).with_name("ray")
-# loopback only: without the second variable Ray swaps 127.0.0.1 for the host's address
-RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
 def free_port() -> int:

@@ -61,7 +61,10 @@ def test_a_search_path_or_target_imports_nothing(tmp_path):
     "hydra.job.env_set.LD_PRELOAD=/tmp/x.so", "hydra.output_subdir=/tmp/elsewhere", "hydra.job.name=../../escape",
     "hydra.job.chdir=true", "hydra.launcher.ray.init.runtime_env.pip=[evil]", "hydra.launcher.setup=[id]",
     "hydra.job_logging.handlers.file.filename=/tmp/x.log", "district@hydra.callbacks=city",
-    "hydra.verbose=${oc.env:HOME}", "hydra.sweep.subdir=../x", "hydra/hydra_help=evil"])
+    "hydra.verbose=${oc.env:HOME}", "hydra.sweep.subdir=../x", "hydra/hydra_help=evil",
+    "+hydra.launcher.ray.init.namespace='${${hydra.job.name}:{_target_: os.system}}'",
+    "hydra.launcher.comment='x\ntouch /tmp/owned\n#'", "hydra.launcher.partition='a;b'",
+    "+hydra.launcher.ray.init.runtime={_target_: os.system}", "hydra.sweeper.params={seed: '0,1'}"])
 def test_hydra_settings_outside_the_allow_list_are_refused(override):
     with pytest.raises(ConfigError) as err:
         load_config([override])
@@ -85,6 +88,9 @@ def test_hydra_flags_that_load_from_elsewhere_are_refused(flag, tmp_path):
     ("district", "defaults:\n  - override /hydra/launcher: ray_aws\n", "defaults"),
     ("exercise", "hydra:\n  sweeper: {params: {seed: 1,2}}\n", "not allowed in an exercise"),
     ("exercise", "sim: !!python/object/apply:os.system [id]\n", "not valid YAML"),
+    ("district", "\n\n# @package hydra\njob_logging: {}\n", "@package"),
+    ("experiment", "# @package _global_\nhydra:\n  job_logging:\n    handlers: {x: {'()': os.system}}\n", "Python code"),
+    ("district", "name: '${${x}:{_target_: os.system}}'\n", "resolver"),
 ])
 def test_a_shared_file_that_could_run_code_is_refused_by_name(tmp_path, kind, text, problem):
     folder = tmp_path / ("exercises" if kind == "exercise" else f"conf/{kind}")
@@ -133,10 +139,22 @@ def test_one_bad_exercise_script_breaks_only_itself(tmp_path, monkeypatch):
 
 
 # --- writes stay where they belong ----------------------------------------------------
-@pytest.mark.parametrize("folder", ["", "/", "/etc", "/tmp", "/usr/share/x", "/proc/self/x", ".", "~"])
+@pytest.mark.parametrize("folder", ["", "/", "/etc", "/tmp", "/usr/share/x", "/proc/self/x", ".", "~",
+                                    "/tmp/a\\b", "/tmp/${x}", "/tmp/" + "L" * 300, "/tmp/new\nline"])
 def test_root_like_or_system_folders_are_refused(folder):
     with pytest.raises(ConfigError):
         check_out_dir(folder, "hydra.run.dir")
+
+
+def test_a_folder_under_a_file_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    for command in (["sim"], ["sim.plan"], ["sim", "-m", "seed=1,2"]):
+        key = "hydra.sweep.dir" if "-m" in command else "hydra.run.dir"
+        assert "a file" in one_line_refusal(cli(*command, f"{key}={tmp_path / 'afile' / 'sub'}"))
+    for module in ("sim.compare", "sim.validate"):
+        args = [str(tmp_path)] if module == "sim.compare" else []
+        proc = cli(module, *args, "--out", str(tmp_path / "afile" / "sub"))
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
 
 
 def test_the_project_the_working_folder_and_links_to_them_are_refused(tmp_path):
@@ -162,15 +180,40 @@ def test_a_folder_of_someone_elses_files_needs_overwrite(tmp_path):
 
 
 def test_only_our_own_temporary_files_are_deleted(tmp_path):
-    mine = tmp_path / "calls.parquet"
-    for name in (".notes.tmp", ".calls.123.tmp.parquet", "draft.tmp", ".x.simtmp-abc.json", "DONE.bak"):
-        (tmp_path / name).write_text("theirs")
-    tmp_name(mine).write_text("half written")
-    (tmp_path / "DONE").write_text("{}")
-    unmark(tmp_path)
-    left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted([".notes.tmp", ".calls.123.tmp.parquet", "draft.tmp", ".x.simtmp-abc.json", "DONE.bak"])
-    assert is_own_tmp(tmp_name(mine).name) and not is_own_tmp(".calls.123.tmp.parquet")
+    """In a folder of ours (its manifest), our temporary files go and nothing
+    else; in anyone else's folder not even a file named like ours goes."""
+    theirs = [".notes.tmp", ".calls.123.tmp.parquet", "draft.tmp", ".x.simtmp-abc.json", "DONE.bak"]
+    for folder, manifest in ((tmp_path / "ours", True), (tmp_path / "theirs", False)):
+        folder.mkdir()
+        for name in theirs:
+            (folder / name).write_text("theirs")
+        tmp_name(folder / "calls.parquet").write_text("half written")
+        if manifest:
+            (folder / "manifest.json").write_text(json.dumps({"program": "community-policing-sim"}))
+        unmark(folder)
+    ours_left = sorted(p.name for p in (tmp_path / "ours").iterdir())
+    assert ours_left == sorted(theirs + ["manifest.json"])
+    assert tmp_name(tmp_path / "theirs" / "calls.parquet").exists()
+    assert is_own_tmp(tmp_name(tmp_path / "calls.parquet").name) and not is_own_tmp(".calls.123.tmp.parquet")
+
+
+@pytest.mark.parametrize("plant", [".hydra", "sweep.lock", "counterfactual", "calls.parquet", "seed=1"])
+def test_a_link_planted_in_an_output_folder_is_refused(tmp_path, plant):
+    """A symbolic link inside an output folder would carry writes out of it:
+    refused even with sim.overwrite=true, and the link's target untouched."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep me")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "manifest.json").write_text(json.dumps({"program": "community-policing-sim"}))
+    (run / plant).symlink_to(victim)
+    for extra in ([], ["sim.overwrite=true"]):
+        with pytest.raises(ConfigError, match="symbolic link"):
+            load_run([f"hydra.run.dir={run}", *extra])
+    proc = cli("sim", "-m", "seed=1,2", "sim.days=1", f"hydra.sweep.dir={run}")
+    assert "symbolic link" in one_line_refusal(proc)
+    assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"] and (victim / "keep.txt").read_text() == "keep me"
 
 
 def test_swept_values_cannot_leave_the_sweep_folder(tmp_path):
@@ -264,3 +307,39 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_damaged_records_of_a_sweep_are_one_line(tmp_path):
+    root = tmp_path / "sweep"
+    root.mkdir()
+    for text, problem in (('{"sweep_dir": "x", "jobs": [], "invocations": [1]}', "sweep.json is damaged"),
+                          ('{"sweep_dir": "x", "jobs": [], "invocations": "abc"}', "sweep.json is damaged"),
+                          ("not json", "did not write")):  # not even recognisably ours
+        (root / "sweep.json").write_text(text)
+        assert problem in one_line_refusal(cli("sim", "-m", "seed=1,2", f"hydra.sweep.dir={root}"))
+    (root / "sweep.json").write_text('{"jobs": 5}')
+    assert "damaged" in one_line_refusal(cli("sim.compare", str(root)))
+
+
+def test_a_data_file_in_a_system_folder_is_refused(tmp_path):
+    link = tmp_path / "calls.csv"
+    link.symlink_to("/proc/self/environ")
+    with pytest.raises(ConfigError, match="system folder"):
+        load_config([f"calls_csv={link}"])
+
+
+def test_replay_values_must_have_their_types(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.exercise.session import DECISION_SCHEMA
+
+    for params, problem in (('{"role": "auxiliary", "count": true}', "whole number"),
+                            ('{"role": "auxiliary", "count": 2.5}', "whole number"),
+                            ('{"role": 7}', "a word")):
+        path = tmp_path / "log.parquet"
+        row = {"seq": 0, "t_min": 1150.0, "clock": "", "source": "trainee", "category": "action",
+               "kind": "call_in", "params": params, "note": "", "effect": ""}
+        pq.write_table(pa.Table.from_pylist([row], schema=DECISION_SCHEMA), path)
+        with pytest.raises(ConfigError, match=problem):
+            load_config(["+exercise=festival_night", f"exercise.replay={path}"])

@@ -225,6 +225,22 @@ def register_exercises(store) -> None:
 
 REPLAY_COLUMNS = ("t_min", "source", "category", "kind", "params")  # decisions.parquet columns a replay reads
 MAX_REPLAY_BYTES = 50_000_000  # a session's log; assumption (a day of clicks is a few kB)
+MAX_REPLAY_ROWS = 10_000  # events in a session's log; assumption (a busy day of a room is a few hundred)
+_PARAM_KIND = {"units": "a whole number", "count": "a whole number", "office": "a whole number",
+               "unit": "a whole number", "role": "a word", "task": "a word", "policy": "a word",
+               "call_mix": "an object of call type: share"}
+
+
+def _param_type_ok(name: str, value) -> bool:
+    kind = _PARAM_KIND.get(name, "a number")
+    if kind == "a whole number":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "a word":
+        return isinstance(value, str)
+    if kind.startswith("an object"):
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, (int, float))
+                                               and not isinstance(v, bool) for k, v in value.items())
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def load_replay(path_text: str, cfg, key: str = "exercise.replay") -> list[dict]:
@@ -250,6 +266,9 @@ def load_replay(path_text: str, cfg, key: str = "exercise.replay") -> list[dict]
     if missing:
         raise ConfigError(key, path_text, f"is not a decisions log: no column {', '.join(missing)} "
                           f"(needs {', '.join(REPLAY_COLUMNS)})")
+    if table.num_rows > MAX_REPLAY_ROWS:
+        raise ConfigError(key, path_text, f"holds {table.num_rows:,} events; a session's log holds at most "
+                          f"{MAX_REPLAY_ROWS:,}")
     rows = table.to_pylist()
     units = cfg.unit_count()
     for k, row in enumerate(rows):
@@ -270,6 +289,9 @@ def load_replay(path_text: str, cfg, key: str = "exercise.replay") -> list[dict]
         if not isinstance(params, dict) or any(p not in PARAMS for p in params):
             raise ConfigError(f"{where}.params", row["params"], "must be a JSON object of parameters: "
                               + ", ".join(PARAMS))
+        for name, value in params.items():
+            if value is not None and not _param_type_ok(name, value):
+                raise ConfigError(f"{where}.params.{name}", value, f"must be {_PARAM_KIND.get(name, 'a number')}")
         _choice(f"{where}.kind", kind, tuple(kinds))
         event = ExerciseEvent(at_h=t / 60.0, kind=kind, note=str(row.get("note") or ""), **params)
         event.check(where, kinds)
