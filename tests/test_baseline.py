@@ -1,0 +1,29 @@
+"""Every baseline configuration still writes what tests/baseline/<case>.json
+says (``./dev baseline`` writes those files; this only reads them). A
+failure names each summary value, table or column that moved."""
+import json
+
+import pytest
+
+from tests.baseline.cases import CASES, HERE, differences, run_case
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_outputs_match_baseline(case):
+    path = HERE / f"{case}.json"
+    assert path.exists(), f"no baseline for {case}: run ./dev baseline {case}"
+    moved = differences(json.loads(path.read_text()), run_case(case))
+    assert not moved, f"{case}: {len(moved)} output(s) moved (./dev baseline rewrites):\n" + "\n".join(moved[:40])
+
+
+def test_every_baseline_file_has_a_case():
+    files = {p.stem for p in HERE.glob("*.json")}
+    assert files == set(CASES), f"stale or missing baseline files: {sorted(files ^ set(CASES))}"
+
+
+def test_differences_name_what_moved():
+    old = {"files": {"summary.json": {"value": {"calls_total": 10}}, "calls.parquet": {"columns": {"t_min": "a"}}}}
+    new = {"files": {"summary.json": {"value": {"calls_total": 11}}, "calls.parquet": {"columns": {"t_min": "b"}}}}
+    assert differences(old, new) == ["files.calls.parquet.columns.t_min: 'a' -> 'b'",
+                                     "files.summary.json.value.calls_total: 10 -> 11"]
+    assert differences(old, old) == []
