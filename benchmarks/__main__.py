@@ -35,7 +35,7 @@ from pathlib import Path
 
 from benchmarks import memory, per_call, scaling, sweep, year
 from benchmarks.measure import Result, markdown
-from sim.cli import OneLineParser
+from sim.compose.cli import OneLineParser
 
 HERE = Path(__file__).resolve().parent
 SUITES = ("year", "scaling", "per_call", "sweep", "memory")
@@ -70,7 +70,7 @@ def profile(overrides: list[str], out_dir: Path) -> None:
     """One run under pyinstrument: the call tree that shows what dominates."""
     from pyinstrument import Profiler
 
-    from sim.compose import load_config
+    from sim.compose.loader import load_config
     from sim.model import CommunityPolicingModel
 
     cfg = load_config(["sim.progress=false", "sim.plots=false", *(overrides or ["sim.days=365"])])

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from sim.core.markdown import md_table
+
 ROOT = Path(__file__).resolve().parent.parent
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -108,10 +110,10 @@ def markdown(results: list[Result], context: str) -> str:
     """One table per suite: figure, target and verdict, then the details."""
     lines = [f"# Benchmarks\n\n{context}\n"]
     for suite in dict.fromkeys(r.suite for r in results):
-        lines += [f"\n## {suite}\n", "| case | metric | value | target | verdict | details |",
-                  "|---|---|---|---|---|---|"]
+        rows = []
         for r in (r for r in results if r.suite == suite):
             target = "-" if r.target is None else f"{'<=' if r.better == 'lower' else '>='} {fmt(r.target)} {r.unit}"
             details = "; ".join(f"{k} {fmt(v) if isinstance(v, float) else v}" for k, v in r.detail.items())
-            lines.append(f"| {r.case} | {r.metric} | {fmt(r.value)} {r.unit} | {target} | {r.verdict()} | {details} |")
+            rows.append([r.case, r.metric, f"{fmt(r.value)} {r.unit}", target, r.verdict(), details])
+        lines += [f"\n## {suite}\n", md_table(["case", "metric", "value", "target", "verdict", "details"], rows)]
     return "\n".join(lines) + "\n"

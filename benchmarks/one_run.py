@@ -8,7 +8,7 @@ import sys
 import time
 
 from benchmarks.measure import pin_to_one_core
-from sim.compose import load_config
+from sim.compose.loader import load_config
 from sim.model import CommunityPolicingModel
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import simpy
 
 from benchmarks.measure import Result, child, median, pin_to_one_core, spread
-from sim.compose import load_config
+from sim.compose.loader import load_config
 from sim.model import CommunityPolicingModel
 
 

@@ -1,7 +1,7 @@
 """``python -m sim [overrides]``: run one scenario through Hydra;
-``python -m sim -m [overrides]``: run a sweep (sim/sweep.py).
+``python -m sim -m [overrides]``: run a sweep (sim/study/sweep.py).
 
-Overrides are validated first (``sim.compose``): a bad key, type, range or
+Overrides are validated first (``sim.compose.loader``): a bad key, type, range or
 preset, in any job of a sweep, fails with one line and exit code 2, before
 Hydra makes a run folder. A sweep gets a folder derived from its command, so
 running the same command again resumes it.
@@ -13,19 +13,18 @@ import signal
 import sys
 from contextlib import contextmanager
 
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from sim.cli import fail, pin, split_args
-from sim.compose import CONF_DIR, load_configs, load_run, or_exit, sweep_plan
-from sim.checks import TEXT
-from sim.config import ConfigError, register_configs, to_config
-from sim import launchers
-from sim.orphans import mark_parent, start_guardian
-from sim.outdir import check_out_dir
-from sim.sanity import warn
+from sim.compose import launchers
+from sim.compose.cli import fail, pin, split_args
+from sim.compose.loader import CONF_DIR, load_configs, load_run, or_exit, sweep_plan, to_config
+from sim.compose.sanity import warn
+from sim.compose.structured import register_configs
+from sim.core.checks import TEXT, ConfigError
+from sim.core.orphans import mark_parent, start_guardian
+from sim.core.outdir import check_out_dir
 
 KEY_RESULTS = (
     ("calls_total", "calls", "{:d}"), ("calls_served", "served", "{:d}"),
@@ -56,15 +55,15 @@ def print_summary(summary: dict, out_dir: str) -> None:
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def hydra_main(cfg) -> None:
-    from sim.run import run_scenario
+    from sim.run_any import run_any
 
     config = or_exit(to_config, cfg)
     hc = HydraConfig.get()
     if hc.mode == RunMode.MULTIRUN:  # skip if done, record failures, never raise
-        from sim.sweep import run_job
+        from sim.study.sweep import run_job
 
         return run_job(config, hc.runtime.output_dir, list(hc.overrides.task))
-    summary = run_scenario(config, hc.runtime.output_dir, list(hc.overrides.task))
+    summary = run_any(config, hc.runtime.output_dir, list(hc.overrides.task))  # a plain run or an exercise
     print_summary(summary, hc.runtime.output_dir)
     return None
 
@@ -74,8 +73,8 @@ def run_sweep(overrides: list[str]) -> int:
     not done, and launch those through Hydra with a monitor watching the job
     folders; exit 1 if any job failed. Every invocation that got the lock gets
     its end record in sweep.json (a killed one: from the next invocation)."""
-    from sim.sweep import Monitor, Sweep, default_sweep_dir, shown
-    from sim.sweep_lock import SweepLock
+    from sim.study.sweep import Monitor, Sweep, default_sweep_dir, shown
+    from sim.study.sweep_lock import SweepLock
 
     plan = sweep_plan(overrides)
     if not plan.jobs:
@@ -99,7 +98,7 @@ def run_sweep(overrides: list[str]) -> int:
             return 0
         for key, value in launchers.environment(plan.launcher).items():
             os.environ.setdefault(key, value)
-        mark_parent()  # workers end if this process is killed (sim.orphans)
+        mark_parent()  # workers end if this process is killed (sim.core.orphans)
         start_guardian()  # ... and so does anything else it started (a local Ray cluster's agents)
         ended = "failed"
         try:

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.compose import load_config
-from sim.dispatch import Call, Dispatcher
-from sim.fleet import ROLE_CODE, ROLE_NAMES, Fleet
+from sim.compose.loader import load_config
+from sim.policing.dispatch import Call, Dispatcher
+from sim.core.roles import ROLES, ROLE_CODE
+from sim.core.fleet import Fleet
 
 
 def config(*overrides: str):
@@ -15,7 +16,7 @@ def config(*overrides: str):
 
 
 def eligible(*roles: str) -> np.ndarray:
-    mask = np.zeros(len(ROLE_NAMES), dtype=bool)
+    mask = np.zeros(len(ROLES), dtype=bool)
     for r in roles:
         mask[ROLE_CODE[r]] = True
     return mask

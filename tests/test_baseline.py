@@ -27,3 +27,18 @@ def test_differences_name_what_moved():
     assert differences(old, new) == ["files.calls.parquet.columns.t_min: 'a' -> 'b'",
                                      "files.summary.json.value.calls_total: 10 -> 11"]
     assert differences(old, old) == []
+
+
+def test_a_perturbed_run_does_not_match():
+    """The net can catch something: another seed, or one more officer, moves
+    the tables and the summary."""
+    from tests.baseline import cases
+
+    stored = json.loads((HERE / "urban_core.json").read_text())
+    for extra in ("seed=1", "staffing.officers=4"):
+        cases.CASES["_perturbed"] = (extra,)
+        try:
+            moved = differences(stored, run_case("_perturbed"))
+        finally:
+            del cases.CASES["_perturbed"]
+        assert any(".columns." in m for m in moved) and any("summary.json" in m for m in moved), (extra, moved[:5])

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from benchmarks.measure import Result, markdown, power_law
@@ -61,6 +62,7 @@ def test_the_model_and_the_bare_queue_give_every_call_the_same_wait():
     assert out["full_us_per_call"] > 0 and out["ratio"] > 0
 
 
+@pytest.mark.slow
 def test_bench_command_writes_tables_and_refuses_bad_suites(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--only takes" in bad.stderr

@@ -2,8 +2,8 @@
 import numpy as np
 from scipy import stats
 
-from sim.calls import HOUR_PROFILES, MIN_PER_YEAR, generate_arrivals, service_minutes
-from sim.space import build_district
+from sim.policing.calls import HOUR_PROFILES, MIN_PER_YEAR, generate_arrivals, service_minutes
+from sim.core.space import build_district
 from tests.conftest import config
 
 

@@ -1,4 +1,4 @@
-"""calls_csv: fitting the call model to a district's own records (sim/calls_csv.py)."""
+"""calls_csv: fitting the call model to a district's own records (sim/policing/calls_csv.py)."""
 from __future__ import annotations
 
 import csv
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.calls import HOUR_PROFILES, hourly_profile
-from sim.calls_csv import (ABSENT, FITTED, MODEL_MADE, apply_calls_csv, fit_calls_csv, fit_report,
+from sim.policing.calls import HOUR_PROFILES, hourly_profile
+from sim.policing.calls_csv import (ABSENT, FITTED, MODEL_MADE, apply_calls_csv, fit_calls_csv, fit_report,
                            report_markdown)
 from sim.config import ConfigError
 from tests.conftest import config

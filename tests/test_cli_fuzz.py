@@ -16,6 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("SIM_FUZZ_EXAMPLES", "50"))  # per command line; five command lines
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -113,7 +115,7 @@ def run_cli(module: str, argv: list[str], cwd: Path) -> tuple[int, str]:
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             try:
-                result = main(argv) if module in ("sim.compare", "sim.validate") else main()
+                result = main(argv) if module in ("sim.compare.cli", "sim.validate.cli") else main()
                 code = int(result or 0)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
@@ -138,7 +140,7 @@ def tripwires(monkeypatch, tmp_path):
     """Whatever would start real work raises ``Accepted`` instead."""
     import sim.__main__ as sim_main
     import sim.plan.__main__ as plan_main
-    import sim.validate as validate
+    import sim.validate.cli as validate
 
     def accepted(*args, **kwargs):
         raise Accepted(f"a malformed input was accepted: {sys.argv}")
@@ -191,7 +193,7 @@ def test_compare_refuses_malformed_input(tripwires, args):
         (tripwires.parent / "foreign" / "notes.txt").write_text("someone else's")
     names = {"SWEEP": str(sweep), "NOTASWEEP": str(tripwires.parent / "notasweep"),
              "FOREIGN": str(tripwires.parent / "foreign"), "SWEEP/summary.json": str(sweep / "seed=1" / "summary.json")}
-    check_refused("sim.compare", [names.get(a, a) for a in args], tripwires)
+    check_refused("sim.compare.cli", [names.get(a, a) for a in args], tripwires)
 
 
 @FUZZ
@@ -204,4 +206,4 @@ def test_compare_refuses_malformed_input(tripwires, args):
     st.builds(lambda w: [w], word),
     st.builds(lambda d: ["--out", d], st.sampled_from(["", "/", "/etc", "/proc/x", "/usr/lib/x"]))))
 def test_validate_refuses_malformed_input(tripwires, args):
-    check_refused("sim.validate", args, tripwires)
+    check_refused("sim.validate.cli", args, tripwires)

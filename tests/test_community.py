@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.kpi import composite, gini
+from sim.output.kpi import composite, gini
 from sim.run import results, simulate
 from tests.conftest import config
 
@@ -22,6 +22,7 @@ def summaries(overrides, seeds):
     return [results(simulate(config(*overrides, f"replicate={k}")))[0] for k in seeds]
 
 
+@pytest.mark.slow
 def test_slower_responses_lower_satisfaction():
     """Callers rate timeliness against what they expect (10 min for emergencies,
     20-60 for the rest): travel at a tenth of the speed lowers the callers'
@@ -37,6 +38,7 @@ def test_slower_responses_lower_satisfaction():
     assert trust[2] < 0  # and trust with it
 
 
+@pytest.mark.slow
 def test_home_visits_mean_fewer_escalations():
     """Visits surface simmering disputes, which are mediated early and calmly:
     fewer disputes turn into assaults (民转刑). Disputes at 4x the default rate
@@ -56,6 +58,7 @@ def test_home_visits_mean_fewer_escalations():
     assert res[1] > 0, res
 
 
+@pytest.mark.slow
 def test_lower_trust_means_fewer_reported_crimes():
     base = ["sim.days=42", "window.enabled=false", "community.trust_initial_sd=0.05"]
     low = summaries(base + ["community.trust_initial_mean=0.3"], range(6))
@@ -65,6 +68,7 @@ def test_lower_trust_means_fewer_reported_crimes():
     assert hi < -0.15, (diff, lo, hi)
 
 
+@pytest.mark.slow
 def test_understaffed_window_produces_long_waits():
     """Seed 003 §7.2: a window without one-stop processing made people wait 45
     minutes. One clerk, no online or self-service channel and a slow process

@@ -1,4 +1,4 @@
-"""sim.compare and sim.sensitivity on sweep folders built here, without the sweep
+"""sim.compare and sim.study.sensitivity on sweep folders built here, without the sweep
 machinery: real runs for a policy comparison, fake summaries for the rest.
 
 Every number is checked against a value computed here from the runs'
@@ -22,7 +22,9 @@ import yaml
 from SALib.sample import morris as morris_sample
 from scipy import stats
 
-from sim import compare, sensitivity
+from sim.compare import cli, collect, statistics
+from sim.core.markdown import fmt_interval, fmt_number, md_table
+from sim.study import sensitivity
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ("fixed_post", "random_patrol")
@@ -53,7 +55,7 @@ def fake_job(root: Path, overrides: list[str], summary: dict, done: bool = True)
 def build_policy_sweep(root: Path) -> None:
     """2 policies x 3 replicates of real 2-day runs (replicate k on seed k in both
     policies), one unfinished job (no DONE), one failed job, then the comparison."""
-    from sim.compose import load_config
+    from sim.compose.loader import load_config
     from sim.run import run_scenario
 
     for policy in POLICIES:
@@ -69,7 +71,7 @@ def build_policy_sweep(root: Path) -> None:
     failed = root / f"policy=random_patrol,replicate={REPLICATES},sim.days={DAYS}"
     write_job(failed, ["policy=random_patrol", f"replicate={REPLICATES}", f"sim.days={DAYS}"], done=False)
     (failed / "FAILED").write_text(json.dumps({"error": "ValueError: boom\ntraceback..."}))
-    assert compare.main([str(root), "--baseline", "policy=fixed_post"]) == 0
+    assert cli.main([str(root), "--baseline", "policy=fixed_post"]) == 0
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +133,7 @@ def test_runs_table_has_one_row_per_finished_job(policy_sweep, compared):
 def test_configuration_means_and_intervals(policy_sweep, compared):
     _, jobs, _, _ = policy_sweep
     table = pd.read_parquet(compared / "configurations.parquet")
-    assert set(table["metric"]) == set(compare.KEY_METRICS)
+    assert set(table["metric"]) == set(collect.KEY_METRICS)
     for policy in POLICIES:
         runs = summaries(jobs, policy)
         for m in CHECKED:
@@ -179,10 +181,22 @@ def test_figures_and_report(compared):
     assert "Welch CI" in report and "paired CI" in report
 
 
+def test_markdown_tables_escape_pipes_and_align_columns():
+    """The one table helper every report uses: a ``|`` in a cell cannot break
+    its row, ``r`` right-aligns a column, a blank header cell is ``| |``."""
+    table = md_table(["", "n"], [["a|b", 3], ["", 1.5]], align="lr")
+    assert table == "| | n |\n|---|---:|\n| a\\|b | 3 |\n|  | 1.5 |"
+    assert md_table(["x"], []) == "| x |\n|---|"
+    assert (fmt_number(12345.6), fmt_number(0.000123456), fmt_number(float("nan"))) == ("12,346", "0.0001235", "–")
+    assert (fmt_interval(1.0, 2.5), fmt_interval(math.nan, math.nan)) == ("[1, 2.5]", "–")
+    with pytest.raises(ValueError):
+        md_table(["a", "b"], [], align="l")
+
+
 def test_missing_or_empty_sweep_exits_2(tmp_path, capsys):
-    assert compare.main([str(tmp_path / "nowhere")]) == 2
+    assert cli.main([str(tmp_path / "nowhere")]) == 2
     fake_job(tmp_path, ["policy=fixed_post"], {"p_wait": 0.1}, done=False)
-    assert compare.main([str(tmp_path)]) == 2
+    assert cli.main([str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "no such directory" in err[0] and "no finished jobs" in err[1]
 
@@ -199,6 +213,7 @@ def grid_sweep(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_bad_baseline_exits_2_with_one_line(grid_sweep):
     proc = subprocess.run([sys.executable, "-m", "sim.compare", str(grid_sweep), "--baseline", "policy=no_such"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -209,21 +224,21 @@ def test_bad_baseline_exits_2_with_one_line(grid_sweep):
 
 
 def test_labels_baseline_choice_and_types(grid_sweep):
-    df = compare.collect(grid_sweep)
+    df = collect.collect(grid_sweep)
     assert len(df) == 8 and df["experiment"].eq("x").all() and df["sim.days"].eq(2.5).all()
     assert df["staffing.officers"].dtype == np.int64 and df["calls_total"].dtype == np.int64
     assert sorted(df["config"].unique()) == [
         "policy=fixed_post, staffing.officers=3", "policy=fixed_post, staffing.officers=5",
         "policy=random_patrol, staffing.officers=3", "policy=random_patrol, staffing.officers=5"]
-    assert compare.select_baseline(df)[0] == "policy=fixed_post, staffing.officers=3"
-    assert compare.select_baseline(df, ["policy=random_patrol", "staffing.officers=5"])[0] == \
+    assert statistics.select_baseline(df)[0] == "policy=fixed_post, staffing.officers=3"
+    assert statistics.select_baseline(df, ["policy=random_patrol", "staffing.officers=5"])[0] == \
         "policy=random_patrol, staffing.officers=5"
-    with pytest.raises(compare.CompareError, match="matches 2 configurations"):
-        compare.select_baseline(df, ["policy=random_patrol"])
-    with pytest.raises(compare.CompareError, match="not a configuration parameter"):
-        compare.select_baseline(df, ["replicate=0"])
+    with pytest.raises(collect.CompareError, match="matches 2 configurations"):
+        statistics.select_baseline(df, ["policy=random_patrol"])
+    with pytest.raises(collect.CompareError, match="not a configuration parameter"):
+        statistics.select_baseline(df, ["replicate=0"])
     # p_wait = 0.1 officers + k: paired differences are exact, so the paired interval is a point
-    diffs = compare.paired_differences(df, "policy=fixed_post, staffing.officers=3", ["p_wait"])
+    diffs = statistics.paired_differences(df, "policy=fixed_post, staffing.officers=3", ["p_wait"])
     five = diffs[diffs["config"] == "policy=fixed_post, staffing.officers=5"].iloc[0]
     assert five["mean_diff"] == pytest.approx(0.2) and five["ci_low"] == pytest.approx(0.2)
     assert five["welch_ci_low"] < 0.2 - 1.0  # the unpaired interval sees the replicate-to-replicate spread
@@ -278,7 +293,7 @@ def test_compare_runs_sensitivity_on_a_morris_sweep(design, tmp_path):
                  {"seed": 0, "response_time_mean_min": y[i], "crimes_total": int(round(3 * row[2]))})
     fake_job(tmp_path, ["design_row=0", "replicate=1"], {"p_wait": 0.0}, done=False)  # unfinished: ignored
     (tmp_path / "morris_design.json").write_text(json.dumps(design))
-    assert compare.main([str(tmp_path)]) == 0
+    assert cli.main([str(tmp_path)]) == 0
     out = tmp_path / "compare"
     table = pd.read_parquet(out / "sensitivity.parquet")
     resp = table[table["metric"] == "response_time_mean_min"].set_index("parameter")
@@ -293,5 +308,5 @@ def test_compare_runs_sensitivity_on_a_morris_sweep(design, tmp_path):
     assert f"**{len(x)} finished**" in report and "1 unfinished" in report
     # a missing design row stops the comparison with exit code 2
     (tmp_path / "design_row=5,a={:.6g},b={:.6g},c={:.6g}".format(*x[5]) / "DONE").unlink()
-    assert compare.main([str(tmp_path)]) == 2
+    assert cli.main([str(tmp_path)]) == 2
     assert len(pq.read_table(out / "runs.parquet")) == len(x) - 1

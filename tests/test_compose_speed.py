@@ -1,5 +1,5 @@
 """load_configs validates a sweep's jobs on one shared composition without deep
-copying it per job (sim.compose._overridden); the shared tree must come back
+copying it per job (sim.compose.loader._overridden); the shared tree must come back
 unchanged after every job, whether the job passed or failed."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-import sim.compose
-from sim.compose import _load, _overridden, load_config, load_configs
-from sim.config import ConfigError, to_config
+import sim.compose.loader
+from sim.compose.loader import _load, _overridden, load_config, load_configs, to_config
+from sim.core.checks import ConfigError
 
 
 def plain(*overrides: str) -> list:
@@ -51,7 +51,7 @@ def test_plain_jobs_do_not_deep_copy_the_whole_tree(monkeypatch):
         copied.append(OmegaConf.is_config(x) and x._get_parent() is None)
         return real(x)
 
-    monkeypatch.setattr(sim.compose, "copy", SimpleNamespace(deepcopy=spy))
+    monkeypatch.setattr(sim.compose.loader, "copy", SimpleNamespace(deepcopy=spy))
     load_configs([["seed=1", "sim.days=3"], ["seed=2", "calls.emergency.rate_per_1000_per_year=50"]])
     assert copied and not any(copied)
 

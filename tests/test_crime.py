@@ -1,6 +1,7 @@
 """Offenders: crime rate without guardians matches the configured rate;
 guardians deter; reported crimes become calls."""
 import numpy as np
+import pytest
 from scipy import stats
 
 from sim.run import results, simulate
@@ -23,6 +24,7 @@ def test_without_staff_crime_matches_configured_rate():
     assert model.crime.deterred == []
 
 
+@pytest.mark.slow
 def test_guardians_deter_crime():
     base = ["sim.days=60", "seed=9", "policy=random_patrol", "staffing.auxiliaries=40",
             "staffing.volunteers=40", "crime.guardian_radius_m=400", "crime.diffusion_m=0",

@@ -6,9 +6,10 @@ random numbers: replicate k of every arm sees the same offenders and calls."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 
-from sim.crime_metrics import knox_ratio
+from sim.policing.crime_metrics import knox_ratio
 from sim.run import results, simulate
 from tests.conftest import config
 
@@ -19,6 +20,7 @@ def summaries(*overrides: str, seeds=SEEDS) -> list[dict]:
     return [results(simulate(config(*overrides, f"replicate={k}")))[0] for k in seeds]
 
 
+@pytest.mark.slow
 def test_koper_curve_falls_steeply_to_10_15_minutes_then_flattens():
     """Koper 1995: crime within 30 min after the patroller leaves falls with the
     stop's length up to about 10-15 minutes, with little gain after."""
@@ -33,6 +35,7 @@ def test_koper_curve_falls_steeply_to_10_15_minutes_then_flattens():
     assert abs(share[30] - share[15]) < 0.35 * early_gain  # then nearly flat
 
 
+@pytest.mark.slow
 def test_random_patrol_level_matters_much_less_than_hot_spot_patrol():
     """Kansas City (Kelling et al. 1974): 0x, 1x, 3x random car patrol made no
     significant difference; hot-spot patrol (Sherman & Weisburd 1995) cuts
@@ -50,6 +53,7 @@ def test_random_patrol_level_matters_much_less_than_hot_spot_patrol():
     assert abs(crimes[3].sum() - crimes[0].sum()) / crimes[0].sum() < hot_effect
 
 
+@pytest.mark.slow
 def test_near_repeat_burglaries_cluster_in_space_and_time():
     """Johnson et al. 2007: burglaries within ~200 m and ~2 weeks of each other
     are more common than chance (Knox test); without near-repeat risk they are not."""
@@ -67,6 +71,7 @@ def test_near_repeat_burglaries_cluster_in_space_and_time():
     assert ratio_off < ratio and p_off > 0.01
 
 
+@pytest.mark.slow
 def test_hot_spot_patrol_diffuses_benefits_by_default_and_displaces_crime_with_mobile_offenders():
     """Weisburd et al. 2006: focused patrol usually lowers crime next door too
     (crime=default); seed 003 reports the opposite (+17% next door), which

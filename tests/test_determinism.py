@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 
-from sim.rng import RngStreams
+from sim.core.rng import RngStreams
 from sim.run import results, run_scenario, simulate
 from tests.conftest import config
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pyarrow.compute as pc
 
-from sim.travel import ManhattanTravel
+from sim.core.travel import ManhattanTravel
 from tests.conftest import bare_dispatch, config, make_call
 
 

@@ -2,10 +2,10 @@
 import numpy as np
 import simpy
 
-from sim.dispatch import Call, Dispatcher
-from sim.dispatch_rules import BeatFirstRule, NearestRule, TeamRule
-from sim.fleet import Fleet
-from sim.travel import ManhattanTravel
+from sim.policing.dispatch import Call, Dispatcher
+from sim.policing.dispatch_rules import BeatFirstRule, NearestRule, TeamRule
+from sim.core.fleet import Fleet
+from sim.core.travel import ManhattanTravel
 from tests.conftest import config, eligible
 
 

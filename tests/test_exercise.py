@@ -3,6 +3,7 @@ does to the model, replays and the counterfactual, invariants under any
 sequence of events, and the headless pipeline's files and report."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
@@ -16,14 +17,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.compose import load_config
+from sim.compose.loader import load_config
 from sim.config import ConfigError
+from sim.core.records import calls_table
+from sim.exercise.event import ExerciseEvent
+from sim.exercise.event_checks import check_event, check_event_in
+from sim.exercise.injects import INJECTS
 from sim.exercise.report import KPIS
-from sim.exercise.schema import exercise_names
+from sim.run_exercise import run_exercise
+from sim.compose.conf_files import group_options
 from sim.exercise.session import ExerciseSession, clock
 from sim.model import CommunityPolicingModel
-from sim.records import calls_table
-from sim.run import run_scenario
+from sim.tabletop.forms import form_fields
 from tests.conftest import config
 from tests.test_invariants import check_calls
 
@@ -42,7 +47,7 @@ def call_rows(model) -> str:
 
 # --- scripts and their checks --------------------------------------------------------
 def test_the_three_scripts_load_with_their_districts():
-    assert {"festival_night", "mountain_flood", "fraud_wave"} <= set(exercise_names())
+    assert {"festival_night", "mountain_flood", "fraud_wave"} <= set(group_options("exercise"))
     districts = {n: load_config([f"+exercise={n}"]) for n in ("festival_night", "mountain_flood", "fraud_wave")}
     assert districts["mountain_flood"].district.name == "rural_mountain"
     assert districts["festival_night"].district.name == "urban_core"
@@ -80,10 +85,8 @@ def test_a_bad_exercise_fails_before_any_run_folder(tmp_path):
 
 
 def test_a_crowd_of_unknown_call_types_is_refused():
-    from sim.exercise.schema import INJECT_KINDS, ExerciseEvent, check_event_in
-
     event = ExerciseEvent(at_h=20, kind="festival_crowd", x_m=1.0, y_m=1.0, call_mix={"ufo": 1.0})
-    event.check("e", INJECT_KINDS)
+    check_event(event, "e", INJECTS)
     with pytest.raises(ConfigError, match="unknown call type"):
         check_event_in(config(), event, "e")
 
@@ -178,7 +181,7 @@ def test_fraud_wave_raises_fraud_and_awareness_refuses_part_of_it():
         s.finish()
     fraud = [sum(i[1] == "fraud" for i in s.model.incidents) for s in (base, wave)]
     expected = 10.0 * 30000 / 1000 / 365 * 49 * 16 / 24  # extra attempts: 49 x the daily rate for 16 h
-    refused = wave.controls.fraud_refused
+    refused = wave.controls.kinds["fraud_wave"].refused
     assert fraud[1] - fraud[0] + refused == pytest.approx(expected, abs=4 * math.sqrt(expected))
     assert 0 < refused < fraud[1] - fraud[0]  # about 30% aware x 50% efficacy refuse
 
@@ -192,7 +195,7 @@ def test_call_in_takes_reserves_first_then_overtime_and_ends_on_time():
     d = s.fire("call_in", "trainee", role="auxiliary", count=2, hours=2.0)
     called = [int(x) for x in re.findall(r"auxiliary (\d+)", d.effect)]
     assert called == [m.n_rostered, off[0]] and all(m.fleet.on_duty[called])
-    assert s.controls.called_in_minutes == pytest.approx(240.0)
+    assert s.controls.kinds["call_in"].minutes_called_in == pytest.approx(240.0)
     s.advance(12 * 60 + 1)
     assert not m.fleet.on_duty[m.n_rostered]  # the reserve goes home; the other follows its roster
     assert m.fleet.on_duty[off[0]] == m._rostered[off[0]]
@@ -235,6 +238,67 @@ def test_firing_bad_parameters_from_the_page_changes_nothing():
             s.fire(kind, "facilitator", **params)
         assert err.value.key == key
     assert s.log == [] and s.model.calls == [c for c in s.model.calls if c.source != "inject"]
+
+
+# --- a new kind is one file -------------------------------------------------------------------
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_inject_example() -> str:
+    """The README's "Adding an inject" file (Design section), verbatim: the test
+    runs what the README shows."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("**Adding an inject**")
+    block = text[text.index("```python\n", start) + len("```python\n"):]
+    return block[:block.index("```")]
+
+
+@pytest.fixture
+def hoax_call(tmp_path):
+    """The README's example inject as a file of its own, outside the package, filed by importing it."""
+    path = tmp_path / "hoax_call.py"
+    path.write_text(readme_inject_example())
+    spec = importlib.util.spec_from_file_location("hoax_call", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    yield INJECTS["hoax_call"]
+    INJECTS.pop("hoax_call")
+
+
+def test_a_new_inject_is_one_file(hoax_call):
+    assert list(INJECTS)[-1] == "hoax_call"  # listed after the bundled kinds
+    assert form_fields("hoax_call") == [("x_m", ""), ("y_m", ""), ("on_scene_min", "20")]
+    script = ["+exercise=festival_night", "exercise.actions=[]"]
+    cfg = load_config([*script, "exercise.injects=[{at_h: 19, kind: hoax_call, x_m: 400, y_m: 300}]"])
+    assert [e.kind for e in cfg.exercise.injects] == ["hoax_call"]
+    for bad, key, words in (("on_scene_min: 0.5", "on_scene_min", ">= 1 and <= 240"),
+                            ("units: 2", "units", "is not a parameter of hoax_call; it takes: x_m, y_m, on_scene_min"),
+                            ("x_m: 99999", "x_m", "inside the district")):
+        with pytest.raises(ConfigError) as err:
+            load_config([*script, f"exercise.injects=[{{at_h: 19, kind: hoax_call, x_m: 400, y_m: 300, {bad}}}]"])
+        assert err.value.key == f"exercise.injects[0].{key}" and words in str(err.value)
+
+    s = session(*FREE_PLAY)
+    s.advance(9 * 60)
+    d = s.fire("hoax_call", "facilitator", x_m=400.0, y_m=300.0)
+    call = s.model.calls[-1]
+    assert (call.type, call.source, call.on_scene_min) == ("dispute", "inject", 20.0)
+    assert d.effect == f"call {call.call_id}: a hoax at (400, 300) m, 20 min to clear"
+    s.finish()
+    replay = session(*FREE_PLAY, replay=[r.row() for r in s.log])
+    replay.finish()
+    assert call_rows(replay.model) == call_rows(s.model)
+
+
+def test_a_kind_with_a_parameter_the_wire_format_lacks_is_refused_when_filed():
+    from sim.exercise.kinds import Inject, Param, register
+
+    with pytest.raises(TypeError, match="wind_kmh not in ExerciseEvent"):
+        @register("gale")
+        class Gale(Inject):
+            params = {"wind_kmh": Param(90.0, lo=0, hi=300)}
+    assert "gale" not in INJECTS
+    with pytest.raises(TypeError, match="taken"):
+        register("call_in")(type("Again", (Inject,), {}))
 
 
 # --- replay, counterfactual, invariants --------------------------------------------------------
@@ -312,6 +376,7 @@ def kpi_cells(page: str) -> dict[tuple[str, str], object]:
     return {(k, run): json.loads(v.replace("&quot;", '"')) for k, run, v in cells}
 
 
+@pytest.mark.slow
 def test_headless_exercise_writes_log_counterfactual_and_a_matching_report(tmp_path):
     out = tmp_path / "festival"
     proc = subprocess.run([sys.executable, "-m", "sim", "+exercise=festival_night", "sim.progress=false",
@@ -346,8 +411,8 @@ def test_headless_exercise_writes_log_counterfactual_and_a_matching_report(tmp_p
 
 @pytest.mark.parametrize("name", ["mountain_flood", "fraud_wave"])
 def test_every_script_runs_headless_and_its_replay_matches(tmp_path, name):
-    first = run_scenario(config(f"+exercise={name}"), tmp_path / "a", progress=False)
-    again = run_scenario(config(f"+exercise={name}", f"exercise.replay={tmp_path / 'a' / 'decisions.parquet'}"),
+    first = run_exercise(config(f"+exercise={name}"), tmp_path / "a", progress=False)
+    again = run_exercise(config(f"+exercise={name}", f"exercise.replay={tmp_path / 'a' / 'decisions.parquet'}"),
                          tmp_path / "b", progress=False)
     for s in (first, again):
         s.pop("wall_seconds")

@@ -6,12 +6,13 @@ import simpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.dispatch import OUTCOMES, Call, Dispatcher
-from sim.dispatch_rules import DISPATCH_RULES
-from sim.fleet import ROLE_NAMES, Fleet
-from sim.records import calls_table
+from sim.policing.dispatch import OUTCOMES, Call, Dispatcher
+from sim.policing.dispatch_rules import DISPATCH_RULES
+from sim.core.roles import ROLES
+from sim.core.fleet import Fleet
+from sim.core.records import calls_table
 from sim.run import results, simulate
-from sim.travel import ManhattanTravel
+from sim.core.travel import ManhattanTravel
 from tests.conftest import config, eligible
 
 
@@ -43,7 +44,7 @@ def check_calls(calls, spans=True):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n_units=st.integers(1, 5),
-    roles=st.lists(st.sampled_from(ROLE_NAMES), min_size=5, max_size=5),
+    roles=st.lists(st.sampled_from(ROLES), min_size=5, max_size=5),
     rate=st.floats(0.01, 2.0),
     scene=st.floats(0.1, 60.0),
     capacity=st.sampled_from(["infinite", "loss"]),
@@ -68,7 +69,7 @@ def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline
     def arrivals():
         for k in range(200):
             yield env.timeout(rng.exponential(1 / rate))
-            allowed = [r for r in ROLE_NAMES if rng.random() < 0.6] or ["officer"]
+            allowed = [r for r in ROLES if rng.random() < 0.6] or ["officer"]
             call = Call(k, "t", int(rng.integers(1, 5)), env.now, *rng.uniform(0, 1000, 2),
                         float(rng.exponential(scene)), eligible(*allowed), beat=int(rng.integers(0, 2)))
             call.violent = allowed == ["officer"] and rng.random() < 0.5

@@ -105,7 +105,7 @@ def test_candidate_puts_the_planned_posts_on_duty_office_by_office():
     roles, office = np.asarray(model.fleet.role_name), model.fleet.office
     for t in np.arange(60.0, model.horizon_min, 240.0):
         b = int((t % 1440) // 480)
-        on = np.array([any(a <= t < e for a, e in d) for d in model.duty_intervals])
+        on = np.array([any(a <= t < e for a, e in d) for d in model.staffing.duty_intervals])
         for o in range(2):
             assert (on & (roles == "officer") & (office == o)).sum() == posts[o][b][0]
             assert (on & (roles == "auxiliary") & (office == o)).sum() == posts[o][b][1]
@@ -183,11 +183,13 @@ def _officers(cfg) -> int:
     return sum(o for o, _ in plan(cfg).best.posts[0])
 
 
+@pytest.mark.slow
 def test_more_demand_never_needs_fewer_officers():
     need = [_officers(queue_cfg(lam, 20.0, 3.0, 0.9)) for lam in (2.0, 6.0, 12.0)]
     assert need == sorted(need) and need[0] < need[-1]
 
 
+@pytest.mark.slow
 def test_a_higher_target_never_needs_fewer_officers():
     """Around the 6 calls/h, 90%-within-3-min case: a lower share or a longer
     time never needs more, a higher share or a shorter time never fewer."""
@@ -196,6 +198,7 @@ def test_a_higher_target_never_needs_fewer_officers():
     assert _officers(queue_cfg(6.0, 20.0, 15.0, 0.9)) <= base <= _officers(queue_cfg(6.0, 20.0, 0.5, 0.9))
 
 
+@pytest.mark.slow
 def test_full_model_more_demand_never_needs_fewer_staff():
     """The whole model (travel, shifts, officers pulled away), two offices: three
     times the calls never needs fewer staff in either office, and, with a
@@ -267,6 +270,7 @@ def check_curve(p: dict) -> None:
     assert sat[0] > sat[-1]  # more staff, less of their time committed
 
 
+@pytest.mark.slow
 def test_urban_core_plan(tmp_path):
     """One planner run of urban_core as a user starts it (one test: the run is the cost)."""
     out = tmp_path / "urban"

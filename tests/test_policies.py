@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from sim.config import ConfigError
-from sim.compose import CONF_DIR, load_config
-from sim.fleet import ROLE_CODE
+from sim.compose.loader import CONF_DIR, load_config
+from sim.core.roles import ROLE_CODE
 from sim.model import CommunityPolicingModel
 from sim.run import results, simulate
 from sim.scenarios import POLICIES
 from sim.scenarios.hot_cells import area_cells, crime_prior, flat_of, hot_cells
-from sim.space import LAND_USE_CODE
+from sim.core.space import LAND_USE_CODE
 from tests.conftest import config
 
 NEW = ("hotspot", "beat", "joint_patrol", "elastic", "cameras", "volunteer_night_patrol")
@@ -188,6 +188,20 @@ def test_beat_units_sweep_their_own_beat_and_never_leave_it():
     assert rounds >= 3
 
 
+def test_a_unit_with_an_empty_beat_walks_its_office_area():
+    """Voronoi beats round posts that share one spot (everyone at the office)
+    leave all but one beat empty: those units patrol their office area."""
+    model = build("beat", "district.beats=nearest_post", "sim.days=2", "seed=5")
+    legs = record_legs(model)
+    model.run()
+    d, f = model.district, model.fleet
+    empty = {u for u in range(f.n) if not (d.beat == f.beat[u]).any()}
+    walked = {unit for _, unit, *_ in legs}
+    assert empty & walked  # they patrol instead of failing
+    for _, unit, x, y, _, _ in legs:
+        assert d.office_area.ravel()[flat(model, x, y)] == f.office[unit]
+
+
 # --- joint patrol -----------------------------------------------------------
 
 def test_joint_patrol_volunteers_walk_only_with_a_free_partner():
@@ -274,7 +288,7 @@ def test_elastic_moves_auxiliary_shifts_only():
 
 
 def test_elastic_shift_hook():
-    from sim.config import ShiftConfig
+    from sim.core.shifts_config import ShiftConfig
 
     policy = POLICIES["elastic"](load_config(["policy=elastic", "policy.elastic_starts_h=[9,17]"]).policy)
     s = ShiftConfig([8, 16, 0], 8.0, 7)

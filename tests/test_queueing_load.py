@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from sim.checks import ConfigError
-from sim.compose import load_config
-from sim.validate import _mmc_case, erlang_c, judge, run_job
+from sim.core.checks import ConfigError
+from sim.compose.loader import load_config
+from sim.validate.cases import erlang_c, mmc_case as _mmc_case
+from sim.validate.judge import judge
+from sim.validate.runner import run_job
 
 
+@pytest.mark.theory
 def test_a_dispatch_centre_load_matches_erlang_c():
     """200 calls/h on 14 servers of 3.6 min (load 0.86), far above the old
     limit of about 34 calls/h: over 10 independent seeds of 7 days (320,000
@@ -52,7 +55,7 @@ def test_errors_name_the_key_the_user_wrote(overrides, key):
 
 
 def test_an_overloaded_queue_runs_with_a_warning():
-    from sim.sanity import warnings_for
+    from sim.compose.sanity import warnings_for
 
     cfg = load_config(["+experiment=queueing_check", "queueing.arrival_rate_per_hour=9", "queueing.servers=3",
                        "sim.days=1", "sim.warmup_days=0.1"])

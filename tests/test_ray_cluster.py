@@ -17,7 +17,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sim.launchers import RAY_ENV  # the head gets what a sweep's processes get: loopback only, no auth
+from sim.compose.launchers import RAY_ENV  # the head gets what a sweep's processes get: loopback only, no auth
+
+pytestmark = pytest.mark.cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 RAY = Path(sys.executable).with_name("ray")

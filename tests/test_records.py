@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from sim.dispatch import Call
-from sim.fleet import Fleet
-from sim.records import calls_table, incidents_table, summarize
+from sim.policing.dispatch import Call
+from sim.core.fleet import Fleet
+from sim.core.records import calls_table, incidents_table, summarize
 from sim.run import results, simulate
 from tests.conftest import config, eligible
 

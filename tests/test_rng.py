@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.rng import choice_cdf, draw_index
+from sim.core.rng import choice_cdf, draw_index
 
 
 @settings(max_examples=200, deadline=None)

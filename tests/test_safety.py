@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.checks import ConfigError
-from sim.compose import load_config, load_run
-from sim.conf_files import problem_of
-from sim.outdir import check_out_dir, is_own_tmp, tmp_name, unmark
+from sim.core.checks import ConfigError
+from sim.compose.loader import load_config, load_run
+from sim.compose.conf_files import problem_of
+from sim.core.outdir import check_out_dir, is_own_tmp, tmp_name, unmark
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,7 +97,7 @@ def test_a_shared_file_that_could_run_code_is_refused_by_name(tmp_path, kind, te
     folder.mkdir(parents=True)
     path = folder / "shared.yaml"
     path.write_text(text)
-    import sim.conf_files as cf
+    import sim.compose.conf_files as cf
 
     original = cf.EXERCISES_DIR, cf.CONF_DIR
     cf.EXERCISES_DIR, cf.CONF_DIR = tmp_path / "exercises", tmp_path / "conf"
@@ -118,8 +118,8 @@ def test_one_bad_exercise_script_breaks_only_itself(tmp_path, monkeypatch):
     chosen; every other command (and the other scripts) still works."""
     import shutil
 
-    import sim.conf_files as cf
-    from sim.config import register_configs
+    import sim.compose.conf_files as cf
+    from sim.compose.structured import register_configs
 
     folder = tmp_path / "exercises"
     shutil.copytree(cf.EXERCISES_DIR, folder)
@@ -146,6 +146,7 @@ def test_root_like_or_system_folders_are_refused(folder):
         check_out_dir(folder, "hydra.run.dir")
 
 
+@pytest.mark.slow
 def test_a_folder_under_a_file_is_one_line(tmp_path):
     (tmp_path / "afile").write_text("x")
     for command in (["sim"], ["sim.plan"], ["sim", "-m", "seed=1,2"]):
@@ -216,6 +217,7 @@ def test_a_link_planted_in_an_output_folder_is_refused(tmp_path, plant):
     assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"] and (victim / "keep.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_swept_values_cannot_leave_the_sweep_folder(tmp_path):
     root = tmp_path / "sweep"
     proc = cli("sim", "-m", "sim.days=1", "sim.plots=false", "district.name=../../escaped,a/b,..",
@@ -230,10 +232,10 @@ def test_swept_values_cannot_leave_the_sweep_folder(tmp_path):
 
 # --- sweeps own their workers ---------------------------------------------------------
 def test_a_second_invocation_of_the_same_sweep_is_refused_naming_the_holder(tmp_path):
-    from sim.sweep_lock import SweepLock
+    from sim.study.sweep_lock import SweepLock
 
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from sim.sweep_lock import SweepLock\n"
+        "import sys, time; from pathlib import Path; from sim.study.sweep_lock import SweepLock\n"
         f"SweepLock(Path({str(tmp_path)!r})).acquire(); print('held', flush=True); time.sleep(60)")],
         stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
@@ -275,6 +277,7 @@ def _alive(pid: int) -> bool:
     return text[text.rfind(")") + 2:].split()[0] != "Z"
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_leaves_no_worker_behind_and_its_end_is_recorded(tmp_path):
     root = tmp_path / "sweep"
     proc = subprocess.Popen([sys.executable, "-m", "sim", "-m", "sim.days=3000", "sim.plots=false",
@@ -309,6 +312,7 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+@pytest.mark.slow
 def test_damaged_records_of_a_sweep_are_one_line(tmp_path):
     root = tmp_path / "sweep"
     root.mkdir()

@@ -1,8 +1,8 @@
 """Rosters and time lost to non-community duties."""
 import numpy as np
 
-from sim.config import ShiftConfig
-from sim.shifts import remove_share, roster
+from sim.core.shifts_config import ShiftConfig
+from sim.core.shifts import remove_share, roster
 from tests.conftest import config
 
 
@@ -49,7 +49,7 @@ def test_officers_lose_time_in_the_model_auxiliaries_do_not():
 
 
 def test_share_is_cut_from_each_shift_of_a_round_the_clock_rota():
-    from sim.shifts import merge
+    from sim.core.shifts import merge
 
     shifts = roster(0, ShiftConfig([0], 24.0, 7), 28 * 1440.0)
     duty = merge(remove_share(shifts, 0.3, np.random.default_rng(1)))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from sim.model import CommunityPolicingModel
-from sim.space import LAND_USE_CODE, build_district
+from sim.core.space import LAND_USE_CODE, build_district
 from tests.conftest import config
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import logs
-from sim.logs import RecordLog
+from sim.core import logs
+from sim.core.logs import RecordLog
 from sim.run import prepare_dir, record_logs, results, simulate, write_outputs
 from tests.conftest import config
 

@@ -16,11 +16,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from sim.compare import collect
-from sim.compose import load_config, load_configs, sweep_plan
+from sim.compare.collect import collect
+from sim.compose.loader import load_config, load_configs, sweep_plan
 from sim.config import ConfigError
 from sim.run import run_scenario
-from sim.sweep import DONE, FAILED, Sweep, default_sweep_dir, job_dirname
+from sim.study.sweep import DONE, FAILED, Sweep, default_sweep_dir, job_dirname
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_DEDUP_LOGS": "0", "PYTHONUNBUFFERED": "1"}
@@ -67,6 +67,7 @@ def test_sweep_folder_follows_the_command_not_the_launcher():
     assert a.name.startswith("policy_compare-")
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_with_exactly_one_result_per_job(tmp_path):
     """The done-when of issue 4: 2 policies x 3 ratios x 10 replications with
     one command; SIGKILL half-way; the same command finishes the rest."""
@@ -106,7 +107,7 @@ def test_killed_sweep_resumes_with_exactly_one_result_per_job(tmp_path):
     assert len(set(seeds.values())) == 10 and seeds[0] == 0  # one root seed per replicate, shared by configs
     assert {(j["replicate"], j["root_seed"]) for j in manifest["jobs"]} == set(seeds.items())
 
-    # sim.compare reads exactly these 60 runs, not a folder another sweep left here
+    # sim.compare.collect reads exactly these 60 runs, not a folder another sweep left here
     shutil.copytree(job_dirs[0], root / "policy=other,replicate=0")
     runs = collect(root)
     assert len(runs) == 60 and runs["job"].is_unique
@@ -119,6 +120,7 @@ def _background(job: Path):
     return bg.select(["t_arrival_min", "type", "x_m", "y_m", "caller_id"])
 
 
+@pytest.mark.slow
 def test_failed_job_is_listed_live_does_not_stop_the_others_and_reruns_alone(tmp_path):
     """A 2 x 2 sweep where one job cannot write its output (a folder sits where
     its calls.parquet must go); then the same command after the fix. The
@@ -163,6 +165,7 @@ def test_failed_job_is_listed_live_does_not_stop_the_others_and_reruns_alone(tmp
     ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2", "+hydra.launcher.ray.init.include_dashboard=false"],
     ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"],
 ], ids=["ray", "submitit_local"])
+@pytest.mark.cluster
 def test_cluster_launchers_run_the_same_jobs(tmp_path, launcher):
     """Ray (a local cluster the launcher starts) and submitit's local mode (the
     SLURM launcher without SLURM) run the sweep; each job's results are
@@ -199,6 +202,7 @@ def test_cached_composition_equals_hydra_for_every_job():
     assert load_configs(jobs) == [load_config(j) for j in jobs]
 
 
+@pytest.mark.slow
 def test_a_sweep_started_elsewhere_finds_the_plugin_and_resolves_its_folder(tmp_path):
     """From another working directory, with an interpolation in the sweep folder."""
     args = ["policy=fixed_post,random_patrol", "sim.days=0.1", "sim.plots=false", "hydra.launcher.n_jobs=2",
@@ -211,12 +215,13 @@ def test_a_sweep_started_elsewhere_finds_the_plugin_and_resolves_its_folder(tmp_
     assert again.returncode == 0 and "nothing to run" in again.stderr
 
 
+@pytest.mark.slow
 def test_morris_sweep_ranks_the_parameter_that_drives_each_outcome(tmp_path):
     """The sensitivity experiment runs as a sweep (the Morris sweeper, the local
     launcher) and its screening points at the parameter that mechanically
     drives each outcome: call volume follows the call rate, time on scene
     follows the on-scene factor; travel speed cannot change how many calls come."""
-    from sim.sensitivity import morris_analysis
+    from sim.compare.report import screen_sweep as morris_analysis
 
     root = tmp_path / "morris"
     proc = run("+experiment=sensitivity", "hydra.sweeper.trajectories=4", "sim.days=3",

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from sim.tabletop.figures import charts_figure, map_figure, open_calls, unit_states
-from sim.tabletop.forms import form_fields, parse
+from sim.tabletop.forms import choices, form_fields, parse
 from sim.tabletop.room import TabletopModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +54,14 @@ def test_forms_parse_the_page_fields_and_name_a_bad_one():
         "x_m": 100.0, "y_m": 200.0, "units": 3}
     with pytest.raises(Exception, match="units='three': must be a whole number"):
         parse("major_incident", {"units": "three"})
+    assert [n for n, _ in form_fields("festival_crowd")][-1] == "calls_per_hour"  # the call mix stays a default
+    assert choices("set_task", "task") == ("policy", "post", "hold", "patrol")
+    assert choices("call_in", "role") == ("officer", "auxiliary", "volunteer", "grid_worker")
+    assert "hotspot" in choices("set_policy", "policy") and "elastic" not in choices("set_policy", "policy")
+    assert choices("major_incident", "x_m") == ()  # a free text field
 
 
+@pytest.mark.slow
 def test_bad_overrides_fail_in_one_line_before_any_server():
     for args in (["district=atlantis"], ["+exercise=festival_night", "--port", "99999"], ["--bogus"]):
         proc = subprocess.run([sys.executable, "-m", "sim.tabletop", *args], cwd=ROOT, capture_output=True,
@@ -104,6 +110,7 @@ def server(tmp_path_factory):
         log.close()
 
 
+@pytest.mark.browser
 def test_a_room_steps_fires_an_inject_orders_a_unit_and_finishes(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -2,8 +2,8 @@
 import numpy as np
 from scipy import stats
 
-from sim.space import LAND_USE_CODE, build_district
-from sim.travel import ManhattanTravel, RoadTravel
+from sim.core.space import LAND_USE_CODE, build_district
+from sim.core.travel import ManhattanTravel, RoadTravel
 from tests.conftest import config
 
 

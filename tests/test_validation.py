@@ -1,14 +1,17 @@
 """Every case of VALIDATION.md through the real model, at full precision:
 mean over 20 seeds within tolerance and the 95% CI no wider than the
-tolerance (sim/validate.py). One test per case, so xdist spreads them."""
+tolerance (sim/validate/). One test per case, so xdist spreads them."""
 import pytest
 
-from sim.validate import Check, cases, erlang_c, judge, run_cases
+from sim.validate.cases import Check, cases, erlang_c
+from sim.validate.judge import judge
+from sim.validate.runner import run_cases
 
 CASES = cases()
 
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[c.name for c in CASES])
+@pytest.mark.theory
 def test_case_matches_published_result(index):
     results = run_cases([index], quick=False, jobs=1)
     failed = [f"{r.check}: theory {r.theory:.5g}, simulated {r.mean:.5g} ± {r.half95:.2g} "
@@ -32,7 +35,7 @@ def test_judge_fails_biased_or_imprecise_estimates():
 
 
 def test_cached_job_config_equals_a_fresh_composition():
-    from sim.compose import load_config
+    from sim.compose.loader import load_config
 
     case = CASES[0]
     assert case.job_config(7, quick=True) == load_config(case.job_overrides(7, quick=True))

@@ -8,8 +8,8 @@ import pytest
 import simpy
 from scipy import stats
 
-from sim.calls import HOUR_PROFILES
-from sim.window import ServiceWindow, WindowArrivals, draw_arrivals, window_summary
+from sim.policing.calls import HOUR_PROFILES
+from sim.community.window import ServiceWindow, WindowArrivals, draw_arrivals, window_summary
 
 BUSY = dict(open_h=8, close_h=18, service_mean_min=8.0, service_cv=0.8, kiosk_min=3.0, profile="day")
 
@@ -36,6 +36,7 @@ def _erlang_c_wq(lam, mu, c):
 
 
 @pytest.mark.parametrize("clerks,lam_per_min,days", [(1, 0.07, 120), (2, 0.15, 100)])  # rho 0.7, 0.75
+@pytest.mark.theory
 def test_mean_wait_matches_erlang_c(clerks, lam_per_min, days):
     """Flat 24 h profile + exponential service = M/M/c; theory inside a 99% t CI."""
     mu, warmup = 0.1, 2 * 1440.0

@@ -3,9 +3,9 @@ default) and for Morris screening (``hydra/sweeper=morris``).
 
 Hydra only instantiates sweepers from the ``hydra_plugins`` package, hence this
 folder. Both launch only the jobs ``python -m sim -m`` found unfinished, and
-skip Hydra's per-job re-composition check, which ``sim.compose`` has already
+skip Hydra's per-job re-composition check, which ``sim.compose.loader`` has already
 done with one-line errors (it cost 0.35 s a job, serially, before any job ran).
-The job lists come from ``sim.sweep_plan``, shared with those pre-checks. Any
+The job lists come from ``sim.compose.sweep_plan``, shared with those pre-checks. Any
 launcher (joblib, Ray, submitit) runs the jobs.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.plugins.sweeper import Sweeper
 from omegaconf import OmegaConf
 
-from sim.outdir import tmp_name
-from sim.sweep_plan import DESIGN_FILE, design_jobs, expand_grid, morris_design, pending_jobs
+from sim.core.outdir import tmp_name
+from sim.compose.sweep_plan import DESIGN_FILE, design_jobs, expand_grid, morris_design, pending_jobs
 
 log = logging.getLogger(__name__)
 

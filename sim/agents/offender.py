@@ -17,12 +17,14 @@ class Offender(CellAgent):
         self.crimes = 0
         self.deterred = 0
         self.displaced = 0
+        self.arrests = 0
         self.free_at = 0.0  # minutes: off the street (arrested) until then
 
-    def life(self, crime):
-        """SimPy process: one attempt after another, as long as the run lasts.
-        Every attempt draws its seed whatever happens, so the sequence of
-        attempts is the same under any policy (common random numbers)."""
+    def life(self, crime, commit):
+        """SimPy process: one attempt after another, as long as the run lasts;
+        ``commit`` records a crime (sim.policing.offending). Every attempt draws
+        its seed whatever happens, so the sequence of attempts is the same
+        under any policy (common random numbers)."""
         env = self.model.env
         while True:
             wait = crime.time_to_next_attempt(self.stream)
@@ -52,7 +54,7 @@ class Offender(CellAgent):
                 self.displaced += 1
             self.cell = self.model.cell_at(flat)
             self.crimes += 1
-            self.model.commit_crime(self, kind, x, y, flat, guardians, attempt)
+            commit(self, kind, x, y, flat, guardians, attempt)
 
     def _deterred(self, crime, kind: str) -> None:
         self.deterred += 1
@@ -62,4 +64,13 @@ class Offender(CellAgent):
             crime.deterred.append((kind, now, self.offender_id))
 
     def arrested(self, until_min: float) -> None:
+        self.arrests += 1
         self.free_at = max(self.free_at, until_min)
+
+
+def recruit_offenders(model, n: int, residents_per_cell: np.ndarray, rngs) -> list[Offender]:
+    """``n`` offenders living where residents live (their homes: one draw of
+    the ``crime`` stream for all), each with its own child stream (``crime``, k)."""
+    p = residents_per_cell.ravel() / int(residents_per_cell.sum())
+    homes = rngs["crime"].choice(len(p), size=n, p=p)
+    return [Offender(model, k, int(h), rngs.child("crime", k)) for k, h in enumerate(homes)]

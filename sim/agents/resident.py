@@ -35,7 +35,7 @@ class Resident(CellAgent):
     def times_victimised(self) -> int:
         return int(self._registry.victimised[self.resident_id])
 
-    # the resident's community state (sim.community), None when the community is off
+    # the resident's community state (sim.community.trust), None when the community is off
     trust = _community_state("trust", float)  # trust in the office, 0-1
     aware = _community_state("aware", bool)
     elderly = _community_state("elderly", bool)

@@ -6,7 +6,10 @@ an agent's Mesa cell is synchronised from it when someone looks
 """
 from __future__ import annotations
 
+import numpy as np
 from mesa.discrete_space import CellAgent
+
+from sim.core.roles import ROLES
 
 
 class StaffAgent(CellAgent):
@@ -55,3 +58,18 @@ class GridWorker(Volunteer):
 
 
 STAFF_CLASSES = {cls.role: cls for cls in (Officer, Auxiliary, Volunteer, GridWorker)}
+
+
+def attend_mask(call) -> np.ndarray:
+    """Which roles (in ROLES order) may be sent alone to a call of this type."""
+    return np.array([STAFF_CLASSES[r].can_attend(call) for r in ROLES])
+
+
+def make_staff(model, fleet) -> list[StaffAgent]:
+    """One agent per fleet row, in the Mesa cell of its post."""
+    agents = []
+    for i, role in enumerate(fleet.role_name):
+        agent = STAFF_CLASSES[role](model, i, int(fleet.office[i]), int(fleet.beat[i]))
+        agent.cell = model.cell_at_xy(*fleet.post[i])
+        agents.append(agent)
+    return agents

@@ -15,14 +15,14 @@ import html
 import io
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 
+from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR
 from sim.exercise.session import clock
-from sim.provenance import tmp_name
+from sim.core.outdir import write_atomic
 
 COUNTERFACTUAL_DIR = "counterfactual"
 # (summary key, label, format, better: +1 higher is better, -1 lower is better, 0 neither)
@@ -97,7 +97,7 @@ def _png(fig) -> str:
 def _mark_decisions(ax, decisions: list[dict]) -> None:
     for d in decisions:
         color = "#c0392b" if d["category"] == "inject" else "#2471a3"
-        ax.axvline(d["t_min"] / 60.0, color=color, lw=0.8, ls="--", alpha=0.7)
+        ax.axvline(d["t_min"] / MIN_PER_HOUR, color=color, lw=0.8, ls="--", alpha=0.7)
 
 
 def charts(dirs: dict[str, Path], decisions: list[dict], start_min: float) -> list[tuple[str, str]]:
@@ -117,32 +117,32 @@ def charts(dirs: dict[str, Path], decisions: list[dict], start_min: float) -> li
         for run in dirs:
             draw(ax, run, styles[run])
         _mark_decisions(ax, decisions)
-        ax.set_xlim(left=start_min / 60.0)
+        ax.set_xlim(left=start_min / MIN_PER_HOUR)
         ax.set_xlabel("hour on the run's clock (dashed: injects red, decisions blue)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
         out.append((title, _png(fig)))
 
-    panel("Calls waiting for a unit", lambda ax, r, s: ax.step(ts[r]["t_min"] / 60.0, ts[r]["calls_queued"],
+    panel("Calls waiting for a unit", lambda ax, r, s: ax.step(ts[r]["t_min"] / MIN_PER_HOUR, ts[r]["calls_queued"],
                                                                  where="post", **s), "calls queued")
 
     def busy(ax, r, s):
         t = ts[r]
-        ax.step(t["t_min"] / 60.0, t[[c for c in t.columns if c.startswith("busy_")]].sum(axis=1), where="post", **s)
+        ax.step(t["t_min"] / MIN_PER_HOUR, t[[c for c in t.columns if c.startswith("busy_")]].sum(axis=1), where="post", **s)
     panel("Units busy on calls", busy, "units")
 
     def response(ax, r, s):
         c = calls[r][calls[r]["t_arrival_min"] >= start_min]
         marker = "o" if r == "exercise" else "x"
-        ax.scatter(c["t_arrival_min"] / 60.0, c["response_min"], s=12, marker=marker, color=s["color"],
+        ax.scatter(c["t_arrival_min"] / MIN_PER_HOUR, c["response_min"], s=12, marker=marker, color=s["color"],
                    label=s["label"], alpha=0.8)
     panel("Response time of each call, by when it came in", response, "minutes")
 
     def crimes(ax, r, s):
         t = np.sort(inc[r]["t_min"].to_numpy())
         t = t[t >= start_min]
-        ax.step(np.concatenate([[start_min], t]) / 60.0, np.arange(len(t) + 1), where="post", **s)
+        ax.step(np.concatenate([[start_min], t]) / MIN_PER_HOUR, np.arange(len(t) + 1), where="post", **s)
     panel("Crimes since the exercise began", crimes, "crimes")
     return out
 
@@ -151,7 +151,7 @@ def render(cfg, summaries: dict[str, dict | None], decisions: list[dict], chart_
     ex = cfg.exercise
     runs = [(r, label) for r, label in RUNS if summaries.get(r) is not None]
     esc = html.escape
-    start, end = cfg.sim.warmup_days * 1440.0, cfg.sim.days * 1440.0
+    start, end = cfg.sim.warmup_days * MIN_PER_DAY, cfg.sim.days * MIN_PER_DAY
     head = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>After-action report: {esc(ex.title or ex.name or 'exercise')}</title>
 <style>
@@ -207,9 +207,8 @@ def write_report(out: Path, cfg, summary: dict, counterfactual: dict | None) -> 
         dirs["counterfactual"] = out / COUNTERFACTUAL_DIR
     decisions = pq.read_table(out / "decisions.parquet").to_pylist()
     page = render(cfg, {"exercise": summary, "counterfactual": counterfactual}, decisions,
-                  charts(dirs, decisions, cfg.sim.warmup_days * 1440.0))
+                  charts(dirs, decisions, cfg.sim.warmup_days * MIN_PER_DAY))
     path = out / "after_action.html"
-    tmp = tmp_name(path)
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    with write_atomic(path) as f:
+        f.write(page)
     return path

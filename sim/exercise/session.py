@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from sim.core.units import MIN_PER_HOUR
+from sim.exercise.actions import ACTIONS
 from sim.exercise.controls import ExerciseControls
-from sim.exercise.schema import ACTION_KINDS, INJECT_KINDS, SOURCES, ExerciseEvent, check_event_in
+from sim.exercise.event import SOURCES, ExerciseEvent
+from sim.exercise.event_checks import check_event, check_event_in
+from sim.exercise.injects import INJECTS
 
 DECISION_SCHEMA = pa.schema([
     ("seq", pa.int32()), ("t_min", pa.float64()), ("clock", pa.string()), ("source", pa.string()),
@@ -76,13 +80,13 @@ class ExerciseSession:
         ex = self.cfg.exercise
         if replay is not None:
             for k, row in enumerate(replay):
-                event = ExerciseEvent(at_h=row["t_min"] / 60.0, kind=row["kind"], note=row.get("note", ""),
+                event = ExerciseEvent(at_h=row["t_min"] / MIN_PER_HOUR, kind=row["kind"], note=row.get("note", ""),
                                       **json.loads(row["params"]))
                 self.pending.append(Planned(row["t_min"], k, row["source"], event))
         elif script:
             events = list(ex.injects) + (list(ex.actions) if actions else [])
             for k, e in enumerate(events):
-                self.pending.append(Planned(e.at_h * 60.0, k, "script", e))
+                self.pending.append(Planned(e.at_h * MIN_PER_HOUR, k, "script", e))
         heapq.heapify(self.pending)
 
     # --- the clock -------------------------------------------------------------------
@@ -121,20 +125,20 @@ class ExerciseSession:
     def fire(self, kind: str, source: str, note: str = "", **params) -> Decision:
         """Fire an inject or an action now (from the page); bad parameters raise
         ConfigError naming the parameter, and nothing happens."""
-        event = ExerciseEvent(at_h=self.now / 60.0, kind=kind, note=note, **params)
+        event = ExerciseEvent(at_h=self.now / MIN_PER_HOUR, kind=kind, note=note, **params)
         return self._apply(event, source)
 
     def _apply(self, event: ExerciseEvent, source: str) -> Decision:
         if source not in SOURCES:
             raise ValueError(f"source {source!r}: allowed {', '.join(SOURCES)}")
-        category = "inject" if event.kind in INJECT_KINDS else "action"
-        event.check(category, INJECT_KINDS if category == "inject" else ACTION_KINDS)
+        category = "inject" if event.kind in INJECTS else "action"
+        check_event(event, category, INJECTS if category == "inject" else ACTIONS)
         check_event_in(self.cfg, event, category, units=self.model.fleet.n)
         if self.finished:
             raise ValueError("the exercise is over")
-        params = event.params()
-        prefix = "fire_" if category == "inject" else "order_"
-        effect = getattr(self.controls, prefix + event.kind)(**params)
+        kind = self.controls.kinds[event.kind]
+        params = kind.values(event)
+        effect = kind.apply(**params)
         decision = Decision(len(self.log), self.now, self.clock(), source, category, event.kind,
                             {k: v for k, v in params.items() if v is not None}, event.note, effect)
         self.log.append(decision)
@@ -158,7 +162,7 @@ class ExerciseSession:
             "exercise_major_incidents": len(majors),
             "exercise_major_incident_response_min": sum(responses) / len(responses) if responses else None,
             "exercise_major_incidents_unreached": len(majors) - len(responses),
-            "exercise_fraud_refused": c.fraud_refused,
-            "exercise_staff_hours_called_in": round(c.called_in_minutes / 60.0, 3),
+            "exercise_fraud_refused": c.kinds["fraud_wave"].refused,
+            "exercise_staff_hours_called_in": round(c.kinds["call_in"].minutes_called_in / MIN_PER_HOUR, 3),
             "exercise_staff_off_sick": int((c.sick_until > -math.inf).sum()),
         }

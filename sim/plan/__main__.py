@@ -13,11 +13,11 @@ import sys
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
-from sim.cli import fail, pin, split_args
-from sim.compose import CONF_DIR, load_run, or_exit
-from sim.checks import TEXT
-from sim.config import ConfigError, register_configs, to_config
-from sim.sanity import warn
+from sim.compose.cli import fail, pin, split_args
+from sim.compose.loader import CONF_DIR, load_run, or_exit, to_config
+from sim.compose.structured import register_configs
+from sim.core.checks import TEXT, ConfigError
+from sim.compose.sanity import warn
 
 
 def print_plan(plan: dict, out_dir: str) -> None:

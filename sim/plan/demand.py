@@ -7,16 +7,20 @@ anything is simulated.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from sim.calls import MIN_PER_YEAR, hourly_profile, place_weights
+from sim.community.elderly import place_elderly
 from sim.config import Config
-from sim.model import scaled_call_types
+from sim.core.rng import RngStreams
+from sim.core.space import build_district
+from sim.core.travel import make_travel
+from sim.derived import scaled_call_types, speed_m_per_min
 from sim.plan.analytic import BlockDemand, CallClass, travel_within_share
-from sim.rng import RngStreams
+from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR, MIN_PER_YEAR
+from sim.policing.calls import hourly_profile, place_weights
 from sim.scenarios import make_policy
-from sim.space import build_district
-from sim.travel import make_travel
 
 PLANNED_ROLES = ("officer", "auxiliary")
 
@@ -33,20 +37,31 @@ def block_label(start_h: int, hours: float) -> str:
 
 def block_of(t_min, starts: list[int], hours: float):
     """Index of the shift block a time of day falls in (blocks may wrap past midnight)."""
-    since_first = (np.asarray(t_min, float) - starts[0] * 60.0) % 1440.0
-    return (since_first // (hours * 60.0)).astype(int)
+    since_first = (np.asarray(t_min, float) - starts[0] * MIN_PER_HOUR) % MIN_PER_DAY
+    return (since_first // (hours * MIN_PER_HOUR)).astype(int)
 
 
 def speeds_m_per_min(cfg: Config) -> dict[str, float]:
-    s = cfg.staffing
-    return {r: cfg.travel.speed_kmh[s.mode[r]] * cfg.scale.travel_speed_factor * 1000.0 / 60.0
-            for r in PLANNED_ROLES}
+    return {r: speed_m_per_min(cfg, r) for r in PLANNED_ROLES}
+
+
+def planned_district(cfg: Config):
+    """The district as the model builds it (replicate 0's layout), with the
+    elderly living alone placed as the model places them (sim.community.elderly),
+    so one-click alarms come from the same cells."""
+    rngs = RngStreams(cfg.root_seed)
+    district = build_district(cfg.district, rngs["district"])
+    c = cfg.community
+    if not c.enabled:  # no resident state: alarms come from where residents live, as in the model
+        return district
+    people = place_elderly(district.residents, c.elderly_share, c.elderly_alone_share, rngs["community"])
+    return dataclasses.replace(district, elderly_alone=people.alone_per_cell(district.residents.shape))
 
 
 def office_demand(cfg: Config):
     """(office, block) -> BlockDemand, facts about the district (residents and
     area per office) for the report, and the district itself."""
-    district = build_district(cfg.district, RngStreams(cfg.root_seed)["district"])
+    district = planned_district(cfg)
     travel = make_travel(cfg.district.travel, district)
     starts, hours = block_hours(cfg)
     n_cells = district.width * district.height
@@ -113,5 +128,5 @@ def window_load(cfg: Config, residents: int) -> tuple[float, float]:
     w = cfg.window
     per_day = w.requests_per_1000_per_year * residents / 1000.0 / 365.0
     to_clerk = per_day * (1.0 - w.online_share) * (1.0 - w.self_service_share)
-    open_min = (w.close_h - w.open_h) * 60.0
+    open_min = (w.close_h - w.open_h) * MIN_PER_HOUR
     return to_clerk / open_min, 1.0 / w.service_mean_min

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from sim.config import Config, ShiftConfig
+from sim.config import Config
+from sim.core.shifts_config import ShiftConfig
+from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR, MIN_PER_YEAR
 from sim.plan.demand import block_hours, block_of
 
 MET, MISSED, UNDECIDED = "met", "missed", "undecided"
@@ -73,7 +75,7 @@ def candidate_config(base: Config, cand: Candidate, replicate: int) -> Config:
     return dataclasses.replace(
         base, replicate=replicate, staffing=staffing,
         sim=dataclasses.replace(base.sim, days=p.days, warmup_days=p.warmup_days, progress=False, plots=False,
-                                record_every_min=1440.0),
+                                record_every_min=MIN_PER_DAY),
         window=dataclasses.replace(base.window, clerks_per_office=cand.clerks),
         workforce=dataclasses.replace(base.workforce, turnover_per_year=0.0, absence_share=0.0))
 
@@ -81,19 +83,19 @@ def candidate_config(base: Config, cand: Candidate, replicate: int) -> Config:
 def minutes_in_block(start, end, b0_min: float, b1_min: float) -> np.ndarray:
     """Minutes of [start, end) that fall in the daily window [b0, b1) (vectorised);
     a window past midnight (b1 > 1440) is its two parts."""
-    if b1_min > 1440.0:
-        return minutes_in_block(start, end, b0_min, 1440.0) + minutes_in_block(start, end, 0.0, b1_min - 1440.0)
+    if b1_min > MIN_PER_DAY:
+        return minutes_in_block(start, end, b0_min, MIN_PER_DAY) + minutes_in_block(start, end, 0.0, b1_min - MIN_PER_DAY)
 
     def upto(t):
         t = np.asarray(t, float)
-        day, rest = np.divmod(t, 1440.0)
+        day, rest = np.divmod(t, MIN_PER_DAY)
         return day * (b1_min - b0_min) + np.clip(rest - b0_min, 0.0, b1_min - b0_min)
     return np.maximum(upto(end) - upto(start), 0.0)
 
 
 def measure(cfg: Config) -> dict:
     """Run one replication and keep only what the targets need, by office and block."""
-    from sim.orphans import watch_parent
+    from sim.core.orphans import watch_parent
     from sim.run import simulate  # the model: imported in the worker
 
     watch_parent()  # a worker ends with the plan that launched it
@@ -130,27 +132,25 @@ def measure(cfg: Config) -> dict:
     pairs = [(k, u) for k, c in enumerate(calls) for u in c.units if u >= 0 and planned[u]]
     k_idx = np.array([k for k, _ in pairs], int)
     u_idx = np.array([u for _, u in pairs], int)
-    duty = [(u, a, e) for u, spans in enumerate(model.duty_intervals) if planned[u] for a, e in spans]
+    duty = [(u, a, e) for u, spans in enumerate(model.staffing.duty_intervals) if planned[u] for a, e in spans]
     d_unit = np.array([u for u, _, _ in duty], int)
     d_a = np.clip(np.array([a for _, a, _ in duty], float), warm, end)
     d_e = np.clip(np.array([e for _, _, e in duty], float), warm, end)
     for b, s in enumerate(starts):
-        b0, b1 = s * 60.0, (s + hours) * 60.0
+        b0, b1 = s * MIN_PER_HOUR, (s + hours) * MIN_PER_HOUR
         if len(k_idx):
             np.add.at(busy[:, b], fleet.office[u_idx],
                       minutes_in_block(t0[k_idx], np.maximum(t1[k_idx], t0[k_idx]), b0, b1))
         if len(d_unit):
             np.add.at(staffed[:, b], fleet.office[d_unit], minutes_in_block(d_a, d_e, b0, b1))
-    satisfaction = np.nan
-    if model.community is not None:
-        rated = model.community.call_satisfaction
-        ratings = [rated[c.call_id] for c in calls if c.t_arrival >= warm and c.call_id in rated]
-        satisfaction = float(np.mean(ratings)) if ratings else np.nan
-    years = (end - warm) / (365.0 * 1440.0)
+    rated = model.intake.ratings  # callers' ratings (none without the community)
+    ratings = [rated[c.call_id] for c in calls if c.t_arrival >= warm and c.call_id in rated]
+    satisfaction = float(np.mean(ratings)) if ratings else np.nan
+    years = (end - warm) / MIN_PER_YEAR
     crimes = sum(1 for inc in model.incidents if inc[2] >= warm)
     residents = float(model.district.residents.sum())
     window_p90 = np.full(offices, np.nan)
-    for o, w in enumerate(model.windows):
+    for o, w in enumerate(model.service_windows.windows):
         r = w.records()
         after = (r["t_arrival_min"] >= warm) & ~r["kiosk"] & ~np.isnan(r["wait_min"])
         if after.any():

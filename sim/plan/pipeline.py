@@ -14,14 +14,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sim.config import Config, ConfigError
-from sim.model import office_staff_counts
+from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR
+from sim.derived import office_staff_counts
 from sim.plan.analytic import people_for
 from sim.plan.demand import block_hours, block_label, office_demand
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation
 from sim.plan.runner import Runner
 from sim.plan.search import Planner, describe
-from sim.orphans import mark_parent
-from sim.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
+from sim.core.orphans import mark_parent
+from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
 
 ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers"}
 
@@ -147,7 +148,7 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
     check_plannable(cfg)
     out = prepare_dir(out_dir, cfg)
     (out / "plan.json").unlink(missing_ok=True)
-    mark_parent()  # the replication workers end if this process is killed (sim.orphans)
+    mark_parent()  # the replication workers end if this process is killed (sim.core.orphans)
     started = time.perf_counter()
     demand, facts, district = office_demand(cfg)
     runner = Runner(cfg)
@@ -179,7 +180,7 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
         by_shift.append({
             "office": o, "shift": block_label(starts[b], hours), "officers": officers, "auxiliaries": aux,
             "analytic_start": list(result.start.posts[o][b]),
-            "calls_per_hour": round(sum(c.rate_per_min for c in d.classes) * 60.0, 3),
+            "calls_per_hour": round(sum(c.rate_per_min for c in d.classes) * MIN_PER_HOUR, 3),
             "p1_attainment": estimate_dict(ests[(o, b)]["p1"], cfg.target.p1_share
                                            if cfg.target.p1_within_min is not None else None),
             "p1_unit_free_at_once": estimate_dict(ests[(o, b)]["p1_at_once"]),
@@ -242,7 +243,7 @@ def today_evaluation(cfg: Config, runner: Runner) -> Evaluation:
     p = cfg.plan
     configs = [dataclasses.replace(
         cfg, replicate=k, sim=dataclasses.replace(cfg.sim, days=p.days, warmup_days=p.warmup_days, progress=False,
-                                                  plots=False, record_every_min=1440.0))
+                                                  plots=False, record_every_min=MIN_PER_DAY))
         for k in range(p.replications_min)]
     reps = list(runner.pool(delayed(measure)(c) for c in configs)) if runner.pool else [measure(c) for c in configs]
     runner.runs += len(configs)
@@ -252,6 +253,6 @@ def today_evaluation(cfg: Config, runner: Runner) -> Evaluation:
 def calls_fit_report(cfg: Config) -> dict | None:
     if cfg.calls_csv is None:
         return None
-    from sim.calls_csv import fit_report
+    from sim.policing.calls_csv import fit_report
 
     return fit_report(cfg)

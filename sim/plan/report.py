@@ -1,7 +1,6 @@
 """plan.md and the planner's charts, drawn from the plan dictionary alone."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -10,7 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.config import Config  # noqa: E402
-from sim.provenance import tmp_name  # noqa: E402
+from sim.core.markdown import md_table  # noqa: E402
+from sim.core.outdir import write_atomic  # noqa: E402
 
 ROLES = ("officers", "auxiliaries", "volunteers")
 
@@ -106,7 +106,20 @@ def gap_figure(plan: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _shift_table(shifts: list[dict]) -> str:
+    """On-duty officers and auxiliaries per office and shift, with what they achieve."""
+    rows = [[r["office"], r["shift"], r["officers"], r["auxiliaries"],
+             f"{r['analytic_start'][0]}+{r['analytic_start'][1]}", f"{r['calls_per_hour']:.2f}",
+             _pct(r["p1_attainment"]), _pct(r["p1_unit_free_at_once"]), _pct(r["saturation"]),
+             ("yes" if r["shown_at_confidence"] else "on the estimate") if r["targets_met"] else "no"]
+            for r in shifts]
+    return md_table(["office", "shift", "officers", "auxiliaries", "analytic start", "calls/h",
+                     "priority-1 in time (95% CI)", "priority-1 unit free at once", "saturation (95% CI)", "met"],
+                    rows, align="rlrrlrllll")
+
+
 def markdown(plan: dict, cfg: Config) -> str:
+    """plan.md: headcount, shifts, targets, cost, allocation, and how the plan was found."""
     t = plan["targets"]
     lines = [f"# Staffing plan: {plan['district']} ({plan['residents']:,} residents, {plan['offices']} office(s))",
              "", f"Policy `{plan['policy']}`. Targets met: **{'yes' if plan['targets_met'] else 'no'}**"
@@ -119,10 +132,9 @@ def markdown(plan: dict, cfg: Config) -> str:
                   "spreads staff, e.g. `policy=random_patrol`, or a longer target changes that):", ""]
         lines += [f"- office {u['office']}, shift {u['shift']}: {u['why']}" for u in plan["unreachable"]]
         lines += [""]
-    lines += ["## Headcount", "", "| | officers | auxiliaries | volunteers |", "|---|---:|---:|---:|"]
-    for name, key in (("required", "required"), ("today", "current"), ("gap (required - today)", "gap")):
-        lines.append(f"| {name} | " + " | ".join(f"{plan[key][r]:+d}" if key == "gap" else str(plan[key][r])
-                                                  for r in ROLES) + " |")
+    headcount = [[name, *(f"{plan[key][r]:+d}" if key == "gap" else plan[key][r] for r in ROLES)]
+                 for name, key in (("required", "required"), ("today", "current"), ("gap (required - today)", "gap"))]
+    lines += ["## Headcount", "", md_table(["", *ROLES], headcount, align="lrrr")]
     needs = plan["today_roster_needs"]
     lines += ["", f"Today's roster, as the model runs it (each person on duty every day), would take "
               f"{needs['officers']:g} officers and {needs['auxiliaries']:g} auxiliaries at these relief factors; "
@@ -133,32 +145,24 @@ def markdown(plan: dict, cfg: Config) -> str:
               f"{plan['gap_to_ministry_norm_officers']['current_minus_norm']:+d}.",
               f"Posts become people with relief factors {plan['relief_factor']} per post round the clock "
               f"(auxiliaries include {plan['window_clerks_per_office']} window clerk(s) per office over opening hours).",
-              "", "## On duty by shift", "",
-              "| office | shift | officers | auxiliaries | analytic start | calls/h | priority-1 in time (95% CI) "
-              "| priority-1 unit free at once | saturation (95% CI) | met |", "|---:|---|---:|---:|---|---:|---|---|---|---|"]
-    for r in plan["required_by_shift"]:
-        lines.append(f"| {r['office']} | {r['shift']} | {r['officers']} | {r['auxiliaries']} | "
-                     f"{r['analytic_start'][0]}+{r['analytic_start'][1]} | {r['calls_per_hour']:.2f} | "
-                     f"{_pct(r['p1_attainment'])} | {_pct(r['p1_unit_free_at_once'])} | {_pct(r['saturation'])} | "
-                     f"{('yes' if r['shown_at_confidence'] else 'on the estimate') if r['targets_met'] else 'no'} |")
-    lines += ["", "## Targets", "", "| target | plan (95% CI) | | today, as rostered (95% CI) |", "|---|---|---|---|"]
+              "", "## On duty by shift", "", _shift_table(plan["required_by_shift"])]
+    targets = []
     for key, d in plan["attainment"].items():
         share = key.endswith("share") or key.startswith(("saturation", "satisfaction"))
-        lines.append(f"| {key} | {_pct(d, share)} | {_met(d)} | {_pct(plan['today_attainment'].get(key), share)} |")
-    cost, now = plan["annual_cost"], plan["current_annual_cost"]
-    lines += ["", "## Annual cost (thousand yuan)", "", "| | officers | auxiliaries | volunteers | running | total |",
-              "|---|---:|---:|---:|---:|---:|"]
-    for name, c in (("plan", cost), ("today", now)):
-        lines.append(f"| {name} | {c['officers']:,.0f} | {c['auxiliaries']:,.0f} | {c['volunteers']:,.0f} | "
-                     f"{c['office_running']:,.0f} | {c['total_kyuan']:,.0f} |")
+        targets.append([key, _pct(d, share), _met(d), _pct(plan["today_attainment"].get(key), share)])
+    lines += ["", "## Targets", "", md_table(["target", "plan (95% CI)", "", "today, as rostered (95% CI)"], targets)]
+    costs = [[name, *(f"{c[k]:,.0f}" for k in ("officers", "auxiliaries", "volunteers", "office_running",
+                                                "total_kyuan"))]
+             for name, c in (("plan", plan["annual_cost"]), ("today", plan["current_annual_cost"]))]
+    lines += ["", "## Annual cost (thousand yuan)", "",
+              md_table(["", *ROLES, "running", "total"], costs, align="lrrrrr")]
     if plan["offices"] > 1:
+        allocation = [[a["office"], f"{a['residents']:,}",
+                       f"{a['required']['officers']} / {a['current']['officers']} / {a['ministry_norm_officers']}",
+                       f"{a['required']['auxiliaries']} / {a['current']['auxiliaries']}"] for a in plan["allocation"]]
         lines += ["", "## Allocation across offices", "",
-                  "| office | residents | officers req. / today / norm | auxiliaries req. / today |",
-                  "|---:|---:|---|---|"]
-        for a in plan["allocation"]:
-            lines.append(f"| {a['office']} | {a['residents']:,} | {a['required']['officers']} / "
-                         f"{a['current']['officers']} / {a['ministry_norm_officers']} | "
-                         f"{a['required']['auxiliaries']} / {a['current']['auxiliaries']} |")
+                  md_table(["office", "residents", "officers req. / today / norm", "auxiliaries req. / today"],
+                           allocation, align="rrll")]
     s = plan["search"]
     lines += ["", "## How it was found", "",
               f"Analytic start (Erlang C, square-root law, workload), then {s['replications_run']} simulated "
@@ -171,7 +175,7 @@ def markdown(plan: dict, cfg: Config) -> str:
               "relief factor's part); grid workers stay as configured; volunteers stay at today's number unless "
               "a crime or satisfaction floor needs more. Today's column simulates the configuration as given.", ""]
     if plan.get("calls_fit"):
-        from sim.calls_csv import report_markdown
+        from sim.policing.calls_csv import report_markdown
 
         lines += [report_markdown(plan["calls_fit"]), ""]
     return "\n".join(lines)
@@ -179,9 +183,7 @@ def markdown(plan: dict, cfg: Config) -> str:
 
 def write_outputs(plan: dict, cfg: Config, out: Path) -> None:
     for name, draw in (("staffing_curve.png", curve_figure), ("gap.png", gap_figure)):
-        tmp = tmp_name(out / name)
-        draw(plan, tmp)
-        os.replace(tmp, out / name)
-    tmp = tmp_name(out / "plan.md")
-    tmp.write_text(markdown(plan, cfg))
-    os.replace(tmp, out / "plan.md")
+        with write_atomic(out / name, "wb") as f:
+            draw(plan, f)
+    with write_atomic(out / "plan.md") as f:
+        f.write(markdown(plan, cfg))

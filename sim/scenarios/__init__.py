@@ -15,86 +15,14 @@ queue. The model asks it at three moments:
 Policies combine: ``policy.name=hotspot+cameras`` runs both; for a free unit
 the first policy with a leg for it wins. ``policy.start_day`` holds every
 policy back (staff wait at posts) until that day, for before/after designs.
-New policies are new modules that subclass ``DeploymentPolicy`` and use
-``@register``: the model is untouched.
+A new policy is one new module in this folder: a subclass of
+``DeploymentPolicy`` (``sim.scenarios.policy``) filed with ``@register``; every
+module here is imported below, so nothing else changes.
 """
-from __future__ import annotations
+import importlib
+import pkgutil
 
-from typing import ClassVar
+from sim.scenarios.policy import POLICIES, DeploymentPolicy, make_policy, register  # noqa: F401  (the package's API)
 
-from sim.registry import registrar
-
-POLICIES: dict[str, type["DeploymentPolicy"]] = {}
-register = registrar(POLICIES)
-
-
-class DeploymentPolicy:
-    name: ClassVar[str] = ""
-    replan_every_min: ClassVar[float | None] = None
-    # idle staff spread over the area instead of waiting at posts: the planner's travel
-    # estimate then follows the square-root law, not the distance from the office (sim/plan)
-    disperses_units: ClassVar[bool] = False
-
-    def __init__(self, cfg):
-        self.cfg = cfg  # the validated PolicyConfig
-
-    def setup(self, model) -> None:
-        pass
-
-    def next_leg(self, model, unit: int) -> tuple[float, float, float] | None:
-        return None
-
-    def act(self, model) -> None:
-        pass
-
-    def finish(self, model) -> None:
-        pass
-
-    def shift(self, role: str, shift):
-        return shift
-
-
-class CompositePolicy(DeploymentPolicy):
-    """Several policies at once (``hotspot+cameras``), asked in the order named."""
-
-    def __init__(self, cfg, parts: list[DeploymentPolicy]):
-        super().__init__(cfg)
-        self.parts = parts
-        periods = [p.replan_every_min for p in parts if p.replan_every_min]
-        self.replan_every_min = min(periods) if periods else None
-        self.disperses_units = any(p.disperses_units for p in parts)
-
-    def setup(self, model) -> None:
-        for p in self.parts:
-            p.setup(model)
-
-    def next_leg(self, model, unit: int):
-        for p in self.parts:
-            leg = p.next_leg(model, unit)
-            if leg is not None:
-                return leg
-        return None
-
-    def act(self, model) -> None:
-        for p in self.parts:
-            if p.replan_every_min:
-                p.act(model)
-
-    def finish(self, model) -> None:
-        for p in self.parts:
-            p.finish(model)
-
-    def shift(self, role: str, shift):
-        for p in self.parts:
-            shift = p.shift(role, shift)
-        return shift
-
-
-def make_policy(cfg) -> DeploymentPolicy:
-    names = cfg.names()
-    if len(names) == 1:
-        return POLICIES[names[0]](cfg)
-    return CompositePolicy(cfg, [POLICIES[n](cfg) for n in names])
-
-
-from sim.scenarios import fixed_post, random_patrol, hotspot, beat, joint_patrol, elastic, cameras, volunteer_night_patrol, home_visits  # noqa: E402,F401,E501  (registration)
+for _module in pkgutil.iter_modules(__path__):  # registration: each module files its policies
+    importlib.import_module(f"{__name__}.{_module.name}")

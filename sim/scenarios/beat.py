@@ -7,12 +7,14 @@ A unit visits every cell of its beat once per round, in a fresh random order
 each round, stopping ``dwell_min`` at a random point of each: the whole patch
 is covered evenly, where random points can leave corners unvisited for long.
 A grid worker in the patrol roles walks the part of its beat that is its own
-grid cells (DOMAIN §1), or the whole beat if none is.
+grid cells (DOMAIN §1), or the whole beat if none is. A unit whose beat has no
+cells (``district.beats=nearest_post`` with several posts on one spot, e.g.
+everyone at the office) walks its office area.
 """
 import numpy as np
 
-from sim.fleet import ROLE_CODE
-from sim.scenarios import DeploymentPolicy, register
+from sim.core.roles import ROLE_CODE
+from sim.scenarios.policy import DeploymentPolicy, register
 from sim.scenarios.hot_cells import area_cells, point_in
 
 
@@ -30,6 +32,8 @@ class BeatPatrol(DeploymentPolicy):
         cells = self._cells.get(unit)
         if cells is None:
             cells = area_cells(model, ("beat", int(model.fleet.beat[unit])))
+            if len(cells) == 0:  # an empty beat (posts sharing one spot under district.beats=nearest_post)
+                cells = area_cells(model, ("office_area", int(model.fleet.office[unit])))
             if unit in model.grid_worker_blocks:
                 own = np.intersect1d(cells, model.patrol_area(unit, "beat"))
                 cells = own if len(own) else cells

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from sim.scenarios import DeploymentPolicy, register
+from sim.scenarios.policy import DeploymentPolicy, register
 from sim.scenarios.hot_cells import hot_cells
 
 

@@ -14,8 +14,9 @@ each takes the busiest one no other unit of the beat is holding.
 """
 import dataclasses
 
-from sim.fleet import ROLE_CODE
-from sim.scenarios import DeploymentPolicy, register
+from sim.core.roles import ROLE_CODE
+from sim.core.units import MIN_PER_HOUR
+from sim.scenarios.policy import DeploymentPolicy, register
 from sim.scenarios.hot_cells import area_cells, call_clock
 
 ELASTIC_ROLES = ("auxiliary",)  # whose shift starts move (module docstring)
@@ -61,4 +62,4 @@ class Elastic(DeploymentPolicy):
         flat = next((int(c) for c in order if int(c) not in taken), int(order[0]))
         held[unit] = flat
         x, y = d.cell_centre_m(*d.unflatten(flat))
-        return float(x), float(y), max(60.0 - now % 60.0, 1.0)
+        return float(x), float(y), max(MIN_PER_HOUR - now % MIN_PER_HOUR, 1.0)

@@ -1,6 +1,6 @@
 """Everyone waits at the office between calls: the counter-factual with no
 preventive presence on the streets."""
-from sim.scenarios import DeploymentPolicy, register
+from sim.scenarios.policy import DeploymentPolicy, register
 
 
 @register("fixed_post")

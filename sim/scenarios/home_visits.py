@@ -11,8 +11,8 @@ from functools import partial
 
 import numpy as np
 
-from sim.fleet import ROLE_CODE
-from sim.scenarios import DeploymentPolicy, register
+from sim.core.roles import ROLE_CODE
+from sim.scenarios.policy import DeploymentPolicy, register
 
 
 @register("home_visits")

@@ -24,8 +24,9 @@ from collections import deque
 
 import numpy as np
 
-from sim.crime import crime_risk
-from sim.space import LAND_USE_CODE
+from sim.core.units import MIN_PER_DAY
+from sim.policing.crime import crime_risk
+from sim.core.space import LAND_USE_CODE
 
 _SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -75,7 +76,7 @@ def area_cells(model, key: tuple[str, int]) -> np.ndarray:
 
 
 def crime_prior(model) -> np.ndarray:
-    """Flat share of expected street crime per cell (sim.crime.crime_risk): the
+    """Flat share of expected street crime per cell (sim.policing.crime.crime_risk): the
     same ranking the displacement metrics' treated area uses."""
     return crime_risk(model.district, model.call_types, model.cfg.crime.concentration_exponent)
 
@@ -85,7 +86,7 @@ class HotCells:
 
     def __init__(self, model, k: int, window_days: float):
         d = self.district = model.district
-        self.k, self.window_min = int(k), float(window_days) * 1440.0
+        self.k, self.window_min = int(k), float(window_days) * MIN_PER_DAY
         n = d.width * d.height
         self.counts = np.zeros(n)
         self.office_cells = [d.cells_where(d.office_area == o) for o in range(len(d.offices))]

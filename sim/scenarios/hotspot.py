@@ -10,8 +10,8 @@ with a few crimes per cell a proportional draw would chase noise. The list is
 an office's, so ``patrol_scope`` does not apply. ``hot_cells`` (flat indices,
 all offices) is the current list, for other policies and displacement metrics.
 """
-from sim.fleet import ROLE_CODE
-from sim.scenarios import DeploymentPolicy, register
+from sim.core.roles import ROLE_CODE
+from sim.scenarios.policy import DeploymentPolicy, register
 from sim.scenarios.hot_cells import hot_cells, point_in
 
 

@@ -18,8 +18,8 @@ on duty, free and heading away from its post, whichever policy sent it, so
 """
 import numpy as np
 
-from sim.fleet import ROLE_CODE
-from sim.scenarios import DeploymentPolicy, register
+from sim.core.roles import ROLE_CODE
+from sim.scenarios.policy import DeploymentPolicy, register
 from sim.scenarios.hot_cells import point_in
 
 LEAD_ROLES = ("officer", "auxiliary")

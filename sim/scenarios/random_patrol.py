@@ -2,8 +2,8 @@
 cell of their beat (or office area), stop ``dwell_min`` there, and go on.
 Other roles wait at their post."""
 
-from sim.fleet import ROLE_CODE
-from sim.scenarios import DeploymentPolicy, register
+from sim.core.roles import ROLE_CODE
+from sim.scenarios.policy import DeploymentPolicy, register
 
 
 @register("random_patrol")

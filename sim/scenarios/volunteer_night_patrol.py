@@ -8,8 +8,8 @@ hours on grid work (seed 001), and fixing the role lets the policy combine,
 e.g. ``volunteer_night_patrol+random_patrol`` (volunteers on night patrol,
 the other patrol roles on random patrol).
 """
-from sim.fleet import ROLE_CODE
-from sim.scenarios import register
+from sim.core.roles import ROLE_CODE
+from sim.scenarios.policy import register
 from sim.scenarios.hotspot import HotspotPatrol
 
 

@@ -15,9 +15,9 @@ import socket
 import sys
 from pathlib import Path
 
-from sim import cli
-from sim.compose import load_run
-from sim.checks import TEXT
+from sim.compose import cli
+from sim.compose.loader import load_run
+from sim.core.checks import TEXT
 from sim.config import ConfigError
 from sim.tabletop.app import OVERRIDES_ENV
 from sim.tabletop.room import OUT_ENV

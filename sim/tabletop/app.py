@@ -18,10 +18,13 @@ import solara
 from mesa.visualization import SolaraViz, solara_viz
 from mesa.visualization.utils import force_update, update_counter
 
-from sim.config import ConfigError
-from sim.exercise.schema import ACTION_KINDS, INJECT_KINDS, UNIT_TASKS
+from sim.core.checks import ConfigError
+from sim.core.markdown import md_table
+from sim.core.units import MIN_PER_HOUR
+from sim.exercise.actions import ACTIONS
+from sim.exercise.injects import INJECTS
 from sim.tabletop.figures import LAYERS, charts_figure, map_figure, open_calls, unit_states
-from sim.tabletop.forms import form_fields, parse
+from sim.tabletop.forms import choices, form_fields, parse
 from sim.tabletop.room import TICK_CHOICES_MIN, TabletopModel
 
 OVERRIDES_ENV = "SIM_TABLETOP_OVERRIDES"  # JSON list, set by python -m sim.tabletop
@@ -95,7 +98,7 @@ def ExercisePanel(model):
             message.set(f"jump: {jump_text.value!r} is not an hour (e.g. 21.5 for 21:30 on day 1)")
             return
         with model.lock:
-            model.jump_to(hour * 60.0)
+            model.jump_to(hour * MIN_PER_HOUR)
         message.set(f"jumped to {model.session.clock()}")
         force_update()
 
@@ -155,12 +158,10 @@ def EventForm(model, title: str, kinds: dict, kind_state, source: str, button: s
                                        on_value=lambda v: kind_state.set(v.replace(" ", "_")), style=WRAP)
         for name, shown in form_fields(kind):
             value = texts.value.get((kind, name), shown)
+            words = choices(kind, name)
             with solara.Div(attributes=testid(f"{source}-{name}")):
-                if name in ("role", "task", "policy"):
-                    choices = {"role": ["officer", "auxiliary", "volunteer", "grid_worker"], "task": list(UNIT_TASKS),
-                               "policy": ["fixed_post", "random_patrol", "hotspot", "beat", "joint_patrol",
-                                          "home_visits", "cameras", "volunteer_night_patrol"]}[name]
-                    solara.Select(label=name, value=value or None, values=choices,
+                if words:
+                    solara.Select(label=name, value=value or None, values=list(words),
                                   on_value=lambda v, name=name: set_text(name, v))
                 else:
                     solara.InputText(label=name.replace("_", " "), value=value, continuous_update=True,
@@ -173,36 +174,36 @@ def EventForm(model, title: str, kinds: dict, kind_state, source: str, button: s
 @solara.component
 def InjectPanel(model):
     update_counter.get()
-    EventForm(model, "Facilitator: injects", INJECT_KINDS, inject_kind, "facilitator", "Fire inject")
+    EventForm(model, "Facilitator: injects", INJECTS, inject_kind, "facilitator", "Fire inject")
 
 
 @solara.component
 def ActionPanel(model):
     update_counter.get()
-    EventForm(model, "Trainees: decisions", ACTION_KINDS, action_kind, "trainee", "Give order")
+    EventForm(model, "Trainees: decisions", ACTIONS, action_kind, "trainee", "Give order")
 
 
 @solara.component
 def QueuePanel(model):
     update_counter.get()
     rows = open_calls(model)
-    lines = ["| call | type | P | status | waiting (min) | units |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['call']} | {label(r['type'])} | {r['priority']} | {r['status']} | {r['waiting_min']:.0f} | "
-              f"{', '.join(map(str, r['units'])) or '-'} |" for r in rows[:MAX_ROWS]]
+    table = md_table(["call", "type", "P", "status", "waiting (min)", "units"],
+                     [[r["call"], label(r["type"]), r["priority"], r["status"], f"{r['waiting_min']:.0f}",
+                       ", ".join(map(str, r["units"])) or "-"] for r in rows[:MAX_ROWS]])
     with solara.Card(f"Call queue: {len(rows)} open"):
         with solara.Div(attributes=testid("queue")):
-            solara.Markdown("\n".join(lines) if rows else "No open calls.")
+            solara.Markdown(table if rows else "No open calls.")
 
 
 @solara.component
 def StaffPanel(model):
     update_counter.get()
     rows = [u for u in unit_states(model) if u["state"] != "off duty"]
-    lines = ["| unit | role | state | order |", "|---|---|---|---|"]
-    lines += [f"| {u['unit']}{' (reserve)' if u['reserve'] else ''} | {label(u['role'])} | {u['state']} | "
-              f"{u['order'] or '-'} |" for u in rows[:MAX_ROWS]]
+    table = md_table(["unit", "role", "state", "order"],
+                     [[f"{u['unit']}{' (reserve)' if u['reserve'] else ''}", label(u["role"]), u["state"],
+                       u["order"] or "-"] for u in rows[:MAX_ROWS]])
     with solara.Card(f"Staff on duty: {len(rows)}"):
-        solara.Markdown("\n".join(lines) if rows else "Nobody on duty.")
+        solara.Markdown(table if rows else "Nobody on duty.")
 
 
 @solara.component

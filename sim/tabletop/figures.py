@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from sim.space import LAND_USE_CODE
+from sim.core.space import LAND_USE_CODE
+from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR
 
 LAYERS = ("incidents (last 7 days)", "residents", "mountain and roads")
 STATE_COLOURS = {"off duty": "#bbbbbb", "waiting": "#2e8b57", "patrolling": "#1f77b4",
@@ -69,7 +70,7 @@ def _layer(model, layer: str) -> tuple[np.ndarray, str]:
         return (d.land_use == LAND_USE_CODE["mountain"]).astype(float) * 2 + (
             d.land_use == LAND_USE_CODE["road"]), "Greys"
     grid = np.zeros(d.residents.shape)
-    since = model.env.now - 7 * 1440.0
+    since = model.env.now - 7 * MIN_PER_DAY
     for row in model.incidents[::-1]:
         if row[2] < since:
             break
@@ -144,7 +145,7 @@ def charts_figure(model) -> Figure:
     rows = [r for r in model.recorder.rows if r[0] >= start]
     fig = Figure(figsize=(7.2, 5.0), dpi=80)
     axes = fig.subplots(2, 2)
-    hours = np.array([r[0] for r in rows]) / 60.0
+    hours = np.array([r[0] for r in rows]) / MIN_PER_HOUR
     if rows:
         arr = np.array([r[1:] for r in rows], float)
         queued, busy, duty = arr[:, 2], arr[:, 3:7].sum(axis=1), arr[:, 7:11].sum(axis=1)
@@ -167,7 +168,7 @@ def charts_figure(model) -> Figure:
         ax.legend(fontsize=7)
     ax.set_title("Response time of each call (min)", fontsize=9)
     crimes = sorted(r[2] for r in model.incidents if r[2] >= start)
-    axes[1, 0].step(np.array([start] + crimes + [now]) / 60.0, list(range(len(crimes) + 1)) + [len(crimes)],
+    axes[1, 0].step(np.array([start] + crimes + [now]) / MIN_PER_HOUR, list(range(len(crimes) + 1)) + [len(crimes)],
                     where="post", color="#8b0000")
     axes[1, 0].set_title("Crimes since the start", fontsize=9)
     ax = axes[1, 1]
@@ -176,13 +177,13 @@ def charts_figure(model) -> Figure:
         rated = sorted((c.t_clear, model.community.call_satisfaction[c.call_id]) for c in model.calls
                        if c.call_id in model.community.call_satisfaction and c.t_arrival >= start)
         if rated:
-            t = np.array([r[0] for r in rated]) / 60.0
+            t = np.array([r[0] for r in rated]) / MIN_PER_HOUR
             mean = np.cumsum([r[1] for r in rated]) / np.arange(1, len(rated) + 1)
             ax.plot(t, mean * 100, color="#1f77b4", label="satisfaction (mean, x100)")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=7, loc="lower left")
     for ax in axes.ravel():
-        ax.set_xlim(start / 60.0, max(now, start + 60) / 60.0)
+        ax.set_xlim(start / MIN_PER_HOUR, max(now, start + 60) / MIN_PER_HOUR)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     fig.tight_layout()

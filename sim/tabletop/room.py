@@ -14,8 +14,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from sim.compose import load_config
-from sim.exercise.run import write_exercise
+from sim.compose.loader import load_config
+from sim.run_exercise import write_exercise
 from sim.exercise.session import ExerciseSession
 from sim.model import CommunityPolicingModel
 from sim.run import prepare_dir

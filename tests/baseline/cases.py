@@ -93,14 +93,14 @@ def fingerprint(out: Path) -> dict:
 
 
 def run_case(case: str) -> dict:
-    from sim.compose import load_config
-    from sim.provenance import config_hash
-    from sim.run import run_scenario
+    from sim.compose.loader import load_config
+    from sim.output.provenance import config_hash
+    from sim.run_any import run_any
 
     cfg = load_config(overrides(case))
     with tempfile.TemporaryDirectory(prefix="baseline-") as tmp:
         out = Path(tmp) / case
-        run_scenario(cfg, out, overrides(case), progress=False)
+        run_any(cfg, out, overrides(case), progress=False)
         return {"overrides": overrides(case), "config_hash": config_hash(cfg), "files": fingerprint(out)}
 
 

@@ -1,0 +1,218 @@
+"""``report.md`` and the ``compare()`` pipeline that writes every output of
+``python -m sim.compare``.
+
+A Morris sweep (``morris_design.json`` present) gets ``sim.study.sensitivity``'s
+screening instead of the per-configuration sections: every run is its own
+design point. The dependency runs one way: this module calls the screening,
+the screening knows nothing of sweep folders.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.compare.collect import (BOOKKEEPING, KEY_METRICS, OUTPUT_DIRNAME, CompareError, Inventory,
+                                 available_metrics, collect, fmt_value, inventory, read_json, varying_parameters,
+                                 write_runs)
+from sim.compare.figures import crime_map_figure, differences_figure, metrics_figure, response_ecdf_figure
+from sim.compare.statistics import CONFIDENCE, paired_differences, select_baseline, summarise
+from sim.core.checks import ConfigError
+from sim.core.outdir import check_out_dir
+from sim.core.markdown import fmt_interval, fmt_number, md_table
+from sim.output.provenance import finish_manifest, prepare_dir
+from sim.study import sensitivity
+from sim.compose.sweep_plan import DESIGN_FILE
+
+
+# ---------------------------------------------------------------- report
+
+def _collection_section(inv: Inventory, df: pd.DataFrame) -> list[str]:
+    """How many jobs were read and why the others were not; what varies."""
+    total = len(inv.finished) + len(inv.unfinished) + len(inv.failed)
+    lines = ["## What was collected", "",
+             f"{total} job folders: **{len(inv.finished)} finished** (with `DONE`), "
+             f"{len(inv.unfinished)} unfinished (no `DONE`), {len(inv.failed)} failed. "
+             "Only finished jobs are read.", ""]
+    if inv.unfinished:
+        names = ", ".join(f"`{p.name}`" for p in inv.unfinished[:10])
+        lines += [f"- unfinished: {names}" + (" ..." if len(inv.unfinished) > 10 else "")]
+    for name, error in list(inv.failed.items())[:10]:
+        lines += [f"- failed `{name}`: {error}"]
+    if inv.foreign:
+        lines += [f"- ignored {len(inv.foreign)} folders that `sweep.json` does not list (another sweep's)"]
+    if inv.stale:
+        lines += [f"- ignored {len(inv.stale)} runs finished with an older configuration of this study "
+                  "(re-run the sweep command to redo them)"]
+    if inv.unfinished or inv.failed or inv.foreign or inv.stale:
+        lines.append("")
+    params = df.attrs.get("parameters", [])
+    vary = varying_parameters(df, params)
+    fixed = [p for p in params if p not in vary and p not in BOOKKEEPING]
+    listed = ", ".join(f"`{p}`" for p in vary) or "none"
+    if "design_row" in df.columns:  # a design sweep: rows, not configurations
+        lines.append(f"- design rows with a finished run: {df['design_row'].nunique()}; "
+                     f"parameters set by the design: {listed}")
+    else:
+        reps = df.groupby("config").size()
+        lines += [f"- configurations: {df['config'].nunique()}; varying parameters: {listed}",
+                  f"- runs per configuration: {reps.min()}" + (f" to {reps.max()}" if reps.max() != reps.min() else "")]
+    lines += ["- fixed overrides: " + (", ".join(f"`{p}={fmt_value(df[p].iloc[0])}`" for p in fixed) or "none"),
+              "- one row per run in `runs.parquet`", ""]
+    return lines
+
+
+def _configurations_section(summary: pd.DataFrame) -> list[str]:
+    """One row per configuration: each metric's mean and interval."""
+    metrics = list(dict.fromkeys(summary["metric"]))
+    rows = []
+    for label, s in summary.groupby("config", sort=True):
+        s = s.set_index("metric")
+        cells = [f"{fmt_number(s.at[m, 'mean'])} {fmt_interval(s.at[m, 'ci_low'], s.at[m, 'ci_high'])}"
+                 for m in metrics]
+        rows.append([label, str(int(s["n"].max())), *cells])
+    return ["## Configurations", "",
+            f"Mean over replicates [{CONFIDENCE:.0%} t interval]; `–` where a configuration has one run.", "",
+            md_table(["configuration", "runs", *metrics], rows), ""]
+
+
+def _differences_section(diffs: pd.DataFrame, baseline: str, how: str) -> list[str]:
+    """Paired and Welch intervals of each configuration minus the baseline."""
+    key = diffs["paired_by"].dropna().iloc[0] if diffs["paired_by"].notna().any() else None
+    pairing = (f"Runs are paired by `{key}`: replicate k of every configuration uses the same root seed "
+               "(common random numbers), so d_k = config_k - baseline_k removes the demand both share."
+               if key else "Runs could not be paired (replicates are not unique within a configuration); "
+               "only Welch intervals are given.")
+    rows = []
+    order = {m: i for i, m in enumerate(dict.fromkeys(diffs["metric"]))}
+    for _, d in diffs.sort_values(["metric", "config"], key=lambda c: c.map(order) if c.name == "metric" else c,
+                                  kind="stable").iterrows():
+        paired_w = d["ci_high"] - d["ci_low"]
+        welch_w = d["welch_ci_high"] - d["welch_ci_low"]
+        ratio = welch_w / paired_w if paired_w and not math.isnan(paired_w) and paired_w > 0 else math.nan
+        rows.append([d["metric"], d["config"], str(d["n_pairs"]), fmt_number(d["mean_diff"]),
+                     fmt_interval(d["ci_low"], d["ci_high"]), fmt_interval(d["welch_ci_low"], d["welch_ci_high"]),
+                     fmt_number(ratio)])
+    return ["## Paired differences from the baseline", "",
+            f"Baseline: **{baseline}** ({how}).", "", pairing,
+            f"Intervals are {CONFIDENCE:.0%} t intervals; the last column is how many times wider the "
+            "unpaired Welch interval is.", "",
+            md_table(["metric", "configuration", "pairs", "mean difference", "paired CI", "Welch CI",
+                      "Welch / paired width"], rows), ""]
+
+
+def write_report(out_dir: Path, inv: Inventory, df: pd.DataFrame, summary: pd.DataFrame | None = None,
+                 diffs: pd.DataFrame | None = None, baseline: str | None = None, baseline_how: str = "",
+                 figures: dict[str, str] | None = None, sensitivity_lines: list[str] | None = None) -> Path:
+    """report.md: what was collected, the tables, the figures."""
+    sweep_info = read_json(inv.sweep_dir / "sweep.json")
+    lines = [f"# Sweep comparison: `{inv.sweep_dir.name}`", "",
+             f"Sweep folder `{inv.sweep_dir}`; written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC "
+             "by `python -m sim.compare`.", ""]
+    scalars = {k: v for k, v in sweep_info.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    if scalars:
+        lines += ["From `sweep.json`: " + "; ".join(f"{k} = {v}" for k, v in list(scalars.items())[:8]), ""]
+    lines += _collection_section(inv, df)
+    if summary is not None and len(summary):
+        lines += _configurations_section(summary)
+    if diffs is not None and len(diffs):
+        lines += _differences_section(diffs, baseline, baseline_how)
+    elif baseline is not None:
+        lines += ["## Paired differences from the baseline", "",
+                  f"Only one configuration (**{baseline}**): nothing to compare it with.", ""]
+    if sensitivity_lines:
+        lines += sensitivity_lines
+    if figures:
+        lines += ["## Figures", ""]
+        lines += [f"### {title}\n\n![{title}]({name})\n" for name, title in figures.items()]
+    path = out_dir / "report.md"
+    path.write_text("\n".join(lines).rstrip() + "\n")
+    return path
+
+
+# ---------------------------------------------------------------- pipeline
+
+def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = None,
+            metrics=None, overwrite: bool = False) -> Path:
+    """Collect, summarise, compare, draw and report; returns the report's path.
+    Raises CompareError for a missing folder, no finished jobs, a bad baseline
+    or metric, or an incomplete Morris design."""
+    sweep = Path(sweep_dir)
+    try:  # the sweep's own compare folder may hold an earlier comparison: only links and system folders refused
+        out = (check_out_dir(out_dir, "--out", overwrite, "--overwrite") if out_dir is not None
+               else check_out_dir(sweep / OUTPUT_DIRNAME, "--out", True))
+    except ConfigError as exc:
+        raise CompareError(str(exc)) from None
+    inv = inventory(sweep, out)
+    df = collect(sweep, inv)
+    metrics = available_metrics(df, metrics)
+    design = morris_design(sweep)
+    if design is None:  # a bad baseline fails before anything is written
+        base, how = select_baseline(df, baseline)
+    elif baseline:
+        raise CompareError("--baseline does not apply to a Morris sweep (every run is its own design point)")
+    prepare_dir(out, overwrite=True)  # checked above (--out), or the sweep's own compare folder
+    write_runs(df, out / "runs.parquet")
+    if design is not None:  # every run is its own design point: screening, not configurations
+        report = _write_screening(out, inv, df, metrics, design)
+        finish_manifest(out, runs=len(df))
+        return report
+    report = _write_comparison(out, sweep, inv, df, metrics, base, how)
+    finish_manifest(out, runs=len(df), baseline=base)
+    return report
+
+
+def morris_design(sweep_dir: str | Path) -> dict | None:
+    """The sweep's Morris design, None for an ordinary sweep; a damaged one is a CompareError."""
+    try:
+        return sensitivity.load_design(sweep_dir)
+    except (sensitivity.SensitivityError, ValueError) as exc:  # ValueError: not JSON
+        raise CompareError(f"morris_design.json: {exc}") from None
+
+
+def screen_sweep(sweep_dir: str | Path, metrics=None) -> pd.DataFrame:
+    """Morris indices of a finished Morris sweep folder: its runs as ``collect``
+    reads them, its design from ``morris_design.json``; ``metrics`` default to
+    the key metrics."""
+    design = morris_design(sweep_dir)
+    if design is None:
+        raise CompareError(f"{sweep_dir}: no {DESIGN_FILE}")
+    return sensitivity.morris_analysis(collect(sweep_dir), metrics or KEY_METRICS, design)
+
+
+def _write_screening(out: Path, inv: Inventory, df: pd.DataFrame, metrics: list[str], design: dict) -> Path:
+    """sensitivity.parquet, sensitivity.png and report.md of a Morris sweep."""
+    try:
+        table = sensitivity.morris_analysis(df, metrics, design)
+    except sensitivity.SensitivityError as exc:
+        write_report(out, inv, df, sensitivity_lines=["## Sensitivity (Morris)", "", f"Not computed: {exc}", ""])
+        raise CompareError(f"sensitivity: {exc}") from None
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), out / "sensitivity.parquet")
+    sensitivity.sensitivity_figure(table, out / "sensitivity.png")
+    return write_report(out, inv, df, figures={"sensitivity.png": "Morris screening: mu* per parameter"},
+                        sensitivity_lines=sensitivity.report_lines(table, design, df))
+
+
+def _write_comparison(out: Path, sweep: Path, inv: Inventory, df: pd.DataFrame, metrics: list[str],
+                      base: str, how: str) -> Path:
+    """The tables, figures and report.md of an ordinary sweep: configurations against the baseline."""
+    summary = summarise(df, metrics)
+    diffs = paired_differences(df, base, metrics)
+    pq.write_table(pa.Table.from_pandas(summary, preserve_index=False), out / "configurations.parquet")
+    pq.write_table(pa.Table.from_pandas(diffs, preserve_index=False), out / "differences.parquet")
+    figures = {}
+    if len(summary):
+        metrics_figure(summary, out / "metrics.png")
+        figures["metrics.png"] = "Key metrics per configuration"
+    if len(diffs):
+        differences_figure(diffs, out / "differences.png")
+        figures["differences.png"] = "Differences from the baseline (paired and Welch intervals)"
+    if response_ecdf_figure(df, sweep, out / "response_ecdf.png"):
+        figures["response_ecdf.png"] = "Response-time ECDF per configuration"
+    if crime_map_figure(df, sweep, out / "crime_maps.png"):
+        figures["crime_maps.png"] = "Where crimes happen: mean per cell per replicate"
+    return write_report(out, inv, df, summary, diffs, base, how, figures)

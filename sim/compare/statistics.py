@@ -1,0 +1,141 @@
+"""Intervals over replicates, and differences from a baseline configuration.
+
+Why paired: replicate k of every configuration runs on the same root seed
+(common random numbers: the same calls, the same offenders), so the honest
+comparison is d_k = metric(config, k) - metric(baseline, k). The unpaired
+Welch interval is kept beside it so readers can see what the pairing buys.
+Intervals are t intervals over replicates (scipy.stats): each replicate is one
+independent run with its warm-up cut, as in ``sim.validate``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.compare.collect import BOOKKEEPING, CompareError, available_metrics, fmt_value, parse_value
+
+CONFIDENCE = 0.95  # two-sided coverage of every interval, probability; convention
+
+
+def t_interval(values, confidence: float = CONFIDENCE) -> tuple[int, float, float, float, float]:
+    """(n, mean, sd, ci_low, ci_high) over the non-null values; the t interval
+    mean +- t(n-1) sd / sqrt(n). n < 2 gives no sd and no interval; sd = 0 a
+    point interval."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return 0, math.nan, math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n < 2:
+        return n, mean, math.nan, math.nan, math.nan
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return n, mean, sd, mean - half, mean + half
+
+
+def welch_interval(a, b, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """(mean(a) - mean(b), low, high): Welch's unequal-variance t interval,
+    ignoring any pairing. Needs two values on each side."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) == 0 or len(b) == 0:
+        return math.nan, math.nan, math.nan
+    diff = float(a.mean() - b.mean())
+    if len(a) < 2 or len(b) < 2:
+        return diff, math.nan, math.nan
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff
+    dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
+    return diff, diff - half, diff + half
+
+
+def summarise(df: pd.DataFrame, metrics=None) -> pd.DataFrame:
+    """Long table: one row per configuration and metric with n, mean, sd and
+    the t interval over its replicates (``ci_low``/``ci_high`` null for n = 1)."""
+    metrics = available_metrics(df, metrics)
+    rows = []
+    for label, runs in df.groupby("config", sort=True):
+        for m in metrics:
+            n, mean, sd, lo, hi = t_interval(runs[m])
+            rows.append({"config": label, "metric": m, "n": n, "mean": mean, "sd": sd,
+                         "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["config", "metric", "n", "mean", "sd", "ci_low", "ci_high"])
+
+
+def select_baseline(df: pd.DataFrame, spec=None) -> tuple[str, str]:
+    """The baseline configuration's label and a sentence on how it was chosen.
+    ``spec``: ``["policy=fixed_post", ...]`` or a dict; it must match exactly one
+    configuration. None: the first configuration in sorted label order."""
+    labels = sorted(df["config"].unique())
+    if not spec:
+        return labels[0], "default: the first configuration in sorted label order"
+    wanted = spec if isinstance(spec, dict) else {}
+    if not isinstance(spec, dict):
+        for text in spec:
+            key, sep, value = text.partition("=")
+            if not sep:
+                raise CompareError(f"--baseline {text!r}: expected key=value")
+            if key.lstrip("+") in wanted:
+                raise CompareError(f"--baseline {key.lstrip('+')}: given twice; give each key once")
+            wanted[key.lstrip("+")] = parse_value(value)
+    parameters = df.attrs.get("parameters") or [c for c in df.columns if c not in ("job", "config")]
+    for key in wanted:
+        if key not in parameters or key in BOOKKEEPING:
+            raise CompareError(f"--baseline {key}: not a configuration parameter; parameters: "
+                               + ", ".join(p for p in parameters if p not in BOOKKEEPING))
+    match = np.ones(len(df), dtype=bool)
+    for key, value in wanted.items():
+        match &= df[key].map(fmt_value).to_numpy() == fmt_value(value)
+    found = sorted(df.loc[match, "config"].unique())
+    text = " ".join(f"{k}={fmt_value(v)}" for k, v in wanted.items())
+    if len(found) != 1:
+        raise CompareError(f"--baseline {text} matches {len(found)} configurations, needs exactly 1"
+                           + (f": {'; '.join(found)}" if found else f"; configurations: {'; '.join(labels)}"))
+    return found[0], f"chosen with --baseline {text}"
+
+
+def pair_key(df: pd.DataFrame) -> str | None:
+    """The column that pairs runs across configurations: ``replicate`` (replicate
+    k shares root seed k), else ``root_seed`` when replicates are not unique
+    within a configuration (a sweep over ``seed`` without ``replicate``)."""
+    for key in ("replicate", "root_seed"):
+        if key in df.columns and df[key].notna().all() and not df.duplicated(["config", key]).any():
+            return key
+    return None
+
+
+def paired_differences(df: pd.DataFrame, baseline: str, metrics=None) -> pd.DataFrame:
+    """For each other configuration and metric: d_k = metric(config, k) -
+    metric(baseline, k) over the replicates both have, with its paired t
+    interval, and Welch's unpaired interval over all runs for contrast."""
+    metrics = available_metrics(df, metrics)
+    if baseline not in set(df["config"]):
+        raise CompareError(f"baseline {baseline!r} is not a configuration")
+    key = pair_key(df)
+    base = df[df["config"] == baseline]
+    rows = []
+    for label, runs in df.groupby("config", sort=True):
+        if label == baseline:
+            continue
+        for m in metrics:
+            if key is None:
+                n_pairs, mean, sd, lo, hi = 0, math.nan, math.nan, math.nan, math.nan
+            else:
+                both = runs[[key, m]].merge(base[[key, m]], on=key, suffixes=("", "_base")).dropna()
+                n_pairs, mean, sd, lo, hi = t_interval(both[m] - both[f"{m}_base"])
+            w_diff, w_lo, w_hi = welch_interval(runs[m], base[m])
+            rows.append({"config": label, "baseline": baseline, "metric": m, "paired_by": key,
+                         "n_pairs": n_pairs, "mean_diff": mean, "sd_diff": sd, "ci_low": lo, "ci_high": hi,
+                         "n_config": int(runs[m].notna().sum()), "n_baseline": int(base[m].notna().sum()),
+                         "welch_diff": w_diff, "welch_ci_low": w_lo, "welch_ci_high": w_hi})
+    columns = ["config", "baseline", "metric", "paired_by", "n_pairs", "mean_diff", "sd_diff", "ci_low",
+               "ci_high", "n_config", "n_baseline", "welch_diff", "welch_ci_low", "welch_ci_high"]
+    return pd.DataFrame(rows, columns=columns)

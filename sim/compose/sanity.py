@@ -1,0 +1,62 @@
+"""Warnings for configurations that are legitimate experiments but probably
+not what the user meant: they run, and the user is told in one line each
+before anything starts (what is plain nonsense is refused by the schema)."""
+from __future__ import annotations
+
+import sys
+
+from sim.config import Config
+from sim.core.roles import ROLES
+from sim.policing.staffing_config import STAFF_COUNT_KEYS
+
+MIN_EXPECTED_CALLS = 1.0  # fewer calls expected in the whole run: warn; assumption
+
+
+def staff_totals(cfg: Config) -> dict[str, int | None]:
+    """People of each role over all offices (officers None: they follow the residents, at least one each)."""
+    counts = [cfg.staffing.office_counts(o) for o in range(cfg.district.offices)]
+    return {role: None if any(c[role] is None for c in counts) else sum(c[role] for c in counts) for role in ROLES}
+
+
+def warnings_for(cfg: Config) -> list[str]:
+    out = []
+    totals = staff_totals(cfg)
+    present = {role for role, n in totals.items() if n is None or n > 0}
+    if not present:
+        return [f"nobody is on any roster ({', '.join(k for k in STAFF_COUNT_KEYS.values())} are all 0): no call "
+                "will be served and crime meets no guardian (a baseline, if that is what you want)"]
+    unserved = [name for name, call in cfg.calls.items()
+                if not (set(call.eligible_roles) & present) and (call.rate_per_1000_per_year > 0
+                                                                  or name in ("assault", "mediation"))]
+    if unserved:
+        out.append(f"no staff on the rosters may take {', '.join(unserved)} calls (only "
+                   f"{', '.join(sorted({r for n in unserved for r in cfg.calls[n].eligible_roles}))} may): "
+                   "those calls will wait to the end of the run")
+    days = cfg.sim.days - cfg.sim.warmup_days
+    expected = sum(c.rate_per_1000_per_year * (c.report_prob if c.source == "crime" else 1.0)
+                   for c in cfg.calls.values()) * cfg.district.residents / 1000.0 * days / 365.0
+    if expected < MIN_EXPECTED_CALLS and not cfg.queueing.enabled:
+        out.append(f"the call rates give about {expected:.2g} calls in {days:g} simulated day(s) for "
+                   f"{cfg.district.residents:,} residents: the run will have (almost) no calls")
+    q = cfg.queueing
+    if q.enabled and q.capacity == "infinite" and q.load() >= 1.0:
+        out.append(f"queueing: the load is {q.load():.3g} >= 1 ({sum(q.rates()):g} calls/h, {q.servers} server(s) of "
+                   f"{q.service_mean_min:g} min): the queue grows without end and steady-state theory does not apply")
+    if cfg.exercise.replay is not None:
+        from sim.exercise.replay import load_replay
+
+        if not load_replay(cfg.exercise.replay, cfg):
+            out.append(f"exercise.replay={cfg.exercise.replay} holds no events: the exercise runs with no injects "
+                       "and no decisions")
+    return out
+
+
+def warn(configs: list[Config], stream=None) -> None:
+    """Print each distinct warning of these configurations once, on stderr."""
+    seen = []
+    for cfg in configs:
+        for text in warnings_for(cfg):
+            if text not in seen:
+                seen.append(text)
+    for text in seen:
+        print(f"warning: {text}", file=stream or sys.stderr)

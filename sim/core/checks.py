@@ -1,0 +1,62 @@
+"""Config errors and the small checkers every schema uses: one line naming
+the key, the value and what is allowed (the *_config schema modules, sim.config,
+sim.exercise.schema)."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(text: str) -> str:
+    """A message on one line: control characters (a file's newlines, NULs) shown escaped, never acted on."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+TEXT = object()  # ConfigError(text, TEXT, why): the input could not even be split into key and value
+
+
+class ConfigError(ValueError):
+    """A config value is wrong: names the key, the value and what is allowed."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        text = f"{key!r}: {allowed}" if value is TEXT else f"{key}={value!r}: {allowed}"
+        super().__init__(_one_line(text))
+
+    def __reduce__(self):  # picklable across worker processes
+        return (type(self), (self.key, self.value, self.allowed))
+
+
+# --- small checkers -------------------------------------------------------
+
+def _range(path: str, value: float, lo: float | None = None, hi: float | None = None,
+           lo_open: bool = False) -> None:
+    if not math.isfinite(value):
+        raise ConfigError(path, value, "must be a finite number")
+    bad = (lo is not None and (value <= lo if lo_open else value < lo)) or (
+        hi is not None and value > hi)
+    if bad:
+        low = "" if lo is None else (f"> {_fmt(lo)}" if lo_open else f">= {_fmt(lo)}")
+        high = "" if hi is None else f"<= {_fmt(hi)}"
+        raise ConfigError(path, value, "must be " + " and ".join(p for p in (low, high) if p))
+
+
+def _fmt(v: float) -> str:
+    """A bound as people write it: 36600, 0.0416667, 4611686018427387904."""
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def _choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(path, value, "allowed: " + ", ".join(allowed))
+
+
+def check_bounds(schema: Any, path: str) -> None:
+    """Range-check every field named in ``schema.BOUNDS``: (lowest, highest, lowest excluded).
+    One table per schema keeps a long list of plain ranges readable."""
+    for name, (low, high, low_open) in schema.BOUNDS.items():
+        _range(f"{path}.{name}", getattr(schema, name), low, high, lo_open=low_open)

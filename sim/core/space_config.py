@@ -1,0 +1,77 @@
+"""The district's schema (``district.*``): its size, cells, offices and layout,
+read by sim.core.space to build the grid. Checked here so a message names the
+full key; no code of the model is imported."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Dict, List
+
+from sim.core.checks import ConfigError, _choice, _range
+from sim.core.land_use import LAND_USES
+
+DISTRICT_KINDS = ("urban", "rural", "city", "uniform")
+TRAVEL_MODELS = ("manhattan", "road", "east_west")
+BEAT_LAYOUTS = ("wedges", "nearest_post")
+
+
+@dataclass
+class DistrictConfig:
+    name: str = "urban_core"
+    kind: str = "urban"  # urban | rural | city: selects the layout generator
+    width_m: float = 2000.0  # DOMAIN §1, seed 000: office radius <= 1.5 km in cities
+    height_m: float = 2000.0  # DOMAIN §1, seed 000
+    cell_size_m: float = 100.0  # assumption: one city block
+    residents: int = 30000  # DOMAIN §1: "one community, one office"; issue 2 preset
+    offices: int = 1  # DOMAIN §1, seed 000: one community, one office
+    grid_block_cells: int = 5  # side of one grid-management cell (网格) in cells; assumption (500 m)
+    travel: str = "manhattan"  # manhattan (urban) | road (shortest paths over cell costs) | east_west
+    beats: str = "wedges"  # equal-population sectors round the office (DOMAIN §1) | nearest_post (Voronoi, Larson)
+    # uniform kind: relative demand of each column of cells (west to east); [] = all equal (VALIDATION.md cases)
+    column_weights: List[float] = field(default_factory=list)
+    valleys: int = 0  # rural: number of valleys carrying roads and villages; seed 002
+    villages: int = 0  # rural: number of village clusters; seed 002
+    # minutes-per-metre multiplier by land use for road travel; assumption
+    travel_cost_factor: Dict[str, float] = field(default_factory=lambda: {
+        "road": 1.0, "residential": 1.5, "commercial": 1.5, "market": 2.0, "school": 1.5,
+        "park": 3.0, "office": 1.0, "farmland": 4.0, "mountain": 12.0})
+
+    def validate(self, path: str) -> None:
+        _choice(f"{path}.kind", self.kind, DISTRICT_KINDS)
+        _choice(f"{path}.travel", self.travel, TRAVEL_MODELS)
+        _choice(f"{path}.beats", self.beats, BEAT_LAYOUTS)
+        _range(f"{path}.cell_size_m", self.cell_size_m, 10, 1000)
+        min_cells = 1 if self.kind == "uniform" else 3
+        _range(f"{path}.width_m", self.width_m, self.cell_size_m * min_cells, 50_000)
+        _range(f"{path}.height_m", self.height_m, self.cell_size_m * min_cells, 50_000)
+        if self.column_weights:
+            if self.kind != "uniform":
+                raise ConfigError(f"{path}.column_weights", list(self.column_weights),
+                                  "only for kind=uniform")
+            cols = int(self.width_m // self.cell_size_m)
+            if (len(self.column_weights) != cols or not all(math.isfinite(w) for w in self.column_weights)
+                    or min(self.column_weights) < 0 or sum(self.column_weights) <= 0):
+                raise ConfigError(f"{path}.column_weights", list(self.column_weights),
+                                  f"needs {cols} finite non-negative weights (one per column), not all zero")
+        _range(f"{path}.residents", self.residents, 1, 5_000_000)
+        _range(f"{path}.offices", self.offices, 1, 100)
+        _range(f"{path}.grid_block_cells", self.grid_block_cells, 1, 100)
+        _range(f"{path}.valleys", self.valleys, 0, 20)
+        _range(f"{path}.villages", self.villages, 0, 500)
+        if self.kind == "rural" and (self.valleys < 1 or self.villages < 1):
+            raise ConfigError(f"{path}.valleys", self.valleys,
+                              "a rural district needs valleys >= 1 and villages >= 1")
+        if self.kind == "rural" and self.offices != 1:
+            raise ConfigError(f"{path}.offices", self.offices, "a rural district has exactly 1 office")
+        cells = (self.width_m // self.cell_size_m) * (self.height_m // self.cell_size_m)
+        if self.kind in ("urban", "city") and cells < 64 * self.offices:
+            raise ConfigError(f"{path}.offices", self.offices,
+                              f"needs at least 64 cells per office; the grid has {int(cells)}")
+        if self.kind == "rural" and cells < 400:
+            raise ConfigError(f"{path}.width_m", self.width_m, "a rural district needs at least 20 x 20 cells")
+        if cells > 40_000:
+            raise ConfigError(f"{path}.cell_size_m", self.cell_size_m,
+                              f"gives {int(cells)} cells; at most 40000 allowed")
+        for use, factor in self.travel_cost_factor.items():
+            _choice(f"{path}.travel_cost_factor", use, LAND_USES)
+            _range(f"{path}.travel_cost_factor.{use}", factor, 0, lo_open=True)
