@@ -82,7 +82,7 @@ def run_sweep(overrides: list[str]) -> int:
     configs = load_configs(plan.jobs)
     warn(configs)
     overwrite = all(c.sim.overwrite for c in configs)
-    root = check_out_dir(plan.sweep_dir or default_sweep_dir(overrides), "hydra.sweep.dir", overwrite)
+    root = check_out_dir(plan.sweep_dir or default_sweep_dir(overrides), "hydra.sweep.dir", overwrite, kind="sweep")
     sweep = Sweep(root, plan.jobs, configs, plan.dirname)
     sweep.check_folders(overwrite)
     lock = SweepLock(root).acquire()

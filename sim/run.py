@@ -124,6 +124,7 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
     summary["wall_seconds"] = round(wall, 3)
     manifest = {
         "program": PROGRAM,
+        "kind": "run",
         "status": "finished",
         "config_hash": config_hash(cfg),
         "seed": cfg.seed,

@@ -21,7 +21,7 @@ def test_layer_contracts_hold():
 
 
 def test_no_import_cycles():
-    graph = grimp.build_graph("sim", exclude_type_checking_imports=True)
+    graph = grimp.build_graph("sim", exclude_type_checking_imports=True, cache_dir=None)
     g = nx.DiGraph()
     for module in graph.modules:
         for imported in graph.find_modules_directly_imported_by(module):
@@ -33,6 +33,24 @@ def test_no_import_cycles():
 def test_cycle_check_would_see_a_cycle():
     g = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")])
     assert [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1] == [["a", "b"]]
+
+
+def schema_modules() -> list[str]:
+    """Every config schema: ``*_config.py`` anywhere in sim/, and the packages' ``config.py``."""
+    paths = [*(ROOT / "sim").rglob("*_config.py"), *(p for p in (ROOT / "sim").rglob("config.py") if p.parent.name != "sim")]
+    return sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in paths)
+
+
+def test_schemas_import_only_shared_vocabulary():
+    """A schema imports sim.core (roles, units, checks), other schemas (a
+    vocabulary such as the service-time distributions) and the standard
+    library or numpy; never feature code, Hydra or OmegaConf."""
+    graph = grimp.build_graph("sim", "hydra", "omegaconf", exclude_type_checking_imports=True, cache_dir=None)
+    schemas = schema_modules()
+    assert len(schemas) >= 12 and "sim.policing.calls_config" in schemas and "sim.plan.config" in schemas
+    bad = {s: sorted(i for i in graph.find_modules_directly_imported_by(s) if not i.startswith("sim.core.") and i not in schemas)
+           for s in schemas}
+    assert {s: i for s, i in bad.items() if i} == {}
 
 
 def test_modules_are_small_and_the_model_only_wires():

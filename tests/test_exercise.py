@@ -256,6 +256,9 @@ def readme_inject_example() -> str:
 @pytest.fixture
 def hoax_call(tmp_path):
     """The README's example inject as a file of its own, outside the package, filed by importing it."""
+    if "hoax_call" in INJECTS:  # someone followed the README and saved it in sim/exercise/injects/
+        yield INJECTS["hoax_call"]
+        return
     path = tmp_path / "hoax_call.py"
     path.write_text(readme_inject_example())
     spec = importlib.util.spec_from_file_location("hoax_call", path)
@@ -422,3 +425,11 @@ def test_every_script_runs_headless_and_its_replay_matches(tmp_path, name):
     cf = json.loads((tmp_path / "a" / "counterfactual" / "summary.json").read_text())
     for (key, run), value in kpi_cells(page).items():
         assert value == (first if run == "exercise" else cf)[key], (key, run)
+
+
+@pytest.mark.parametrize("mix", ["{theft: nan}", "{theft: inf}", "{theft: 1e308, dispute: 1e308}", "{theft: -1}"])
+def test_a_crowd_mix_must_be_finite_shares(mix):
+    with pytest.raises(ConfigError) as err:
+        load_config(["+exercise=festival_night",
+                     f"exercise.injects=[{{at_h: 19, kind: festival_crowd, x_m: 100, y_m: 100, call_mix: {mix}}}]"])
+    assert err.value.key == "exercise.injects[0].call_mix" and "finite shares" in str(err.value)

@@ -2,6 +2,9 @@
 touches the demand (common random numbers)."""
 import functools
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -62,6 +65,39 @@ def at_post(f, i) -> bool:
 def test_each_preset_composes(name):
     assert load_config([f"policy={name}"]).policy.name == name
     assert (CONF_DIR / "policy" / f"{name}.yaml").exists() and name in POLICIES
+
+
+NEW_POLICY = '''
+from sim.scenarios.policy import DeploymentPolicy, register
+
+
+@register("stay_at_post")
+class StayAtPost(DeploymentPolicy):
+    """A test policy in its own file: idle units wait at their posts."""
+'''
+
+
+def test_a_registered_policy_is_chosen_by_name_without_a_preset_file(tmp_path):
+    """A new policy is one module: ``policy=NAME`` finds it through the
+    registry (no conf/policy/NAME.yaml), and a misspelling lists it."""
+    (tmp_path / "stay_at_post.py").write_text(NEW_POLICY)
+    script = ("import stay_at_post, sys\n"
+              "from sim.compose.loader import load_config\n"
+              "from sim.core.checks import ConfigError\n"
+              "from sim.run import results, simulate\n"
+              "cfg = load_config(['policy=stay_at_post', 'sim.days=1', 'sim.plots=false', 'sim.progress=false'])\n"
+              "print(cfg.policy.name, results(simulate(cfg))[0]['calls_total'] >= 0)\n"
+              "try:\n"
+              "    load_config(['policy=stay_at_pots'])\n"
+              "except ConfigError as e:\n"
+              "    print(e)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(CONF_DIR.parent)])}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "stay_at_post True"
+    assert lines[1].startswith("policy='stay_at_pots': unknown option; allowed:") and "stay_at_post" in lines[1]
+    assert not (CONF_DIR / "policy" / "stay_at_post.yaml").exists()
 
 
 def test_combined_names_compose_and_nonsense_fails():

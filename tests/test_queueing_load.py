@@ -47,6 +47,8 @@ def test_any_rate_the_theory_accepts_is_accepted(rate, servers):
     (["queueing.servers=0"], "queueing.servers=0"),
     (["queueing.servers=501"], "queueing.servers=501"),
     (["queueing.arrival_rate_per_hour=5000", "sim.days=365"], "sim.days=365"),
+    (["queueing.service_mean_min=2000"], "queueing.service_mean_min=2000"),  # not the derived calls.class1 key
+    (["calls_csv=tests/data/no_such.csv"], "calls_csv="),  # the check replaces the call types: refused, not ignored
 ])
 def test_errors_name_the_key_the_user_wrote(overrides, key):
     with pytest.raises(ConfigError) as err:

@@ -347,3 +347,21 @@ def test_replay_values_must_have_their_types(tmp_path):
         pq.write_table(pa.Table.from_pylist([row], schema=DECISION_SCHEMA), path)
         with pytest.raises(ConfigError, match=problem):
             load_config(["+exercise=festival_night", f"exercise.replay={path}"])
+
+
+def test_one_kind_of_output_is_never_written_over_another(tmp_path):
+    """A comparison aimed at a finished run, or a run aimed at a sweep's
+    folder, is refused: it would delete the run's DONE and summary."""
+    run = tmp_path / "run"
+    assert cli("sim", "sim.days=0.5", "sim.plots=false", f"hydra.run.dir={run}").returncode == 0
+    proc = cli("sim.compare", str(run), "--out", str(run))
+    assert "holds a run of this program, not a compare" in one_line_refusal(proc)
+    assert (run / "DONE").is_file() and (run / "summary.json").is_file()
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text(json.dumps({"program": "community-policing-sim", "jobs": []}))
+    with pytest.raises(ConfigError, match="holds a sweep of this program, not a run"):
+        load_run([f"hydra.run.dir={sweep}"])
+    assert load_run([f"hydra.run.dir={run}"])[1] == run  # the same kind: a re-run is fine
+    with pytest.raises(ConfigError, match="holds a run of this program, not a plan"):
+        load_run([f"hydra.run.dir={run}"], kind="plan")

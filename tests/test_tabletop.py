@@ -195,3 +195,12 @@ def test_a_room_steps_fires_an_inject_orders_a_unit_and_finishes(server, tmp_pat
         ("script", "staff_sickness"), ("script", "major_incident")]
     assert log[1]["t_min"] == 19 * 60 and log[2]["t_min"] == 19 * 60
     assert "[facilitator]" not in (out / "after_action.html").read_text()  # the report names sources its way
+
+
+def test_script_text_in_the_page_tables_is_text_not_markup():
+    from sim.tabletop.app import as_text
+
+    hostile = '<img src=x onerror="alert(1)"> {{ 7*6 }}'
+    shown = as_text(hostile)
+    assert "<" not in shown and "{" not in shown and "}" not in shown
+    assert shown.startswith("&lt;img") and "&#123;&#123; 7*6 &#125;&#125;" in shown

@@ -143,7 +143,7 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
     or metric, or an incomplete Morris design."""
     sweep = Path(sweep_dir)
     try:  # the sweep's own compare folder may hold an earlier comparison: only links and system folders refused
-        out = (check_out_dir(out_dir, "--out", overwrite, "--overwrite") if out_dir is not None
+        out = (check_out_dir(out_dir, "--out", overwrite, "--overwrite", kind="compare") if out_dir is not None
                else check_out_dir(sweep / OUTPUT_DIRNAME, "--out", True))
     except ConfigError as exc:
         raise CompareError(str(exc)) from None
@@ -155,7 +155,7 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
         base, how = select_baseline(df, baseline)
     elif baseline:
         raise CompareError("--baseline does not apply to a Morris sweep (every run is its own design point)")
-    prepare_dir(out, overwrite=True)  # checked above (--out), or the sweep's own compare folder
+    prepare_dir(out, overwrite=True, kind="compare")  # checked above (--out), or the sweep's own compare folder
     write_runs(df, out / "runs.parquet")
     if design is not None:  # every run is its own design point: screening, not configurations
         report = _write_screening(out, inv, df, metrics, design)

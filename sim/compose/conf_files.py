@@ -39,8 +39,25 @@ def group_dir(group: str) -> Path:
 
 
 def group_options(group: str) -> list[str]:
-    """Every option of a group (bad files included: choosing one says why it is bad)."""
-    return sorted(p.stem for p in group_dir(group).glob("*.yaml") if OPTION.match(p.stem))
+    """Every option of a group (bad files included: choosing one says why it
+    is bad), and the registered names that have no preset file."""
+    files = {p.stem for p in group_dir(group).glob("*.yaml") if OPTION.match(p.stem)}
+    return sorted(files | registered_options(group))
+
+
+def registered_options(group: str) -> set[str]:
+    """The names a registry gives a group: a new policy or dispatch rule is one
+    module, chosen as ``policy=NAME`` without a preset file (README "Where do
+    I put X?"); a preset file, when there is one, adds its sourced settings."""
+    if group == "policy":
+        from sim.scenarios import POLICIES
+
+        return set(POLICIES)
+    if group == "dispatch":
+        from sim.policing.dispatch_rules import DISPATCH_RULES
+
+        return set(DISPATCH_RULES)
+    return set()
 
 
 def _kind(path: Path) -> str:

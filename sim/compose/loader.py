@@ -283,7 +283,7 @@ def load_config(overrides: list[str]):
     return _load(overrides)[1]
 
 
-def load_run(overrides: list[str], key: str = "hydra.run.dir") -> tuple:
+def load_run(overrides: list[str], key: str = "hydra.run.dir", kind: str = "run") -> tuple:
     """The validated config of a single run and its checked output folder
     (absolute; ``sim.core.outdir`` rules, ``sim.overwrite`` honoured)."""
     _, config, hcfg = _load(overrides)
@@ -292,7 +292,7 @@ def load_run(overrides: list[str], key: str = "hydra.run.dir") -> tuple:
     except Exception as exc:  # noqa: BLE001 - an interpolation that cannot be resolved here
         raise ConfigError(key, OmegaConf.select(hcfg, key.removeprefix("hydra."), throw_on_resolution_failure=False),
                           f"cannot be resolved ({' '.join(str(exc).split())[:100]})") from None
-    return config, check_out_dir(str(folder), key, config.sim.overwrite)
+    return config, check_out_dir(str(folder), key, config.sim.overwrite, kind=kind)
 
 
 def _load(overrides: list[str]):

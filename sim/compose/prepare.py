@@ -48,6 +48,9 @@ def prepare(cfg: Config) -> Config:
     """``cfg`` (validated) ready for a run: names checked, then the records of
     ``calls_csv`` and the queueing set-up applied, each result checked again."""
     check_names(cfg)
+    if cfg.calls_csv is not None and cfg.queueing.enabled:
+        raise ConfigError("calls_csv", cfg.calls_csv, "the queueing check replaces every call type with its own "
+                          "classes: leave calls_csv out of it")
     if cfg.calls_csv is not None:  # the district's own records replace the call rates and shapes
         from sim.policing.calls_csv import apply_calls_csv  # scipy: imported only when records are given
 

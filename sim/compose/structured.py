@@ -12,7 +12,7 @@ from typing import Any, List
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf, ValueNode
 
-from sim.compose.conf_files import good_exercises
+from sim.compose.conf_files import good_exercises, group_dir, registered_options
 from sim.config import Config
 from sim.core.checks import ConfigError
 
@@ -24,6 +24,10 @@ def register_configs() -> None:
     sweep plan and launch asks for it."""
     store = ConfigStore.instance()
     store.store(name="base_config", node=Config)
+    for group in ("policy", "dispatch"):  # registered names without a preset file: policy=NAME works
+        for name in sorted(registered_options(group)):
+            if not (group_dir(group) / f"{name}.yaml").exists():
+                store.store(group=group, name=name, node={"name": name})
     register_exercises(store)  # sim/scenarios/exercises/NAME.yaml -> +exercise=NAME
 
 

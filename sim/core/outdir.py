@@ -159,10 +159,32 @@ def resolve_out_dir(text: str | os.PathLike, key: str) -> Path:
     return path
 
 
+# what marks each kind of output of ours, for folders whose manifest does not say (older outputs)
+KIND_MARKERS = (("sweep", SWEEP_MANIFEST), ("run", "DONE"), ("run", "calls.parquet"), ("plan", "plan.json"),
+                ("compare", "runs.parquet"), ("validate", "report.json"))
+
+
+def output_kind(folder: Path) -> str | None:
+    """What an output folder of ours holds (a run, a sweep, a comparison, a
+    plan, a validation): its manifest's ``kind``, else its files; None if
+    nothing says."""
+    if (folder / SWEEP_MANIFEST).is_file():
+        return "sweep"
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("kind"), str):
+        return data["kind"]
+    return next((kind for kind, name in KIND_MARKERS if (folder / name).is_file()), None)
+
+
 def check_out_dir(text: str | os.PathLike, key: str, overwrite: bool = False,
-                  overwrite_key: str = "sim.overwrite=true") -> Path:
+                  overwrite_key: str = "sim.overwrite=true", kind: str | None = None) -> Path:
     """``resolve_out_dir``, and if the folder exists, it must be a folder that
-    holds nothing but this program's outputs (or the user said overwrite)."""
+    holds nothing but this program's outputs (or the user said overwrite),
+    and not another kind of output than ``kind`` (a comparison written over a
+    finished run would delete its results)."""
     path = resolve_out_dir(text, key)
     existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
     if not existing.is_dir():
@@ -177,6 +199,10 @@ def check_out_dir(text: str | os.PathLike, key: str, overwrite: bool = False,
         if not overwrite and not is_own_folder(path):
             raise ConfigError(key, str(text), "holds files this program did not write (no manifest.json); "
                               f"choose a new folder, or add {overwrite_key} to write into it anyway")
+        held = output_kind(path) if kind is not None else None
+        if held is not None and held != kind and not overwrite:
+            raise ConfigError(key, str(text), f"holds a {held} of this program, not a {kind}: choose another "
+                              f"folder (or add {overwrite_key} to replace it)")
     return path
 
 

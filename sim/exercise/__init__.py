@@ -12,6 +12,6 @@ after-action report (issue 8).
 - ``controls``: the model's levers the kinds pull (duty, orders, streams);
 - ``session``: plays a timeline on a model and keeps the decision log;
 - ``report``: the after-action report, side by side with the counterfactual;
-- ``run``: the headless pipeline behind ``python -m sim +exercise=NAME``.
+- the headless pipeline behind ``python -m sim +exercise=NAME`` is ``sim.run_exercise`` (a pipeline, above the model).
 The browser app is ``sim.tabletop``.
 """

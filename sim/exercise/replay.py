@@ -28,7 +28,8 @@ def _type_ok(name: str, value) -> bool:
         return isinstance(value, str)
     if kind is dict:
         return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, (int, float))
-                                               and not isinstance(v, bool) for k, v in value.items())
+                                               and not isinstance(v, bool) and math.isfinite(v)
+                                               for k, v in value.items())
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -57,7 +57,7 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def prepare_dir(out_dir: str | Path, cfg=None, overwrite: bool | None = None) -> Path:
+def prepare_dir(out_dir: str | Path, cfg=None, overwrite: bool | None = None, kind: str = "run") -> Path:
     """Make an output folder and claim it: it must be empty or this program's
     (sim.core.outdir; ``sim.overwrite`` lifts that), no DONE or summary of an
     earlier run stays, our stale temporary files go, and a manifest saying
@@ -73,7 +73,7 @@ def prepare_dir(out_dir: str | Path, cfg=None, overwrite: bool | None = None) ->
                           "choose a new folder, or add sim.overwrite=true to write into it anyway")
     out.mkdir(parents=True, exist_ok=True)
     unmark(out)
-    claim = {"program": PROGRAM, "status": "running", "started_utc": now_utc()}
+    claim = {"program": PROGRAM, "kind": kind, "status": "running", "started_utc": now_utc()}
     if cfg is not None:
         claim.update(config_hash=config_hash(cfg), root_seed=cfg.root_seed)
     write_json_atomic(out / MANIFEST, claim)

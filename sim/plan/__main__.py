@@ -57,7 +57,7 @@ def main() -> None:
         flags, overrides = split_args(sys.argv[1:])
         if not any(a.lstrip("+").startswith("hydra.run.dir=") for a in overrides):
             overrides.append("hydra.run.dir=runs/plan/${now:%Y-%m-%d}/${now:%H-%M-%S}")
-        config, run_dir = load_run(overrides)  # checked before Hydra makes a folder
+        config, run_dir = load_run(overrides, kind="plan")  # checked before Hydra makes a folder
         check_plannable(config)
     except ConfigError as exc:
         fail(exc)

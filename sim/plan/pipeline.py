@@ -146,7 +146,7 @@ def attainment(cfg: Config, ev: Evaluation) -> dict:
 
 def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
     check_plannable(cfg)
-    out = prepare_dir(out_dir, cfg)
+    out = prepare_dir(out_dir, cfg, kind="plan")
     (out / "plan.json").unlink(missing_ok=True)
     mark_parent()  # the replication workers end if this process is killed (sim.core.orphans)
     started = time.perf_counter()

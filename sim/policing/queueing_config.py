@@ -46,7 +46,7 @@ class QueueingConfig:
             raise ConfigError(f"{path}.arrival_rate_per_hour", rates, "needs 1 to 9 rates")
         for r in rates:
             _range(f"{path}.arrival_rate_per_hour", r, 0, 10_000, lo_open=True)
-        _range(f"{path}.service_mean_min", self.service_mean_min, 0, 10_000, lo_open=True)
+        _range(f"{path}.service_mean_min", self.service_mean_min, 0, 24 * 60, lo_open=True)  # as calls.*.on_scene_mean_min
         _choice(f"{path}.service_dist", self.service_dist, SERVICE_DISTS)
         _range(f"{path}.service_cv", self.service_cv, 0, 10)
         _range(f"{path}.servers", self.servers, 1, 500)  # as staffing.officers: the servers are officers

@@ -11,6 +11,8 @@ Elements carry ``data-testid`` attributes for the browser test.
 """
 from __future__ import annotations
 
+import html
+
 import json
 import os
 
@@ -131,8 +133,8 @@ def ExercisePanel(model):
             solara.Markdown("**Scripted next:** " + "; ".join(
                 f"{p.event.at_h:g} h {label(p.event.kind)}" for p in upcoming))
         if ex.briefing:
-            with solara.Details("Briefing"):
-                solara.Markdown(ex.briefing)
+            with solara.Details("Briefing"):  # a shared script's text: shown as text, never as HTML
+                solara.Div(children=[ex.briefing], attributes=testid("briefing"), style={"white-space": "pre-wrap"})
 
 
 def EventForm(model, title: str, kinds: dict, kind_state, source: str, button: str):
@@ -183,13 +185,19 @@ def ActionPanel(model):
     EventForm(model, "Trainees: decisions", ACTIONS, action_kind, "trainee", "Give order")
 
 
+def as_text(value) -> str:
+    """A table cell from configs or scripts, shown as text: Markdown here is
+    rendered as HTML in a Vue template, so markup and ``{{ }}`` are escaped."""
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
+
+
 @solara.component
 def QueuePanel(model):
     update_counter.get()
     rows = open_calls(model)
     table = md_table(["call", "type", "P", "status", "waiting (min)", "units"],
-                     [[r["call"], label(r["type"]), r["priority"], r["status"], f"{r['waiting_min']:.0f}",
-                       ", ".join(map(str, r["units"])) or "-"] for r in rows[:MAX_ROWS]])
+                     [[as_text(r["call"]), as_text(label(r["type"])), r["priority"], as_text(r["status"]),
+                       f"{r['waiting_min']:.0f}", ", ".join(map(str, r["units"])) or "-"] for r in rows[:MAX_ROWS]])
     with solara.Card(f"Call queue: {len(rows)} open"):
         with solara.Div(attributes=testid("queue")):
             solara.Markdown(table if rows else "No open calls.")
@@ -200,8 +208,8 @@ def StaffPanel(model):
     update_counter.get()
     rows = [u for u in unit_states(model) if u["state"] != "off duty"]
     table = md_table(["unit", "role", "state", "order"],
-                     [[f"{u['unit']}{' (reserve)' if u['reserve'] else ''}", label(u["role"]), u["state"],
-                       u["order"] or "-"] for u in rows[:MAX_ROWS]])
+                     [[f"{u['unit']}{' (reserve)' if u['reserve'] else ''}", label(u["role"]), as_text(u["state"]),
+                       as_text(u["order"] or "-")] for u in rows[:MAX_ROWS]])
     with solara.Card(f"Staff on duty: {len(rows)}"):
         solara.Markdown(table if rows else "Nobody on duty.")
 

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"python -m sim.validate: error: {exc}", file=sys.stderr)
         return 2
-    prepare_dir(out, overwrite=True)
+    prepare_dir(out, overwrite=True, kind="validate")
     started = time.perf_counter()
     results = run_cases(selected, args.quick, args.jobs)
     seconds = time.perf_counter() - started
@@ -85,7 +85,7 @@ def _checked(args: argparse.Namespace) -> tuple[list[int], Path]:
                           + "; ".join(c.name for c in all_cases))
     out = check_out_dir(args.out if args.out is not None else
                         f"runs/validation/{time.strftime('%Y-%m-%d_%H-%M-%S')}", "--out", args.overwrite,
-                        "--overwrite")
+                        "--overwrite", kind="validate")
     return selected, out
 
 

@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
         moved = differences(old, new) if old is not None else ["new baseline"]
         path.write_text(json.dumps(new, indent=1, sort_keys=True) + "\n")
         print(f"{case}: " + ("unchanged" if not moved else f"{len(moved)} change(s)"))
-        for line in moved[:20]:
+        for line in moved:
             print(f"  {line}")
     return 0
 

@@ -8,6 +8,7 @@ and says why in its commit.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -101,11 +102,24 @@ def run_case(case: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="baseline-") as tmp:
         out = Path(tmp) / case
         run_any(cfg, out, overrides(case), progress=False)
-        return {"overrides": overrides(case), "config_hash": config_hash(cfg), "files": fingerprint(out)}
+        return {"overrides": overrides(case), "config_hash": config_hash(cfg),
+                "config": json.loads(json.dumps(dataclasses.asdict(cfg))), "files": fingerprint(out)}
 
 
 def differences(old, new, path: str = "") -> list[str]:
-    """Every place where ``new`` differs from ``old``, one line each."""
+    """Every place where ``new`` differs from ``old``, one line each, what a
+    reader looks at first first: summary values, then config keys, then the
+    tables' hashes."""
+    return sorted(_differences(old, new, path), key=_reading_order)
+
+
+def _reading_order(line: str) -> int:
+    if ".json.value." in line:
+        return 0
+    return 1 if line.startswith(("config.", "config_hash", "overrides")) else 2
+
+
+def _differences(old, new, path: str = "") -> list[str]:
     if isinstance(old, dict) and isinstance(new, dict):
         out = []
         for key in sorted(set(old) | set(new), key=str):
@@ -115,7 +129,7 @@ def differences(old, new, path: str = "") -> list[str]:
             elif key not in old:
                 out.append(f"{where}: new ({new[key]!r:.80})")
             else:
-                out.extend(differences(old[key], new[key], where))
+                out.extend(_differences(old[key], new[key], where))
         return out
     if old != new:
         return [f"{path}: {old!r:.80} -> {new!r:.80}"]

@@ -3,7 +3,7 @@
 Each module here files one ``Inject`` subclass (``sim.exercise.kinds``) with
 ``@register("name")``: its parameters, defaults, ranges, checks and effect.
 Every module in this folder is imported below, so a new inject is one new
-file and nothing else changes (README, "trainer's guide").
+file and nothing else changes (README, Design: "Adding an inject").
 """
 import importlib
 import pkgutil

@@ -9,6 +9,8 @@ from sim.core.units import MIN_PER_HOUR
 from sim.exercise.kinds import Inject, Param, register
 from sim.exercise.params import DURATION_H, X_M, Y_M
 
+MAX_SHARE = 1e6  # a call type's share in the mix (shares are relative); as staffing.mix; assumption
+
 
 def festival_mix() -> dict[str, float]:
     # a crowd's calls: lost children and directions, quarrels, pickpockets, fights; assumption
@@ -30,8 +32,10 @@ class FestivalCrowd(Inject):
     @classmethod
     def check_values(cls, values, path):
         mix = values["call_mix"]
-        if not mix or sum(mix.values()) <= 0 or min(mix.values()) < 0:
-            raise ConfigError(f"{path}.call_mix", mix, "needs call types with non-negative shares, not all zero")
+        shares = list((mix or {}).values())
+        if not all(math.isfinite(v) and 0 <= v <= MAX_SHARE for v in shares) or sum(shares) <= 0:
+            raise ConfigError(f"{path}.call_mix", mix, f"needs call types with finite shares from 0 to {MAX_SHARE:g},"
+                                                       " not all zero")
 
     @classmethod
     def check_config(cls, cfg, values, where):
