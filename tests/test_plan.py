@@ -291,6 +291,8 @@ def test_urban_core_plan(tmp_path):
     ("target.p1_within=3", "target.p1_within=3: unknown key"),
     ("plan.officers_min_per_shift=40", "plan.officers_min_per_shift=40: must be <= plan.max_units_per_shift"),
     ("policy=elastic", "policy.name='elastic': the planner sets every shift itself"),
+    ("+exercise=festival_night", "exercise='festival_night': the planner sizes staffing for everyday demand"),
+    ("+experiment=queueing_check", "queueing.enabled=True: the planner plans a district"),
 ])
 def test_bad_plan_config_fails_in_one_line_before_any_folder(tmp_path, override, needle):
     out = tmp_path / "plan"

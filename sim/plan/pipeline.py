@@ -14,21 +14,28 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sim.config import Config, ConfigError
+from sim.core.orphans import mark_parent
 from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR
 from sim.derived import office_staff_counts
+from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
 from sim.plan.analytic import people_for
 from sim.plan.demand import block_hours, block_label, office_demand
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation
 from sim.plan.runner import Runner
 from sim.plan.search import Planner, describe
-from sim.core.orphans import mark_parent
-from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
+from sim.run_any import is_exercise
 
 ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers"}
 
 
 def check_plannable(cfg: Config) -> Config:
     """What the planner cannot honour fails before any run."""
+    if is_exercise(cfg):
+        raise ConfigError("exercise", cfg.exercise.name or "injects/actions", "the planner sizes staffing for everyday "
+                          "demand, not a tabletop exercise; run exercises with python -m sim or sim.tabletop")
+    if cfg.queueing.enabled:
+        raise ConfigError("queueing.enabled", True, "the planner plans a district, not the queueing check; "
+                          "leave +experiment=queueing_check out")
     if "elastic" in cfg.policy.names():
         raise ConfigError("policy.name", cfg.policy.name,
                           "the planner sets every shift itself and elastic moves shifts; plan without elastic")
