@@ -19,7 +19,8 @@ from hydra.types import RunMode
 
 from sim.compose import launchers
 from sim.compose.cli import fail, pin, split_args
-from sim.compose.loader import CONF_DIR, load_configs, load_run, or_exit, sweep_plan, to_config
+from sim.compose.conf_files import CONF_DIR
+from sim.compose.loader import load_configs, load_run, or_exit, sweep_plan, to_config
 from sim.compose.sanity import warn
 from sim.compose.structured import register_configs
 from sim.core.checks import TEXT, ConfigError

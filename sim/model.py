@@ -109,7 +109,6 @@ class CommunityPolicingModel(mesa.Model):
         self.workforce = Workforce.draw(cfg.workforce, self.fleet.n + clerks, self.horizon_min,
                                         partial(self.rngs.child, "workforce"))
         self.staffing = Staffing(self, self.n_rostered, self.workforce, cfg.staffing, cfg.workforce, clerks)
-        self._rostered = self.staffing.rostered  # what each post's roster says now
         self.patrol = Patrol(self, self.staffing, self.grid_worker_blocks, cfg.travel.takes_time, self.policy_start_min)
         self.residents = ResidentRegistry(self, d.residents, self.rngs["residents"])
         self.intake = CallIntake(self, {name: (c.priority, c.violent, attend_mask(c)) for name, c in self.call_types})

@@ -106,7 +106,8 @@ def test_bad_job_in_a_sweep_fails_before_any_folder(tmp_path, overrides, key):
 
 
 def test_every_experiment_composes():
-    from sim.compose.loader import group_options, load_config
+    from sim.compose.conf_files import group_options
+    from sim.compose.loader import load_config
 
     for name in group_options("experiment"):
         cfg = load_config([f"+experiment={name}"])

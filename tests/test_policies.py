@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from sim.config import ConfigError
-from sim.compose.loader import CONF_DIR, load_config
+from sim.compose.conf_files import CONF_DIR
+from sim.compose.loader import load_config
 from sim.core.roles import ROLE_CODE
 from sim.model import CommunityPolicingModel
 from sim.run import results, simulate

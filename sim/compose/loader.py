@@ -23,7 +23,7 @@ from pathlib import Path
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.compose.conf_files import CONF_DIR, GROUPS, group_options  # noqa: F401  (re-exported)
+from sim.compose.conf_files import GROUPS
 from sim.compose.hydra_guard import check_composed, is_hydra_override
 from sim.compose import launchers
 from sim.compose.overrides import compose_hydra, config_loader, explain, first_failing, precheck

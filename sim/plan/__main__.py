@@ -14,7 +14,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 
 from sim.compose.cli import fail, pin, split_args
-from sim.compose.loader import CONF_DIR, load_run, or_exit, to_config
+from sim.compose.conf_files import CONF_DIR
+from sim.compose.loader import load_run, or_exit, to_config
 from sim.compose.structured import register_configs
 from sim.core.checks import TEXT, ConfigError
 from sim.compose.sanity import warn
