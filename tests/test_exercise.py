@@ -122,7 +122,7 @@ def test_sickness_takes_staff_off_duty_until_it_ends():
     s.advance(12 * 60)
     assert not fleet.on_duty[sick]
     s.advance(13 * 60 + 1)
-    assert fleet.on_duty[sick] == s.model._rostered[sick]  # back to the roster's word
+    assert fleet.on_duty[sick] == s.model.staffing.rostered[sick]  # back to the roster's word
     s.finish()
     for c in s.model.calls:  # never sent anywhere while sick
         if sick in c.units and not math.isnan(c.t_dispatch):
@@ -198,7 +198,7 @@ def test_call_in_takes_reserves_first_then_overtime_and_ends_on_time():
     assert s.controls.kinds["call_in"].minutes_called_in == pytest.approx(240.0)
     s.advance(12 * 60 + 1)
     assert not m.fleet.on_duty[m.n_rostered]  # the reserve goes home; the other follows its roster
-    assert m.fleet.on_duty[off[0]] == m._rostered[off[0]]
+    assert m.fleet.on_duty[off[0]] == m.staffing.rostered[off[0]]
 
 
 def test_move_unit_holds_the_spot_and_set_task_releases_it():
