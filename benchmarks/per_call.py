@@ -65,7 +65,7 @@ def overrides(rate_per_hour: float, service_min: float, servers: int, days: floa
 def compare(rate_per_hour: float, service_min: float, servers: int, days: float, repeats: int) -> dict:
     cfg = load_config(overrides(rate_per_hour, service_min, servers, days))
     reference = CommunityPolicingModel(cfg)  # its pre-drawn stream feeds both (untimed)
-    t_arrival, service = reference.stream.t_min.tolist(), reference.stream.on_scene_min.tolist()
+    t_arrival, service = reference.feed.stream.t_min.tolist(), reference.feed.stream.on_scene_min.tolist()
     horizon = reference.horizon_min
     full_us, bare_us, ratios = [], [], []
     for rep in range(repeats):

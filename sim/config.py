@@ -31,12 +31,14 @@ from sim.core.roles import ROLES
 from sim.core.space_config import DistrictConfig
 from sim.core.travel_config import TravelConfig
 from sim.exercise.schema import ExerciseConfig
+from sim.output.cost_config import CostConfig
 from sim.output.kpi_config import KpiConfig
 from sim.plan.config import PlanConfig, TargetConfig
 from sim.policing.calls_config import CallTypeConfig, default_call_types
 from sim.policing.crime_config import CrimeConfig, DisplacementConfig
 from sim.policing.dispatch_config import DispatchConfig
 from sim.policing.queueing_config import QueueingConfig
+from sim.policing.response_config import ResponseConfig
 from sim.policing.staffing_config import StaffingConfig
 from sim.policing.workforce_config import WorkforceConfig
 
@@ -133,6 +135,7 @@ class Config:
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
+    response: ResponseConfig = field(default_factory=ResponseConfig)  # tiers beyond the office (issue 19)
     travel: TravelConfig = field(default_factory=TravelConfig)
     calls: Dict[str, CallTypeConfig] = field(default_factory=default_call_types)
     crime: CrimeConfig = field(default_factory=CrimeConfig)
@@ -143,6 +146,7 @@ class Config:
     window: WindowConfig = field(default_factory=WindowConfig)
     workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
     kpi: KpiConfig = field(default_factory=KpiConfig)
+    cost: CostConfig = field(default_factory=CostConfig)  # what running cost covers, building cost (issue 19)
     target: TargetConfig = field(default_factory=TargetConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
     # a CSV of the district's historical calls (time, type, x_m, y_m): fits call rates, hour-of-day and
@@ -214,6 +218,13 @@ class Config:
                               "elastic moves shifts for the whole run; use start_day 0 with it")
         if self.policy.start_day >= self.sim.days:
             raise ConfigError("policy.start_day", self.policy.start_day, f"must be < sim.days ({self.sim.days})")
+        st = self.response.station
+        if self.response.has("station") and (st.x_m > self.district.width_m or st.y_m > self.district.height_m):
+            raise ConfigError("response.station", [st.x_m, st.y_m],
+                              f"must lie inside the district ({self.district.width_m:g} x {self.district.height_m:g} m)")
+        for x, y in self.response.rapid.posts_m if self.response.has("rapid") else ():
+            if x > self.district.width_m or y > self.district.height_m:
+                raise ConfigError("response.rapid.posts_m", [x, y], "must lie inside the district")
         self.queueing.check_length(self.sim.days)
         if self.queueing.enabled and self.district.offices != 1:
             raise ConfigError("district.offices", self.district.offices, "queueing_check puts queueing.servers at "

@@ -18,7 +18,8 @@ starts them in this stage order (also the order of events due at one minute):
    (``sim.scenarios``: a free unit asks ``sim.policing.patrol`` where to go);
 8. the warm-up ends.
 
-The dispatcher sends units to calls as they come (``sim.policing.dispatch``).
+The dispatcher sends units to calls as they come (``sim.policing.dispatch``), the office's
+first, then the station's or rapid units (``sim.policing.tiers``, ``sim.policing.station_duty``).
 ``step()`` (Mesa habits, the browser view) advances ``sim.tick_min`` minutes.
 """
 from __future__ import annotations
@@ -44,7 +45,8 @@ from sim.core.space import build_district
 from sim.core.subsystem import Hooks
 from sim.core.travel import make_travel
 from sim.core.units import MIN_PER_DAY
-from sim.derived import offender_count, scaled_call_types, speed_m_per_min, staff_counts_by_office, window_clerks
+from sim.derived import (mode_speed_m_per_min, offender_count, scaled_call_types, speed_m_per_min,
+                         staff_counts_by_office, window_clerks)
 from sim.policing.crime import CrimeModel
 from sim.policing.dispatch_setup import configured_dispatcher
 from sim.policing.incidents import IncidentBook
@@ -53,6 +55,7 @@ from sim.policing.offending import CrimeOutcomes, NoCrime, Offending
 from sim.policing.patrol import Patrol
 from sim.policing.staff_layout import draw_beats, grid_worker_blocks, lay_out_staff, unit_beats
 from sim.policing.staffing import Staffing
+from sim.policing.tiers import tier_parts, tier_posts
 from sim.policing.workforce import Workforce
 from sim.scenarios import make_policy
 
@@ -97,25 +100,27 @@ class CommunityPolicingModel(mesa.Model):
                                       self.rngs["community"]) if c.enabled else None)  # the stream's first draws
         self.district = dataclasses.replace(district, beat=beat, beat_office=beat_office, elderly_alone=(
             self._people.alone_per_cell(district.residents.shape) if c.enabled else None))
+        self.tier_posts = tier_posts(cfg.response, district)  # the station's and rapid units, after the office's
         self.fleet = layout.fleet([speed_m_per_min(cfg, role) for role in layout.roles],
-                                  unit_beats(layout, beat_office, len(district.offices)))
-        self.n_rostered = layout.n_rostered
+                                  unit_beats(layout, beat_office, len(district.offices)), self.tier_posts,
+                                  [mode_speed_m_per_min(cfg, mode) for mode in self.tier_posts.modes])
+        self.n_rostered, self.n_office_units = layout.n_rostered, len(layout.roles)
         self.grid_worker_blocks = grid_worker_blocks(layout, self.district)
         self.staff = make_staff(self, self.fleet)
 
     def _build_parts(self) -> list:
         cfg, d = self.cfg, self.district
         clerks = window_clerks(cfg, len(d.offices))
-        self.workforce = Workforce.draw(cfg.workforce, self.fleet.n + clerks, self.horizon_min,
+        self.workforce = Workforce.draw(cfg.workforce, self.n_office_units + clerks, self.horizon_min,
                                         partial(self.rngs.child, "workforce"))
-        self.staffing = Staffing(self, self.n_rostered, self.workforce, cfg.staffing, cfg.workforce, clerks)
+        self.staffing = Staffing(self, self.n_rostered, self.workforce, cfg.staffing, cfg.workforce, clerks,
+                                 self.tier_posts.shifts, cfg.response.duty_at_station())
         self.patrol = Patrol(self, self.staffing, self.grid_worker_blocks, cfg.travel.takes_time, self.policy_start_min)
         self.residents = ResidentRegistry(self, d.residents, self.rngs["residents"])
         self.intake = CallIntake(self, {name: (c.priority, c.violent, attend_mask(c)) for name, c in self.call_types})
         self.calls = self.intake.calls  # Call objects by call_id
-        slower = self.staffing.efficiency if cfg.workforce.new_staff_efficiency < 1.0 else None  # new staff, on scene
-        self.dispatcher = configured_dispatcher(self.env, self.fleet, self.travel, cfg.travel, cfg.dispatch,
-                                                self.patrol, self.intake, slower)
+        self.station_duty, self.station_area = tier_parts(self, cfg.response, self.staffing, self.intake.kinds)
+        self.dispatcher = configured_dispatcher(self, cfg)
         self.community = (Community(self, cfg.community, self.rngs["community"], self._people, self.intake.ratings)
                           if cfg.community.enabled else None)
         self._build_crime()
@@ -127,11 +132,13 @@ class CommunityPolicingModel(mesa.Model):
                           else NoCrime(outcomes))
         self.disputes = (DisputeBook(self, partial(self.rngs.child, "disputes"), self.community.rng,
                                      self.incident_book.escalate) if self.community else None)
-        self.service_windows = ServiceWindows(cfg.window, self.fleet.n, self.workforce.efficiency)
+        self.service_windows = ServiceWindows(cfg.window, self.n_office_units, self.workforce.efficiency)
         self.feed = BackgroundCalls(self, self.call_types, self.horizon_min, self.intake.new_call,
                                     self.incident_book.escalation)
         community_side = [part for part in (self.community, self.disputes) if part is not None]
-        return [self.offending, *community_side, self.incident_book, self.service_windows, self.staffing, self.feed]
+        tiers = [part for part in (self.station_duty, self.station_area) if part is not None]
+        return [self.offending, *community_side, self.incident_book, self.service_windows, self.staffing, self.feed,
+                *tiers]
 
     def _build_crime(self) -> None:
         """The crime model and its offenders (none: crime off, no crime types or nobody to offend)."""
@@ -186,11 +193,6 @@ class CommunityPolicingModel(mesa.Model):
         self.patrol.orders = controls.next_leg
         self.staffing.duty_override = controls.duty
 
-    @property
-    def stream(self):
-        """The background calls drawn up front (sim.policing.calls.ArrivalStream)."""
-        return self.feed.stream
-
     def cell_at(self, flat: int):
         return self.grid[(int(flat) // self.district.height, int(flat) % self.district.height)]
 
@@ -208,8 +210,9 @@ class CommunityPolicingModel(mesa.Model):
     def stream_records(self, out, retain: bool = False) -> None:
         """Write calls, incidents and the hourly samples to ``out`` as the run
         goes (flat memory: sim.core.logs); ``retain`` keeps them in memory as well."""
+        station = [(self.station_area.calls, "station_calls", CALL_SCHEMA)] if self.station_area else []
         for log, name, schema in ((self.calls, "calls", CALL_SCHEMA), (self.incidents, "incidents", INCIDENT_SCHEMA),
-                                  (self.recorder.rows, "timeseries", TIMESERIES_SCHEMA)):
+                                  (self.recorder.rows, "timeseries", TIMESERIES_SCHEMA), *station):
             log.stream_to(out / f"{name}.parquet", schema, retain)
         for keep in self.hooks.keep_history:
             keep(retain)

@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -23,6 +24,7 @@ from sim.core.subsystem import RunTotals
 from sim.model import CommunityPolicingModel
 from sim.output.kpi import cost_summary, kpi_summary, workload_summary
 from sim.output.provenance import DONE, config_hash, git_commit, package_versions, prepare_dir, write_json_atomic
+from sim.policing.tiers import staff_cost_kyuan_per_year
 
 
 def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
@@ -44,7 +46,10 @@ def run_model(model: CommunityPolicingModel, progress: bool = False) -> None:
 
 
 def record_logs(model: CommunityPolicingModel) -> dict:
-    return {"calls": model.calls, "incidents": model.incidents, "timeseries": model.recorder.rows}
+    logs = {"calls": model.calls, "incidents": model.incidents, "timeseries": model.recorder.rows}
+    if model.station_area is not None:  # the station's own calls (sim.policing.tiers)
+        logs["station_calls"] = model.station_area.calls
+    return logs
 
 
 def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
@@ -61,21 +66,33 @@ def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
         busy = busy - model.recorder.warmup_totals[0]
         staffed = staffed - model.recorder.warmup_totals[1]
     tables["units"] = units_table(model.fleet, busy, staffed, tables["calls"])
-    summary = summarize(tables["calls"], tables["incidents"], busy, staffed, model.fleet.role_name, cfg.sim.days,
-                        cfg.sim.warmup_days, model.offending.crimes_deterred(), model.dispatcher.mean_sizes())
+    office = model.fleet.tier == 0  # the office's staff: utilisation and workload are theirs (issue 19)
+    summary = summarize(tables["calls"], tables["incidents"], busy[office], staffed[office],
+                        list(np.asarray(model.fleet.role_name)[office]), cfg.sim.days, cfg.sim.warmup_days,
+                        model.offending.crimes_deterred(), model.dispatcher.mean_sizes())
     run = RunTotals(tables, busy, staffed, model.warmup_min, model.horizon_min, model.env.now)
     for part in model.parts:  # in the order of their keys in summary.json
         summary.update(part.summary(run))
     offices = len(model.district.offices)
-    summary.update(workload_summary(tables["units"], busy))
-    summary.update(cost_summary(model.staffing.headcount(), cfg, offices))
+    summary.update(workload_summary(tables["units"].filter(pa.array(office)), busy[office]))
+    residents = int(model.district.residents.sum())
+    summary.update(cost_summary(model.staffing.headcount(), cfg, offices, residents, tiers_cost(model)))
     summary.update(kpi_summary(summary, tables["calls"], cfg, model.warmup_min))
-    summary["residents"] = int(model.district.residents.sum())
+    summary["residents"] = residents
     summary["offices"] = offices
     summary["seed"] = cfg.seed
     summary["replicate"] = cfg.replicate
     summary["root_seed"] = cfg.root_seed
     return summary, tables
+
+
+def tiers_cost(model: CommunityPolicingModel) -> float:
+    """The district's share of the station's and rapid units' staff cost, thousand
+    yuan a year: by residents, the district's against the station's own area."""
+    r, residents = model.cfg.response, float(model.district.residents.sum())
+    share = residents / (residents + r.station.area_residents) if residents else 0.0
+    officer_kyuan = model.cfg.staffing.cost_kyuan_per_year.get("officer", 0.0)
+    return staff_cost_kyuan_per_year(r, model.tier_posts, officer_kyuan, share)
 
 
 def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None,

@@ -238,7 +238,7 @@ def test_fitted_config_runs_and_draws_the_fitted_rates(year):
     model = simulate(fitted)
     hours = int(fitted.sim.days * 24)
     names = [n for n, _ in model.call_types]
-    drawn = np.bincount(model.stream.type_index, minlength=len(names))
+    drawn = np.bincount(model.feed.stream.type_index, minlength=len(names))
     for name in ("emergency", "elderly_alarm", "dispute", "service_request", "hazard_report"):
         call = fitted.calls[name]
         mean = call.rate_per_1000_per_year * fitted.district.residents / 1000.0 / (365 * 24) * float(

@@ -29,8 +29,8 @@ class Accepted(Exception):
 
 # --- malformed overrides ------------------------------------------------------------
 SECTIONS = ("sim", "district", "staffing", "policy", "dispatch", "travel", "crime", "community", "window",
-            "workforce", "kpi", "target", "plan", "scale", "queueing", "displacement", "exercise")
-GROUP_KEYS = ("district", "staffing", "policy", "dispatch", "crime", "lever")
+            "workforce", "kpi", "target", "plan", "scale", "queueing", "displacement", "exercise", "response", "cost")
+GROUP_KEYS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "response")
 # (key, lowest, highest): every value outside [lowest, highest] must be refused
 RANGED = (("sim.days", 1 / 24, 36_600), ("sim.warmup_days", 0, None), ("seed", 0, 2**62),
           ("district.residents", 1, 5_000_000), ("district.offices", 1, 100), ("district.cell_size_m", 10, 1000),

@@ -43,7 +43,7 @@ def test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, al
 
 
 MORE_BAD = [
-    (["dispatch=closest"], "dispatch='closest'", "allowed: beat_first, nearest, team"),
+    (["dispatch=closest"], "dispatch='closest'", "allowed: beat_first, nearest, nearest_any, office_first, team"),
     (["+experiment=nonsense"], "experiment='nonsense'", "allowed: community_levers, displacement, hot_spots"),
     (["+experiment=queueing_check", "queueing.service_dist=weibull"], "queueing.service_dist='weibull'",
      "allowed: lognormal, exponential"),

@@ -14,7 +14,8 @@ def test_without_staff_crime_matches_configured_rate():
     model = simulate(config("sim.days=120", "staffing.officers=0", "staffing.auxiliaries=0",
                             "staffing.volunteers=0", "staffing.grid_workers=0", "seed=5",
                             "crime.resident_guardianship_per_1000=0", "crime.clearance_prob=0",
-                            "community.aware_initial_share=0", "window.enabled=false"))
+                            "community.aware_initial_share=0", "window.enabled=false",
+                            "response.tiers=office"))  # no station officers standing guard either
     cfg = model.cfg
     expected = sum(c.rate_per_1000_per_year for c in cfg.calls.values() if c.source == "crime") \
         * 30 * 120 / 365

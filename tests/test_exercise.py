@@ -189,7 +189,7 @@ def test_fraud_wave_raises_fraud_and_awareness_refuses_part_of_it():
 def test_call_in_takes_reserves_first_then_overtime_and_ends_on_time():
     s = session(*FREE_PLAY, "exercise.reserves.auxiliary=1")
     m = s.model
-    assert m.fleet.n == m.n_rostered + 1 and not m.fleet.on_duty[m.n_rostered]
+    assert m.n_office_units == m.n_rostered + 1 and not m.fleet.on_duty[m.n_rostered]
     s.advance(10 * 60)
     off = [i for i in range(m.n_rostered) if m.fleet.role_name[i] == "auxiliary" and not m.fleet.on_duty[i]]
     d = s.fire("call_in", "trainee", role="auxiliary", count=2, hours=2.0)

@@ -6,7 +6,8 @@ import simpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.policing.dispatch import OUTCOMES, Call, Dispatcher
+from sim.policing.call import OUTCOMES, Call
+from sim.policing.dispatch import Dispatcher
 from sim.policing.dispatch_rules import DISPATCH_RULES
 from sim.core.roles import ROLES
 from sim.core.fleet import Fleet
@@ -51,17 +52,21 @@ def check_calls(calls, spans=True):
     discipline=st.sampled_from(["priority", "fcfs"]),
     shift_end=st.floats(10.0, 400.0),
     seed=st.integers(0, 2**32 - 1),
-    rule=st.sampled_from(["nearest", "beat_first", "team"]),
+    rule=st.sampled_from(["nearest", "beat_first", "team", "office_first", "nearest_any"]),
     preempt=st.sampled_from([None, 3]),
+    tiers=st.lists(st.integers(0, 2), min_size=5, max_size=5),  # office, station, rapid units (issue 19)
+    escalate=st.sampled_from([0.0, 2.0, 30.0]),
 )
 def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline, shift_end, seed,
-                               rule, preempt):
+                               rule, preempt, tiers, escalate):
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
     fleet = Fleet(roles[:n_units], rng.uniform(0, 1000, (n_units, 2)), np.full(n_units, 200.0),
-                  beats=rng.integers(0, 2, n_units))
+                  offices=rng.integers(0, 2, n_units), beats=rng.integers(0, 2, n_units), tiers=np.array(tiers[:n_units]))
+    present = int(np.bitwise_or.reduce(1 << fleet.tier.astype(np.int64)))
     disp = Dispatcher(env, fleet, ManhattanTravel(), turnout_min=1.0, discipline=discipline,
-                      capacity=capacity, rule=DISPATCH_RULES[rule](), preempt_priority_min=preempt)
+                      capacity=capacity, rule=DISPATCH_RULES[rule](None, present, escalate, None),
+                      preempt_priority_min=preempt)
     for i in range(n_units):
         disp.set_on_duty(i, True)
     calls = []
@@ -71,7 +76,8 @@ def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline
             yield env.timeout(rng.exponential(1 / rate))
             allowed = [r for r in ROLES if rng.random() < 0.6] or ["officer"]
             call = Call(k, "t", int(rng.integers(1, 5)), env.now, *rng.uniform(0, 1000, 2),
-                        float(rng.exponential(scene)), eligible(*allowed), beat=int(rng.integers(0, 2)))
+                        float(rng.exponential(scene)), eligible(*allowed), beat=int(rng.integers(0, 2)),
+                        office=int(rng.integers(0, 2)))
             call.violent = allowed == ["officer"] and rng.random() < 0.5
             calls.append(call)
             disp.submit(call)
@@ -90,6 +96,13 @@ def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline
             assert sorted(fleet.role_name[u] for u in c.units) == ["auxiliary", "officer"]
         if c.outcome == "served":
             assert all(c.needs[k][fleet.role[u]] for k, u in enumerate(c.units))  # capable units only
+            assert all((c.tiers >> int(fleet.tier[u])) & 1 for u in c.units)  # of a tier the call allowed
+            if rule in ("nearest", "beat_first", "team"):  # today's rules send the office's own units only
+                assert all(fleet.tier[u] == 0 for u in c.units)
+            if c.escalated and c.preemptions == 0:  # widened only after the wait (p1's wait is the same here);
+                assert c.t_dispatch - c.t_arrival >= escalate - 1e-9  # (a bumped call keeps its first dispatch)
+            elif rule == "office_first" and len(set(fleet.office[fleet.tier == 0].tolist())) > 1 and not c.escalated:
+                assert all(fleet.tier[u] == 0 and fleet.office[u] == c.office for u in c.units)  # its own office
     busy, staffed = fleet.totals(env.now)
     assert (busy <= staffed + 1e-9).all() and (busy >= 0).all()
     table = calls_table(calls, fleet)
@@ -112,13 +125,15 @@ def test_whole_run_invariants(seed, officers, auxiliaries, policy, share):
     model = simulate(config("sim.days=2", f"seed={seed}", f"policy={policy}",
                             f"staffing.officers={officers}", f"staffing.auxiliaries={auxiliaries}",
                             f"staffing.officer_non_community_share={share}"))
-    check_calls(model.calls)
+    station = list(model.station_area.calls) if model.station_area is not None else []
+    check_calls(list(model.calls) + station)  # no unit on two calls, the district's or the station's own
     summary, tables = results(model)
     for role in ("officer", "auxiliary", "volunteer"):
         assert 0.0 <= summary[f"utilization_{role}"] <= 1.0
     assert summary["calls_total"] == summary["calls_served"] + summary["calls_open_at_end"] + summary["calls_lost"]
     t = tables["timeseries"]["t_min"].to_numpy()
     assert (np.diff(t) > 0).all()
-    if officers == 0:  # nobody may take a violent call: it stays open, never goes to an auxiliary
+    if officers == 0:  # no office officer: a violent call waits for the station's officers, never an auxiliary
         emergencies = [c for c in model.calls if c.type == "emergency"]
-        assert all(c.outcome == "open" for c in emergencies)
+        assert all(c.outcome == "open" or (model.fleet.tier[c.unit] > 0 and model.fleet.role_name[c.unit] == "officer")
+                   for c in emergencies)

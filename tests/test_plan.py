@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sim.plan.analytic import erlang_c, manhattan_nearest_within, people_for, smallest_servers, wait_within
+from sim.plan.costs import COST_PARTS
 from sim.plan.demand import block_label, block_of, office_demand
 from sim.plan.evaluate import Candidate, candidate_config, minutes_in_block
 from sim.plan.runner import Runner
@@ -223,8 +224,13 @@ def test_full_model_more_demand_never_needs_fewer_staff():
 def check_keys(out: Path, p: dict) -> None:
     """The keys outside checks use, and their arithmetic."""
     for key in ("required", "current", "gap", "required_by_shift", "ministry_norm_officers", "targets_met",
-                "attainment", "annual_cost"):
+                "attainment", "annual_cost", "building_cost", "tiers", "today_tiers"):
         assert key in p
+    assert p["tier"] == "office" and p["response_tiers"] == "office_station"  # planned given the station's backup
+    for tiers in (p["tiers"], p["today_tiers"]):
+        assert sum(tiers["tier_shares"][t]["estimate"] for t in ("office", "station", "rapid")) == pytest.approx(1.0)
+        assert tiers["p1_office_alone_share"]["estimate"] + tiers["p1_station_carries_share"]["estimate"] \
+            == pytest.approx(tiers["p1_within_target_share"]["estimate"], abs=2e-4)
     for key in ("required", "current", "gap"):
         assert set(p[key]) == {"officers", "auxiliaries", "volunteers"}
     assert all(p["gap"][r] == p["required"][r] - p["current"][r] for r in p["gap"])
@@ -246,9 +252,11 @@ def check_headcount(p: dict) -> None:
     assert p["required"]["officers"] == math.ceil(officer_posts * p["relief_factor"]["officer"] - 1e-9)
     assert p["required"]["officers"] >= len(rows)  # at least one officer on every shift, and relief on top
     assert all(r["officers"] >= 1 for r in rows)
-    cost = p["annual_cost"]
-    assert cost["officers"] == pytest.approx(150.0 * p["required"]["officers"])
-    assert cost["total_kyuan"] == pytest.approx(sum(v for k, v in cost.items() if k != "total_kyuan"))
+    cost = p["annual_cost"]  # as summary.json counts it (sim.output.kpi.cost_summary; tests/test_plan_tiers.py)
+    assert cost["total_kyuan"] == pytest.approx(sum(cost[k] for k in COST_PARTS), abs=0.5)
+    assert cost["per_resident_yuan"] == pytest.approx(cost["total_kyuan"] * 1000 / 30000, abs=0.01)
+    assert cost["tiers"] == p["current_annual_cost"]["tiers"] > 0  # the station's share: the same backup
+    assert p["building_cost"]["total_kyuan"] == 0.0  # no office to build (plan.new_offices=0)
 
 
 def check_out_of_reach(p: dict) -> None:
@@ -293,6 +301,8 @@ def test_urban_core_plan(tmp_path):
     ("policy=elastic", "policy.name='elastic': the planner sets every shift itself"),
     ("+exercise=festival_night", "exercise='festival_night': the planner sizes staffing for everyday demand"),
     ("+experiment=queueing_check", "queueing.enabled=True: the planner plans a district"),
+    ("plan.tier=county", "plan.tier='county': allowed"),
+    ("plan.new_offices=2", "plan.new_offices=2: must be <= the district's offices (1)"),
 ])
 def test_bad_plan_config_fails_in_one_line_before_any_folder(tmp_path, override, needle):
     out = tmp_path / "plan"

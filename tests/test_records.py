@@ -51,7 +51,8 @@ def test_warmup_is_cut_from_the_summary():
 
 
 def test_calls_never_dispatched_are_counted_and_their_waits_bound_the_mean():
-    model = simulate(config("sim.days=3", "staffing.officers=0", "seed=1"))  # nobody for violent calls
+    model = simulate(config("sim.days=3", "staffing.officers=0", "seed=1",  # nobody for violent calls
+                            "response.tiers=office"))  # (not even the station's officers)
     s = results(model)[0]
     open_violent = [c for c in model.calls if c.violent]  # emergencies, robberies, escalated disputes
     assert s["calls_never_dispatched"] == len(open_violent) > 0

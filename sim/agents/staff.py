@@ -66,9 +66,12 @@ def attend_mask(call) -> np.ndarray:
 
 
 def make_staff(model, fleet) -> list[StaffAgent]:
-    """One agent per fleet row, in the Mesa cell of its post."""
+    """One agent per person of the offices (fleet rows of tier 0), in the Mesa
+    cell of their post; the station's and rapid units are fleet rows only."""
     agents = []
     for i, role in enumerate(fleet.role_name):
+        if fleet.tier[i]:
+            continue
         agent = STAFF_CLASSES[role](model, i, int(fleet.office[i]), int(fleet.beat[i]))
         agent.cell = model.cell_at_xy(*fleet.post[i])
         agents.append(agent)

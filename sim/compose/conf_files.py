@@ -25,7 +25,7 @@ from sim.compose.hydra_guard import GROUP_CHOICES, TARGETS, interpolation_proble
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 EXERCISES_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "exercises"
-GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "experiment", "exercise")
+GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "response", "experiment", "exercise")
 MAX_BYTES = 1_000_000  # a config or script file; ours are under 5 kB; assumption
 INSTANTIATE_KEYS = ("_target_", "_args_", "_partial_", "_recursive_", "_convert_", "()")  # "()": logging factories
 EXPERIMENT_HYDRA = {"sweeper": ("params", "trajectories", "levels", "seed", "max_batch_size")}
@@ -114,7 +114,7 @@ def _check_defaults(entries, kind: str) -> str | None:
         elif group in GROUPS and group not in ("experiment", "exercise"):
             allowed = group_options(group)
         else:
-            return f"defaults entry '{key}': only the groups {', '.join(GROUPS[:6])} may be chosen here"
+            return f"defaults entry '{key}': only the groups {', '.join(GROUPS[:7])} may be chosen here"
         if option not in allowed:
             return f"defaults entry '{key}: {option}': unknown option; allowed: {', '.join(allowed)}"
     return None

@@ -7,6 +7,7 @@ import sys
 
 from sim.config import Config
 from sim.core.roles import ROLES
+from sim.derived import scaled_call_types
 from sim.policing.staffing_config import STAFF_COUNT_KEYS
 
 MIN_EXPECTED_CALLS = 1.0  # fewer calls expected in the whole run: warn; assumption
@@ -25,6 +26,12 @@ def warnings_for(cfg: Config) -> list[str]:
     if not present:
         return [f"nobody is on any roster ({', '.join(k for k in STAFF_COUNT_KEYS.values())} are all 0): no call "
                 "will be served and crime meets no guardian (a baseline, if that is what you want)"]
+    if cfg.response.has("station") and cfg.response.station.units_per_shift() == 0:
+        out.append("response.station has no patrol cars and no duty officers: the station's own calls wait to "
+                   "the end of the run and it backs nobody up (response.tiers=office leaves the station out)")
+    backup = cfg.dispatch.name in ("office_first", "nearest_any") and cfg.response.has("station") and (
+        cfg.response.station.units_per_shift() > 0)
+    present |= {"officer"} if backup else set()  # the station's officers back the office up (issue 19)
     unserved = [name for name, call in cfg.calls.items()
                 if not (set(call.eligible_roles) & present) and (call.rate_per_1000_per_year > 0
                                                                   or name in ("assault", "mediation"))]
@@ -34,7 +41,7 @@ def warnings_for(cfg: Config) -> list[str]:
                    "those calls will wait to the end of the run")
     days = cfg.sim.days - cfg.sim.warmup_days
     expected = sum(c.rate_per_1000_per_year * (c.report_prob if c.source == "crime" else 1.0)
-                   for c in cfg.calls.values()) * cfg.district.residents / 1000.0 * days / 365.0
+                   for _, c in scaled_call_types(cfg)) * cfg.district.residents / 1000.0 * days / 365.0
     if expected < MIN_EXPECTED_CALLS and not cfg.queueing.enabled:
         out.append(f"the call rates give about {expected:.2g} calls in {days:g} simulated day(s) for "
                    f"{cfg.district.residents:,} residents: the run will have (almost) no calls")

@@ -17,7 +17,8 @@ from sim.core.roles import ROLE_CODE
 
 class Fleet:
     def __init__(self, roles: list[str], posts_xy: np.ndarray, speeds_m_per_min: np.ndarray,
-                 offices: np.ndarray | None = None, beats: np.ndarray | None = None):
+                 offices: np.ndarray | None = None, beats: np.ndarray | None = None,
+                 tiers: np.ndarray | None = None, extra_turnout_min: np.ndarray | None = None):
         n = len(roles)
         self.n = n
         self.role = np.array([ROLE_CODE[r] for r in roles], dtype=np.int8)
@@ -26,6 +27,11 @@ class Fleet:
         self.speed = np.asarray(speeds_m_per_min, dtype=float)
         self.office = np.zeros(n, int) if offices is None else np.asarray(offices)
         self.beat = np.full(n, -1) if beats is None else np.asarray(beats)
+        # response tier of each unit: 0 office, 1 station, 2 rapid (sim.policing.response_config.TIER_NAMES)
+        self.tier = np.zeros(n, dtype=np.int8) if tiers is None else np.asarray(tiers, dtype=np.int8)
+        # minutes a unit needs beyond the dispatcher's turnout (a duty officer hands over the desk)
+        self.siren = np.zeros(n, dtype=bool)  # a police car: lights and sirens on priority-1 runs (set by the model)
+        self.extra_turnout = np.zeros(n) if extra_turnout_min is None else np.asarray(extra_turnout_min, float)
         # current leg
         self.x0, self.y0 = self.post[:, 0].copy(), self.post[:, 1].copy()
         self.x1, self.y1 = self.x0.copy(), self.y0.copy()

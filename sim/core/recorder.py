@@ -32,8 +32,9 @@ class Recorder:
     def sample(self) -> None:
         m = self.model
         fleet, now = m.fleet, m.env.now
-        busy = np.bincount(fleet.role[fleet.busy], minlength=len(ROLES)).tolist()  # units per role
-        duty = np.bincount(fleet.role[fleet.on_duty], minlength=len(ROLES)).tolist()
+        office = fleet.tier == 0  # the office's staff (the station's and rapid units are not)
+        busy = np.bincount(fleet.role[fleet.busy & office], minlength=len(ROLES)).tolist()  # units per role
+        duty = np.bincount(fleet.role[fleet.on_duty & office], minlength=len(ROLES)).tolist()
         self.rows.append((now, len(m.calls) - self._last_calls, len(m.incidents) - self._last_crimes,
                           m.dispatcher.queued(), *busy, *duty))
         self._last_calls, self._last_crimes, self.last_t = len(m.calls), len(m.incidents), now

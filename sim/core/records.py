@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.core.roles import ROLES
+from sim.core.roles import ROLES, TIER_NAMES
 from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR
 
 CALL_SCHEMA = pa.schema([
@@ -26,12 +26,13 @@ CALL_SCHEMA = pa.schema([
     ("travel_m", pa.float64()), ("preemptions", pa.int16()),
     ("x_m", pa.float64()), ("y_m", pa.float64()),
     ("beat", pa.int32()), ("office", pa.int32()), ("caller_id", pa.int64()), ("outcome", pa.string()),
-    ("satisfaction", pa.float64()),
+    ("satisfaction", pa.float64()), ("tier", pa.string()), ("escalated", pa.bool_()),
 ])
 UNIT_SCHEMA = pa.schema([
     ("unit_id", pa.int32()), ("role", pa.string()), ("office", pa.int32()), ("beat", pa.int32()),
     ("post_x_m", pa.float64()), ("post_y_m", pa.float64()), ("busy_min", pa.float64()),
     ("staffed_min", pa.float64()), ("utilization", pa.float64()), ("calls_attended", pa.int64()),
+    ("tier", pa.string()),
 ])
 INCIDENT_SCHEMA = pa.schema([
     ("incident_id", pa.int64()), ("type", pa.string()), ("t_min", pa.float64()),
@@ -57,6 +58,7 @@ def calls_table(calls, fleet, satisfaction: dict | None = None) -> pa.Table:
     role = [fleet.role_name[u] if u >= 0 else "" for u in unit]
     unit2 = np.fromiter((c.units[1] if len(c.units) > 1 else -1 for c in calls), np.int32, count=n)
     role2 = [fleet.role_name[u] if u >= 0 else "" for u in unit2]
+    tier = [TIER_NAMES[fleet.tier[u]] if u >= 0 else "" for u in unit]
     scene = np.where(np.isnan(t_clear) | np.isnan(t_scene), np.nan, t_clear - t_scene)
     cols = {
         "call_id": get("call_id", np.int64), "type": [c.type for c in calls],
@@ -72,6 +74,7 @@ def calls_table(calls, fleet, satisfaction: dict | None = None) -> pa.Table:
         "x_m": get("x"), "y_m": get("y"), "beat": get("beat", np.int32), "office": get("office", np.int32),
         "caller_id": get("caller_id", np.int64), "outcome": [c.outcome for c in calls],
         "satisfaction": np.fromiter((satisfaction.get(c.call_id, np.nan) for c in calls), float, count=n),
+        "tier": tier, "escalated": np.fromiter((c.escalated for c in calls), bool, count=n),
     }
     return pa.table(cols, schema=CALL_SCHEMA)
 
@@ -88,6 +91,7 @@ def units_table(fleet, busy_min, staffed_min, calls: pa.Table) -> pa.Table:
         "office": fleet.office.astype(np.int32), "beat": fleet.beat.astype(np.int32),
         "post_x_m": fleet.post[:, 0], "post_y_m": fleet.post[:, 1], "busy_min": busy_min,
         "staffed_min": staffed_min, "utilization": util, "calls_attended": attended,
+        "tier": [TIER_NAMES[t] for t in fleet.tier],
     }, schema=UNIT_SCHEMA)
 
 
@@ -194,6 +198,11 @@ def summarize(calls: pa.Table | Columns, incidents: pa.Table, busy_min, staffed_
         "interdistrict_share": _share((col("unit_beat")[keep] != col("beat")[keep])[dispatched]),
         "calls_preempted": int((col("preemptions")[keep] > 0).sum()),
     })
+    n_dispatched = int(dispatched.sum())  # which tier's unit led each dispatched call (issue 19)
+    for name in TIER_NAMES:
+        out[f"tier_share_{name}"] = (float((col.equals("tier", name)[keep] & dispatched).sum()) / n_dispatched
+                                     if n_dispatched else None)
+    out["calls_escalated"] = int(col("escalated")[keep].sum())
     del t_arr
     span = sim_days * MIN_PER_DAY - warm
     out["arrival_rate_per_hour"] = MIN_PER_HOUR * len(served) / span if span > 0 else None

@@ -27,6 +27,7 @@ STREAM_NAMES = (
     "window",  # each office's window: requests, channels, service times
     "injects",  # each tabletop inject's own child stream: extra calls, who falls sick (sim.exercise)
     "actions",  # trainee-ordered patrols (sim.exercise): never shifts another stream
+    "station",  # the parent station's own calls outside the district (sim.policing.tiers)
 )
 
 

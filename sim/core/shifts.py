@@ -53,3 +53,18 @@ def remove_share(intervals: list[tuple[float, float]], share: float,
         cut = a + rng.random() * (b - a - lost)
         out += [(a, cut), (cut + lost, b)]
     return [(a, b) for a, b in out if b - a > 1e-9]
+
+
+def split_share(intervals: list[tuple[float, float]], share: float,
+                rng: np.random.Generator) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """``remove_share`` that also returns the blocks it cut (officers' station
+    duty spent at the station, issue 19), with the very same draws."""
+    if share <= 0:
+        return intervals, []
+    kept, cut = [], []
+    for a, b in intervals:
+        lost = share * (b - a)
+        at = a + rng.random() * (b - a - lost)
+        kept += [(a, at), (at + lost, b)]
+        cut.append((at, at + lost))
+    return [(a, b) for a, b in kept if b - a > 1e-9], [(a, b) for a, b in cut if b - a > 1e-9]

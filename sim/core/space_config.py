@@ -35,6 +35,12 @@ class DistrictConfig:
     travel_cost_factor: Dict[str, float] = field(default_factory=lambda: {
         "road": 1.0, "residential": 1.5, "commercial": 1.5, "market": 2.0, "school": 1.5,
         "park": 3.0, "office": 1.0, "farmland": 4.0, "mountain": 12.0})
+    # demand per resident against the rates in ``calls`` (sized for an urban office): background call types'
+    # rates x call_rate_factor, crime types' x crime_rate_factor (sim/derived.py; not applied to rates
+    # fitted from the district's own records, ``calls_csv``, nor to the queueing check's). 1.0: as configured;
+    # the presets in conf/district/ say where theirs come from (DOMAIN §7)
+    call_rate_factor: float = 1.0
+    crime_rate_factor: float = 1.0
 
     def validate(self, path: str) -> None:
         _choice(f"{path}.kind", self.kind, DISTRICT_KINDS)
@@ -72,6 +78,8 @@ class DistrictConfig:
         if cells > 40_000:
             raise ConfigError(f"{path}.cell_size_m", self.cell_size_m,
                               f"gives {int(cells)} cells; at most 40000 allowed")
+        _range(f"{path}.call_rate_factor", self.call_rate_factor, 0, 100, lo_open=True)
+        _range(f"{path}.crime_rate_factor", self.crime_rate_factor, 0, 100, lo_open=True)
         for use, factor in self.travel_cost_factor.items():
             _choice(f"{path}.travel_cost_factor", use, LAND_USES)
             _range(f"{path}.travel_cost_factor.{use}", factor, 0, lo_open=True)

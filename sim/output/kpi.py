@@ -12,6 +12,23 @@ The composite KPI of seed 001 weighs four parts (``kpi.weights``), each 0-1:
 - **innovation**: not simulated; ``kpi.innovation_score`` is an input. Left
   null, the KPI is the weighted mean of the measured parts only (weights
   rescaled to add up to 1), and ``kpi_innovation`` is null.
+
+Cost a year, thousand yuan (``cost_summary``; seed 003 §5.3, ``cost.*``):
+
+- ``cost.running_includes_staff=true`` (default): an office with the
+  reference team (``cost.included_staff``) costs the running cost
+  (``kpi.office_running_cost_kyuan_per_year``) in all: a fixed part
+  (``cost.non_staff_share``: upkeep, activities, supplies), ``cost_running_...``,
+  and a staff part scaled by the staff's pay against the reference team's
+  (``staffing.cost_kyuan_per_year``), shared among the roles as
+  ``cost_{role}_...``. Twice the reference team's pay doubles the staff part;
+  no staff leaves the fixed part.
+- ``false``: ``cost_{role}_...`` is everyone's pay, on top of the running cost.
+
+Either way ``cost_per_office_...`` is the offices' cost over their number,
+``cost_tiers_...`` the district's share of the station's and rapid units
+(computed by the caller), ``cost_total_...`` offices plus tiers and
+``cost_per_resident_yuan_per_year`` the total over the residents, in yuan.
 """
 from __future__ import annotations
 
@@ -71,10 +88,31 @@ def workload_summary(units, busy_min: np.ndarray) -> dict:
     return out
 
 
-def cost_summary(headcount: dict[str, int], cfg, offices: int) -> dict:
-    """Cost a year, thousand yuan: people by role plus each office's running cost."""
-    costs = cfg.staffing.cost_kyuan_per_year
-    out = {f"cost_{role}_kyuan_per_year": n * costs.get(role, 0.0) for role, n in headcount.items()}
-    out["cost_running_kyuan_per_year"] = offices * cfg.kpi.office_running_cost_kyuan_per_year
-    out["cost_total_kyuan_per_year"] = float(sum(out.values()))
+def cost_summary(headcount: dict[str, int], cfg, offices: int, residents: int | None = None,
+                 tiers_kyuan_per_year: float = 0.0) -> dict:
+    """Cost a year (module docstring): offices (staff and running cost), tiers,
+    per office and per resident. ``headcount``: people by role in all offices.
+    ``residents`` None: no cost per resident."""
+    pay, running = cfg.staffing.cost_kyuan_per_year, offices * cfg.kpi.office_running_cost_kyuan_per_year
+    if cfg.cost.running_includes_staff:
+        reference = offices * sum(n * pay.get(role, 0.0) for role, n in cfg.cost.included_staff.items())
+        scale = running * (1.0 - cfg.cost.non_staff_share) / reference if reference > 0 else 0.0
+        out = {f"cost_{role}_kyuan_per_year": float(n * pay.get(role, 0.0) * scale) for role, n in headcount.items()}
+        out["cost_running_kyuan_per_year"] = float(running * cfg.cost.non_staff_share)
+    else:
+        out = {f"cost_{role}_kyuan_per_year": float(n * pay.get(role, 0.0)) for role, n in headcount.items()}
+        out["cost_running_kyuan_per_year"] = float(running)
+    offices_total = sum(out.values())
+    total = offices_total + tiers_kyuan_per_year
+    out["cost_tiers_kyuan_per_year"] = float(tiers_kyuan_per_year)
+    out["cost_total_kyuan_per_year"] = float(total)
+    out["cost_per_office_kyuan_per_year"] = float(offices_total / offices) if offices else None
+    out["cost_per_resident_yuan_per_year"] = float(total * 1000.0 / residents) if residents else None
     return out
+
+
+def building_cost_kyuan(new_offices: int, cfg) -> float:
+    """One-off cost of building ``new_offices`` offices, thousand yuan (``cost.office_build_kyuan``)."""
+    if new_offices < 0:
+        raise ValueError(f"new_offices={new_offices}: must be >= 0")
+    return float(new_offices * cfg.cost.office_build_kyuan)

@@ -9,14 +9,17 @@ from sim.core.checks import ConfigError, _range
 
 @dataclass
 class KpiConfig:
-    """How offices are judged (issue 6; DOMAIN §5): the composite KPI and cost."""
+    """How offices are judged (issue 6; DOMAIN §5): the composite KPI and the running
+    cost (what it covers and building costs: ``cost.*``, sim/output/cost_config.py)."""
 
     # composite KPI weights; DOMAIN §5, seed 001
     weights: Dict[str, float] = field(default_factory=lambda: {
         "satisfaction": 0.4, "dispute_resolution": 0.3, "hazard_rectification": 0.2, "innovation": 0.1})
     hazard_deadline_h: float = 24.0  # a hazard counts as rectified if its report is closed within this; assumption
     innovation_score: Optional[float] = None  # 0-1, an input: not simulated; null = KPI over the measured parts
-    office_running_cost_kyuan_per_year: float = 400.0  # per office; DOMAIN §5, seed 003 §5.3 (0.3-0.5 M yuan)
+    # per office a year, staff pay included for the team in cost.included_staff (cost.running_includes_staff);
+    # DOMAIN §5, §7, seed 003 §5.3 (0.3-0.5 M yuan a year): the middle
+    office_running_cost_kyuan_per_year: float = 400.0
 
     PARTS: ClassVar[tuple] = ("satisfaction", "dispute_resolution", "hazard_rectification", "innovation")
 

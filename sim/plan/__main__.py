@@ -3,8 +3,9 @@
 Takes the same config as ``python -m sim`` (district, staffing = today's,
 policy, ...) plus ``target.*`` and ``plan.*``, and writes ``plan.json``,
 ``plan.md``, ``staffing_curve.png`` and ``gap.png`` to ``hydra.run.dir``
-(default ``runs/plan/DATE/TIME``). Bad overrides fail with one line and exit
-code 2 before any folder is made.
+(default ``runs/plan/DATE/TIME``); with ``plan.tier=station``, the station's
+patrol cars instead (``plan.json``, ``plan.md``, ``station_curve.png``). Bad
+overrides fail with one line and exit code 2 before any folder is made.
 """
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def print_plan(plan: dict, out_dir: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from sim.plan.tiers import tier_line
+
+    if plan["tier"] == "station":
+        return print_station_plan(plan, out_dir)
     table = Table(title=f"staffing plan: {plan['district']} -> {out_dir}")
     for col in ("", "officers", "auxiliaries", "volunteers"):
         table.add_column(col, justify="right" if col else "left")
@@ -35,17 +40,47 @@ def print_plan(plan: dict, out_dir: str) -> None:
     console.print(table)
     console.print(f"targets met: {'yes' if plan['targets_met'] else 'no'}; "
                   f"annual cost {plan['annual_cost']['total_kyuan']:,.0f} k yuan "
-                  f"(today {plan['current_annual_cost']['total_kyuan']:,.0f})")
+                  f"(today {plan['current_annual_cost']['total_kyuan']:,.0f}); "
+                  f"building {plan['building_cost']['new_offices']} new office(s): "
+                  f"{plan['building_cost']['total_kyuan']:,.0f} k yuan once")
+    console.print(f"plan: {tier_line(plan['tiers'])}")
+    console.print(f"today: {tier_line(plan['today_tiers'])}")
+
+
+def print_station_plan(plan: dict, out_dir: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.plan.tiers import tier_line
+
+    st = plan["station"]
+    table = Table(title=f"station plan: {plan['district']} -> {out_dir}")
+    for col in ("", "cars per shift", "people", "k yuan a year"):
+        table.add_column(col, justify="right" if col else "left")
+    for name, cars, cost in (("required", st["required_cars_per_shift"], st["required_cost"]),
+                             ("configured", st["current_cars_per_shift"], st["current_cost"])):
+        table.add_row(name, str(cars), f"{cost['people']:g}", f"{cost['kyuan_per_year']:,.0f}")
+    table.add_row("gap", f"{st['gap_cars']:+d}", "", f"{st['cost_gap_kyuan_per_year']:+,.0f}")
+    console = Console()
+    console.print(table)
+    console.print(f"targets met: {'yes' if plan['targets_met'] else 'no'}"
+                  + (f" ({len(plan['unreachable'])} shift(s) out of reach by travel)" if plan["unreachable"] else "")
+                  + ("" if plan["targets_met"] or plan["unreachable"] or not plan["targets_met_on_estimate"] else
+                     " (met on the estimates, not all shown at the stated confidence)"))
+    console.print(f"plan: {tier_line(plan['tiers'])}")
+    console.print(f"configured cars: {tier_line(plan['today_tiers'])}")
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def hydra_main(cfg) -> None:
     from sim.plan.pipeline import run_plan
+    from sim.plan.station_pipeline import run_station_plan
 
     config = or_exit(to_config, cfg)
     hc = HydraConfig.get()
     log = lambda text: print(text, file=sys.stderr)  # noqa: E731
-    plan = run_plan(config, hc.runtime.output_dir, list(hc.overrides.task), log=log)
+    run = run_station_plan if config.plan.tier == "station" else run_plan
+    plan = run(config, hc.runtime.output_dir, list(hc.overrides.task), log=log)
     print_plan(plan, hc.runtime.output_dir)
 
 

@@ -8,6 +8,8 @@ from typing import Dict, List, Optional
 
 from sim.core.checks import ConfigError, _choice, _range
 
+PLAN_TIERS = ("office", "station")  # plan.tier: what the planner sizes (issue 19)
+
 
 @dataclass
 class TargetConfig:
@@ -21,6 +23,11 @@ class TargetConfig:
     saturation_max: Optional[float] = 0.6  # busy share of on-duty time; ICMA "Rule of 60" (VALIDATION.md)
     satisfaction_min: Optional[float] = None  # optional floor on callers' mean satisfaction (0-1); assumption
     crimes_per_1000_max: Optional[float] = None  # optional ceiling: crimes a year per 1,000 residents; assumption
+    # the station's own calls outside the district, judged by the station plan only (plan.tier=station; the office
+    # plan reports them): share whose unit sets off (dispatch + turnout) within this many minutes of the call.
+    # Ankang PSB's weekly 110 bulletin, central city: 70.7% of units off within 5 min (DOMAIN §7, outside the seeds)
+    station_off_within_min: Optional[float] = 5.0
+    station_off_share: float = 0.7  # ... at least this share; Ankang's 70.7%, rounded down
 
     def validate(self, path: str) -> None:
         if self.p1_within_min is not None:
@@ -34,6 +41,9 @@ class TargetConfig:
             _range(f"{path}.satisfaction_min", self.satisfaction_min, 0, 1)
         if self.crimes_per_1000_max is not None:
             _range(f"{path}.crimes_per_1000_max", self.crimes_per_1000_max, 0, 10_000)
+        if self.station_off_within_min is not None:
+            _range(f"{path}.station_off_within_min", self.station_off_within_min, 0, 1440, lo_open=True)
+        _range(f"{path}.station_off_share", self.station_off_share, 0, 1, lo_open=True)
 
 
 def _default_relief() -> Dict[str, float]:
@@ -52,7 +62,9 @@ class PlanConfig:
     officers_min_per_shift: int = 1  # at least one sworn officer on every shift (issue 7)
     aux_per_officer_min: float = 0.0  # on-duty auxiliaries per officer, lower bound; assumption
     aux_per_officer_max: float = 8.0  # upper bound: Shenzhen officer:auxiliary = 1:8; DOMAIN §2, seed 000
-    max_units_per_shift: int = 30  # units per office and shift the search may use; beyond, a target is out of reach; assumption
+    # units per office and shift the search may use (plan.tier=station: patrol cars per shift); beyond, a target
+    # is out of reach; assumption
+    max_units_per_shift: int = 30
     confidence: float = 0.9  # met when the one-sided bound at this confidence level (0-1) clears the target; assumption
     replications_min: int = 4  # sequential replications: start with this many seeds ...; assumption
     replications_max: int = 12  # ... and add seeds while undecided, up to this many; assumption
@@ -61,6 +73,12 @@ class PlanConfig:
     ministry_residents_per_officer: int = 3000  # ministry norm: 1 community officer per 3,000 residents; DOMAIN §2, seed 004
     jobs: int = 2  # worker processes for the replications; 0 = one per core; assumption (2-core machines)
     curve: bool = True  # also simulate the staffing curve (attainment against staff) for the chart
+    # what to plan (issue 19): office = the office's staffing, given the station's backup (response.*);
+    # station = the fewest response.station.patrol_cars_per_shift, the office staffed as configured
+    tier: str = "office"
+    # how many of the district's offices are still to be built: their one-off building cost
+    # (cost.office_build_kyuan) is reported; the planner staffs the configured offices, it never adds one
+    new_offices: int = 0
 
     def validate(self, path: str) -> None:
         if not self.shift_starts_h or sorted(set(self.shift_starts_h)) != list(self.shift_starts_h):
@@ -93,3 +111,7 @@ class PlanConfig:
         _range(f"{path}.warmup_days", self.warmup_days, 0, self.days - 0.5)
         _range(f"{path}.ministry_residents_per_officer", self.ministry_residents_per_officer, 100, 1_000_000)
         _range(f"{path}.jobs", self.jobs, 0, 256)
+        _choice(f"{path}.tier", self.tier, PLAN_TIERS)
+        if isinstance(self.new_offices, bool) or not isinstance(self.new_offices, int):
+            raise ConfigError(f"{path}.new_offices", self.new_offices, "must be a whole number of offices")
+        _range(f"{path}.new_offices", self.new_offices, 0, 1000)

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import stats
 
 from sim.config import Config
+from sim.core.roles import TIER_NAMES
 from sim.core.shifts_config import ShiftConfig
 from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR, MIN_PER_YEAR
 from sim.plan.demand import block_hours, block_of
@@ -80,6 +81,13 @@ def candidate_config(base: Config, cand: Candidate, replicate: int) -> Config:
         workforce=dataclasses.replace(base.workforce, turnover_per_year=0.0, absence_share=0.0))
 
 
+def as_configured(base: Config, replicate: int) -> Config:
+    """Replication k of the configuration as given (today's rosters), at the plan's length."""
+    p = base.plan
+    return dataclasses.replace(base, replicate=replicate, sim=dataclasses.replace(
+        base.sim, days=p.days, warmup_days=p.warmup_days, progress=False, plots=False, record_every_min=MIN_PER_DAY))
+
+
 def minutes_in_block(start, end, b0_min: float, b1_min: float) -> np.ndarray:
     """Minutes of [start, end) that fall in the daily window [b0, b1) (vectorised);
     a window past midnight (b1 > 1440) is its two parts."""
@@ -96,7 +104,7 @@ def minutes_in_block(start, end, b0_min: float, b1_min: float) -> np.ndarray:
 def measure(cfg: Config) -> dict:
     """Run one replication and keep only what the targets need, by office and block."""
     from sim.core.orphans import watch_parent
-    from sim.run import simulate  # the model: imported in the worker
+    from sim.run import simulate, tiers_cost  # the model: imported in the worker
 
     watch_parent()  # a worker ends with the plan that launched it
     model = simulate(cfg)
@@ -120,9 +128,17 @@ def measure(cfg: Config) -> dict:
         np.add.at(n, (office[p1], block[p1]), 1)
         np.add.at(hits, (office[p1], block[p1]), (resp[p1] <= target + 1e-9).astype(float))
         np.add.at(at_once, (office[p1], block[p1]), (wait[p1] <= DISPATCHED_AT_ONCE_MIN).astype(float))
-    # saturation: minutes officers and auxiliaries were committed to calls over their on-duty minutes
     fleet = model.fleet
-    planned = np.isin(np.asarray(fleet.role_name), ("officer", "auxiliary"))
+    tier = lead_tiers(calls, fleet)
+    hits_tier, calls_tier = np.zeros((len(TIER_NAMES), offices, blocks)), np.zeros(len(TIER_NAMES))
+    for k in range(len(TIER_NAMES)):  # who reached priority-1 calls in time, who led every dispatched call
+        if target is not None:
+            sel = p1 & (tier == k) & (resp <= target + 1e-9)
+            np.add.at(hits_tier[k], (office[sel], block[sel]), 1.0)
+        calls_tier[k] = float((counted & (tier == k) & ~np.isnan(wait)).sum())  # as summary.json's tier_share_*
+    # saturation: minutes the office's officers and auxiliaries were committed to calls over their
+    # on-duty minutes (the station's and rapid units, fleet.tier > 0, are not the office's staff)
+    planned = np.isin(np.asarray(fleet.role_name), ("officer", "auxiliary")) & (np.asarray(fleet.tier) == 0)
     busy = np.zeros((offices, blocks))
     staffed = np.zeros((offices, blocks))
     t_disp = np.fromiter((c.t_dispatch for c in calls), float, len(calls))
@@ -157,7 +173,30 @@ def measure(cfg: Config) -> dict:
             window_p90[o] = float(np.percentile(r["wait_min"][after], 90))
     return {"p1_hits": hits, "p1_at_once": at_once, "p1_n": n, "busy": busy, "staffed": staffed, "satisfaction": satisfaction,
             "crimes_per_1000": crimes / years / residents * 1000.0 if residents else np.nan,
-            "window_p90": window_p90}
+            "window_p90": window_p90, "p1_hits_tier": hits_tier, "calls_tier": calls_tier,
+            "tiers_cost_kyuan": tiers_cost(model), **station_own_calls(model, cfg)}
+
+
+def station_own_calls(model, cfg: Config) -> dict:
+    """The station's own calls outside the district (none without a station),
+    counted as the district's are: their mean response (what leaning on the
+    station costs its jurisdiction, seed 003 §7.1) and how many had a unit set
+    off within ``target.station_off_within_min`` (the station plan's target)."""
+    calls = [c for c in (model.station_area.calls if model.station_area is not None else ())
+             if model.warmup_min <= c.t_arrival < model.horizon_min - 60.0]
+    resp = np.array([c.t_on_scene - c.t_arrival for c in calls], float)
+    off = np.array([c.t_dispatch - c.t_arrival + cfg.travel.turnout_min + model.fleet.extra_turnout[c.units[0]]
+                    if c.units[0] >= 0 else np.nan for c in calls], float)
+    within = cfg.target.station_off_within_min
+    return {"station_own_response_min": float(np.nanmean(resp)) if np.isfinite(resp).any() else np.nan,
+            "station_own_n": float(len(calls)),
+            "station_own_off_hits": float((off <= within + 1e-9).sum()) if within is not None else 0.0}
+
+
+def lead_tiers(calls, fleet) -> np.ndarray:
+    """Tier of each call's lead unit (0 office, 1 station, 2 rapid; calls.parquet ``tier``), -1 if none."""
+    lead = np.fromiter((c.units[0] for c in calls), int, len(calls))
+    return np.where(lead >= 0, np.asarray(fleet.tier, int)[np.maximum(lead, 0)], -1)
 
 
 @dataclass
@@ -243,7 +282,7 @@ def verdict(est: Estimate | None, limit: float, at_least: bool, settle: bool = F
 class Evaluation:
     """Every replication of one candidate, and the verdicts they support."""
 
-    cand: Candidate
+    cand: object  # a Candidate (the office plan), cars per shift (the station plan) or None (as configured)
     reps: list[dict] = field(default_factory=list)
 
     def stack(self, key: str) -> np.ndarray:

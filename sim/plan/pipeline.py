@@ -15,14 +15,17 @@ from pathlib import Path
 
 from sim.config import Config, ConfigError
 from sim.core.orphans import mark_parent
-from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR
+from sim.core.units import MIN_PER_HOUR
 from sim.derived import office_staff_counts
 from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
 from sim.plan.analytic import people_for
+from sim.plan.costs import annual_cost, building_cost
 from sim.plan.demand import block_hours, block_label, office_demand
-from sim.plan.evaluate import MET, OK, Candidate, Evaluation
+from sim.plan.evaluate import MET, OK, Candidate, Evaluation, as_configured
 from sim.plan.runner import Runner
 from sim.plan.search import Planner, describe
+from sim.plan.tiers import tier_figures
+from sim.policing.dispatch_rules import DISPATCH_RULES
 from sim.run_any import is_exercise
 
 ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers"}
@@ -44,6 +47,15 @@ def check_plannable(cfg: Config) -> Config:
             and t.satisfaction_min is None and t.crimes_per_1000_max is None:
         raise ConfigError("target", "all null", "every target is switched off: there is nothing to plan for; "
                           "set at least one target.* (e.g. target.p1_within_min=8)")
+    if cfg.plan.tier == "station" and not cfg.response.has("station"):
+        raise ConfigError("plan.tier", cfg.plan.tier, f"response.tiers={cfg.response.tiers} has no station to plan; "
+                          "use response.tiers=office_station (or office_station_rapid), or plan.tier=office")
+    if cfg.plan.tier == "station" and not DISPATCH_RULES[cfg.dispatch.name].sends_other_tiers:
+        raise ConfigError("plan.tier", cfg.plan.tier, f"dispatch={cfg.dispatch.name} never sends the station to the "
+                          "district's calls; use dispatch=office_first or dispatch=nearest_any")
+    if cfg.plan.new_offices > cfg.district.offices:
+        raise ConfigError("plan.new_offices", cfg.plan.new_offices, f"must be <= the district's offices "
+                          f"({cfg.district.offices}): the planner staffs the configured offices, it never adds one")
     drawn = [c for c in cfg.calls.values() if c.rate_per_1000_per_year > 0]
     if not drawn:
         raise ConfigError("calls", "all rates 0", "no call type has a rate above 0: there is no demand to plan for")
@@ -79,6 +91,18 @@ def today(cfg: Config, district) -> list[dict[str, int]]:
     return out
 
 
+def grid_workers(cfg: Config, district) -> int:
+    """Grid workers in all offices: the planner keeps them as configured (they count in the cost)."""
+    return sum(office_staff_counts(cfg, district, o)["grid_worker"] for o in range(len(district.offices)))
+
+
+def plan_cost(cfg: Config, people: dict[str, int], district, facts: dict, ev: Evaluation) -> dict:
+    """A year of ``people`` (plan keys) in the district's offices, with the
+    district's share of the station's units as measured in ``ev``'s runs."""
+    return annual_cost(cfg, {**people, "grid_workers": grid_workers(cfg, district)}, facts["offices"],
+                       facts["residents"], float(ev.reps[0]["tiers_cost_kyuan"]) if ev.reps else 0.0)
+
+
 def roster_needs(cfg: Config, now: list[dict[str, int]]) -> dict[str, float]:
     """People needed to staff today's roster as the model runs it: each person
     of the config is on duty ``hours`` x ``days_per_week`` a week, which takes
@@ -97,14 +121,6 @@ def roster_needs(cfg: Config, now: list[dict[str, int]]) -> dict[str, float]:
 
 def total(rows: list[dict[str, int]]) -> dict[str, int]:
     return {k: sum(r[k] for r in rows) for k in ROLE_KEYS.values()}
-
-
-def annual_cost(cfg: Config, people: dict[str, int], offices: int) -> dict[str, float]:
-    cost = cfg.staffing.cost_kyuan_per_year
-    out = {key: round(people[key] * cost[role], 1) for role, key in ROLE_KEYS.items()}
-    out["office_running"] = round(offices * cfg.kpi.office_running_cost_kyuan_per_year, 1)
-    out["total_kyuan"] = round(sum(out.values()), 1)
-    return out
 
 
 def curve_candidates(planner: Planner, best: Candidate, span: int = 3) -> list[Candidate]:
@@ -151,12 +167,21 @@ def attainment(cfg: Config, ev: Evaluation) -> dict:
     return out
 
 
-def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
+def begin_plan(cfg: Config, out_dir: str | Path, tier: str) -> tuple[Path, float]:
+    """Checks, the plan folder (no stale plan.json), the workers' watch; (folder, start time)."""
     check_plannable(cfg)
+    if cfg.plan.tier != tier:
+        raise ValueError(f"plan.tier={cfg.plan.tier} is not planned here ({tier}): see sim.plan.__main__")
     out = prepare_dir(out_dir, cfg, kind="plan")
     (out / "plan.json").unlink(missing_ok=True)
     mark_parent()  # the replication workers end if this process is killed (sim.core.orphans)
-    started = time.perf_counter()
+    return out, time.perf_counter()
+
+
+def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
+    """The office's staffing, given the station's backup (``plan.tier=office``;
+    the station's cars: sim.plan.station_pipeline)."""
+    out, started = begin_plan(cfg, out_dir, "office")
     demand, facts, district = office_demand(cfg)
     runner = Runner(cfg)
     planner = Planner(cfg, demand, facts, runner, log=log)
@@ -202,8 +227,8 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
                    "gap": {k: required_rows[o][k] - now[o][k] for k in ROLE_KEYS.values()}}
                   for o in range(facts["offices"])]
     plan = {
-        "district": cfg.district.name, "policy": cfg.policy.name, "residents": facts["residents"],
-        "offices": facts["offices"],
+        "tier": "office", "district": cfg.district.name, "policy": cfg.policy.name, "residents": facts["residents"],
+        "offices": facts["offices"], "response_tiers": cfg.response.tiers,
         "targets": dataclasses.asdict(cfg.target),
         "targets_met": bool(ev.all_met(cfg) and not result.unreachable),
         # every target met at least on the point estimate (out-of-reach shifts judged on a free unit at once)
@@ -222,8 +247,10 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
         "relief_factor": dict(cfg.plan.relief_factor),
         "attainment": attainment(cfg, ev),
         "today_attainment": attainment(cfg, today_ev),
-        "annual_cost": annual_cost(cfg, required, facts["offices"]),
-        "current_annual_cost": annual_cost(cfg, current, facts["offices"]),
+        "tiers": tier_figures(cfg, ev), "today_tiers": tier_figures(cfg, today_ev),
+        "annual_cost": plan_cost(cfg, required, district, facts, ev),
+        "current_annual_cost": plan_cost(cfg, current, district, facts, today_ev),
+        "building_cost": building_cost(cfg),
         "allocation": allocation,
         "curve": curve,
         "search": {"steps": result.steps, "replications_run": runner.runs, "plan_days": cfg.plan.days,
@@ -233,6 +260,11 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
     }
     from sim.plan.report import write_outputs  # matplotlib only now
 
+    return write_plan(plan, cfg, out, write_outputs)
+
+
+def write_plan(plan: dict, cfg: Config, out: Path, write_outputs) -> dict:
+    """plan.md and charts (``write_outputs``), plan.json, the manifest, then DONE."""
     write_outputs(plan, cfg, out)
     write_json_atomic(out / "plan.json", plan)
     finish_manifest(out, config_hash=plan["config_hash"], git_commit=plan["git_commit"])
@@ -247,11 +279,7 @@ def today_evaluation(cfg: Config, runner: Runner) -> Evaluation:
 
     from sim.plan.evaluate import measure
 
-    p = cfg.plan
-    configs = [dataclasses.replace(
-        cfg, replicate=k, sim=dataclasses.replace(cfg.sim, days=p.days, warmup_days=p.warmup_days, progress=False,
-                                                  plots=False, record_every_min=MIN_PER_DAY))
-        for k in range(p.replications_min)]
+    configs = [as_configured(cfg, k) for k in range(cfg.plan.replications_min)]
     reps = list(runner.pool(delayed(measure)(c) for c in configs)) if runner.pool else [measure(c) for c in configs]
     runner.runs += len(configs)
     return Evaluation(None, reps)

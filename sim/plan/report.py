@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sim.config import Config  # noqa: E402
 from sim.core.markdown import md_table  # noqa: E402
 from sim.core.outdir import write_atomic  # noqa: E402
+from sim.plan.tiers import TIER_LABELS  # noqa: E402
 
 ROLES = ("officers", "auxiliaries", "volunteers")
 
@@ -126,7 +127,8 @@ def markdown(plan: dict, cfg: Config) -> str:
              + ("" if plan["targets_met"] or plan["unreachable"] or not plan["targets_met_on_estimate"] else
                 " (met on the estimates, but not all shown at the stated confidence: see the table by shift)")
              + ".", "",
-             "Targets: " + "; ".join(f"{k} = {v}" for k, v in t.items() if v is not None) + ".", ""]
+             "Targets: " + "; ".join(f"{k} = {v}" for k, v in t.items()
+                                     if v is not None and not k.startswith("station_")) + ".", ""]
     if plan["unreachable"]:
         lines += ["Out of reach by staffing alone (travel, not waiting, misses the target; a deployment that "
                   "spreads staff, e.g. `policy=random_patrol`, or a longer target changes that):", ""]
@@ -151,11 +153,8 @@ def markdown(plan: dict, cfg: Config) -> str:
         share = key.endswith("share") or key.startswith(("saturation", "satisfaction"))
         targets.append([key, _pct(d, share), _met(d), _pct(plan["today_attainment"].get(key), share)])
     lines += ["", "## Targets", "", md_table(["target", "plan (95% CI)", "", "today, as rostered (95% CI)"], targets)]
-    costs = [[name, *(f"{c[k]:,.0f}" for k in ("officers", "auxiliaries", "volunteers", "office_running",
-                                                "total_kyuan"))]
-             for name, c in (("plan", plan["annual_cost"]), ("today", plan["current_annual_cost"]))]
-    lines += ["", "## Annual cost (thousand yuan)", "",
-              md_table(["", *ROLES, "running", "total"], costs, align="lrrrrr")]
+    lines += tiers_section(plan)
+    lines += cost_section(plan, cfg)
     if plan["offices"] > 1:
         allocation = [[a["office"], f"{a['residents']:,}",
                        f"{a['required']['officers']} / {a['current']['officers']} / {a['ministry_norm_officers']}",
@@ -179,6 +178,57 @@ def markdown(plan: dict, cfg: Config) -> str:
 
         lines += [report_markdown(plan["calls_fit"]), ""]
     return "\n".join(lines)
+
+
+def tiers_section(plan: dict, today_label: str = "today, as rostered") -> list[str]:
+    """Who reached priority-1 calls in time: the office alone, the station's (and rapid) units."""
+    fig, today = plan["tiers"], plan["today_tiers"]
+    rows = []
+    if "p1_within_min" in fig:
+        for name, key in ((f"priority-1 within {fig['p1_within_min']:g} min, any tier", "p1_within_target_share"),
+                          ("... reached by the office alone", "p1_office_alone_share"),
+                          ("... carried by the station (station and rapid units)", "p1_station_carries_share")):
+            rows.append([name, _pct(fig[key]), _pct(today.get(key))])
+    for tier, d in fig["tier_shares"].items():
+        rows.append([f"calls led by {TIER_LABELS[tier]}", _pct(d), _pct(today["tier_shares"].get(tier))])
+    rows.append(["the station's own calls (outside the district): mean response, min",
+                 _pct(fig["station_own_calls_response_mean_min"], share=False),
+                 _pct(today.get("station_own_calls_response_mean_min"), share=False)])
+    planned = ("The office is planned given the backup of the tiers beyond it (`response.tiers=office` plans it "
+               "alone)." if plan["tier"] == "office" else "The station's cars are planned around the office as "
+               "configured.")
+    return ["", f"## Response tiers (`response.tiers={fig['response_tiers']}`)", "",
+            planned + " A call counts for the tier of its lead unit, so the office's part and the station's add "
+            "up to the share reached in time. Leaning on the station slows its own calls (seed 003 §7.1).", "",
+            md_table(["", "plan (95% CI)", f"{today_label} (95% CI)"], rows, align="lll")]
+
+
+def cost_section(plan: dict, cfg: Config) -> list[str]:
+    """A year of staff, running cost and the station's share; the one-off building cost."""
+    keys = ("officers", "auxiliaries", "volunteers", "grid_workers", "office_running", "tiers", "total_kyuan")
+    costs = [[name, *(f"{c[k]:,.0f}" for k in keys)]
+             for name, c in (("plan", plan["annual_cost"]), ("today", plan["current_annual_cost"]))]
+    c = cfg.cost
+    if c.running_includes_staff:
+        plural = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers",
+                  "grid_worker": "grid workers"}
+        team = ", ".join(f"{n} {plural.get(role, role)}" for role, n in c.included_staff.items() if n)
+        note = (f"The running cost ({cfg.kpi.office_running_cost_kyuan_per_year:,.0f} per office) includes the pay "
+                f"of an office's reference team ({team}; `cost.running_includes_staff`, seed 003 §5.3); the columns "
+                f"split each office's cost among the roles and the rest of the running cost as summary.json's "
+                f"`cost_*` do (`sim.output.kpi.cost_summary`), so staff beyond or short of that team cost more or less.")
+    else:
+        note = "Each role's column is everyone's pay, on top of the running cost (`cost.running_includes_staff=false`)."
+    a, b = plan["annual_cost"], plan["building_cost"]
+    return ["", "## Annual cost (thousand yuan)", "",
+            md_table(["", *ROLES, "grid workers", "running", "station's share", "total"], costs, align="lrrrrrrr"),
+            "", note + f" The station's share is the district's share (by residents) of the pay of the station's "
+            f"and rapid units. Per office {a['per_office_kyuan']:,.0f} thousand yuan a year; per resident "
+            f"{a['per_resident_yuan']:,.1f} yuan.", "",
+            f"One-off building cost: {b['new_offices']} new office(s) x {b['kyuan_per_office']:,.0f} = "
+            f"**{b['total_kyuan']:,.0f} thousand yuan** (`plan.new_offices`, `cost.office_build_kyuan`, seed 003 "
+            f"§5.3). The planner staffs the district's configured offices and never proposes another; "
+            f"`plan.new_offices` says how many of them are still to be built."]
 
 
 def write_outputs(plan: dict, cfg: Config, out: Path) -> None:

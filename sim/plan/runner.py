@@ -9,11 +9,12 @@ first, then more while any verdict is undecided, up to
 from __future__ import annotations
 
 import os
+from typing import Callable, Hashable
 
 from joblib import Parallel, delayed
 
 from sim.config import Config
-from sim.plan.evaluate import Candidate, Evaluation, candidate_config, measure
+from sim.plan.evaluate import Evaluation, candidate_config, measure
 
 
 def _one(cfg: Config) -> dict:
@@ -21,23 +22,31 @@ def _one(cfg: Config) -> dict:
 
 
 class Runner:
-    def __init__(self, cfg: Config, progress=None):
-        self.cfg = cfg
+    """``configure(cfg, candidate, k)``: the run of replication k of a candidate
+    (the office's staffing by default; the station plan's cars: sim.plan.station);
+    ``undecided(evaluation, at_once)``: does it need more replications (default:
+    any of the office plan's verdicts undecided)?"""
+
+    def __init__(self, cfg: Config, progress=None,
+                 configure: Callable[[Config, Hashable, int], Config] = candidate_config,
+                 undecided: Callable[[Evaluation, set], bool] | None = None):
+        self.cfg, self.configure = cfg, configure
+        self.undecided = undecided or (lambda ev, at_once: ev.undecided(cfg, at_once))
         jobs = cfg.plan.jobs or os.cpu_count() or 1
         self.jobs = jobs
         self.pool = Parallel(n_jobs=jobs, backend="loky") if jobs > 1 else None
-        self.cache: dict[Candidate, Evaluation] = {}
+        self.cache: dict[Hashable, Evaluation] = {}
         self.runs = 0
         self.progress = progress
 
-    def ensure(self, cands: list[Candidate], reps: int) -> list[Evaluation]:
+    def ensure(self, cands: list[Hashable], reps: int) -> list[Evaluation]:
         """Every candidate with at least ``reps`` replications (all missing runs in one batch)."""
         todo = []
         for cand in cands:
             ev = self.cache.setdefault(cand, Evaluation(cand))
             todo += [(cand, k) for k in range(len(ev.reps), reps)]
         if todo:
-            configs = [candidate_config(self.cfg, cand, k) for cand, k in todo]
+            configs = [self.configure(self.cfg, cand, k) for cand, k in todo]
             if self.pool is None:
                 results = [_one(c) for c in configs]
             else:
@@ -50,7 +59,7 @@ class Runner:
                 self.progress(self.runs)
         return [self.cache[c] for c in cands]
 
-    def decide(self, cands: list[Candidate], full: bool = False, at_once: set = frozenset()) -> list[Evaluation]:
+    def decide(self, cands: list[Hashable], full: bool = False, at_once: set = frozenset()) -> list[Evaluation]:
         """Sequential replications: start with the minimum (or the maximum if
         ``full``) and add a batch while any candidate's verdicts are undecided
         (``at_once``: blocks judged on a free unit at once, see ``Evaluation``)."""
@@ -59,7 +68,7 @@ class Runner:
         evs = self.ensure(cands, reps)
         step = max(2, self.jobs)
         while True:
-            open_ = [ev.cand for ev in evs if ev.undecided(self.cfg, at_once) and len(ev.reps) < p.replications_max]
+            open_ = [ev.cand for ev in evs if self.undecided(ev, at_once) and len(ev.reps) < p.replications_max]
             if not open_:
                 return evs
             reps = min(p.replications_max, max(len(self.cache[c].reps) for c in open_) + step)

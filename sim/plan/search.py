@@ -2,7 +2,9 @@
 
 1. **Start** from the analytic estimate of every block (``sim.plan.analytic``):
    the cheapest (officers, auxiliaries) whose predicted attainment and
-   saturation meet the targets; window clerks from Erlang C.
+   saturation meet the targets; window clerks from Erlang C. Where it finds
+   none, the cap is simulated: a block the cap meets (the analytic model knows
+   nothing of the station's backup) starts from a bisection on officers.
 2. **Climb**: simulate (common random numbers, sequential replications). A
    block that misses a target moves to the cheapest pair that dominates it and
    that the analytic model, *corrected by how far it overrated this block*,
@@ -97,13 +99,41 @@ class Planner:
                                   clerks, volunteers)
             ev = self._decide([cap])[0]
             self._note("analytic start finds no staffing for some shifts; simulated the cap", cap, ev)
+            pessimistic = []  # the analytic model was too pessimistic (the station's backup, say; or no p1 target)
             for key in hopeless:
                 if ev.block_verdicts(self.cfg)[key].get("p1", MET) in OK:
-                    pairs[key] = self._cap_pair(key)  # the analytic model was too pessimistic (or no p1 target)
+                    pessimistic.append(key)
                 else:
                     self._drop(key, ev, "at the most staff allowed")
                     pairs[key] = self._cheapest(key) or self._cap_pair(key)
+            if pessimistic:
+                pairs.update(self._bisect(pairs, pessimistic, clerks, volunteers))
         return self._candidate(pairs, clerks, volunteers)
+
+    def _bisect(self, pairs: dict, keys: list, clerks: int, volunteers: tuple[int, ...]) -> dict:
+        """Blocks the cap meets though the analytic model found no staffing: the
+        fewest officers (with the fewest auxiliaries the ratio asks) that meet
+        their targets, by bisection between the minimum and the cap, every such
+        block in the same run at each step (descending one officer at a time
+        from the cap would take as many runs as the cap has officers)."""
+        p = self.cfg.plan
+        aux = lambda o: min(math.ceil(p.aux_per_officer_min * o - 1e-9), p.max_units_per_shift - o)  # noqa: E731
+        lo = {k: max(p.officers_min_per_shift, 1) for k in keys}
+        hi = {k: self._cap_pair(k)[0] for k in keys}
+        while any(lo[k] < hi[k] for k in keys):
+            mids = {k: (lo[k] + hi[k]) // 2 for k in keys if lo[k] < hi[k]}
+            trial = self._candidate({**pairs, **{k: (hi[k], aux(hi[k])) for k in keys},
+                                     **{k: (m, aux(m)) for k, m in mids.items()}}, clerks, volunteers)
+            ev = self._decide([trial])[0]
+            ok = self.block_ok(ev)
+            for k, m in mids.items():
+                if ok[k]:
+                    hi[k] = m
+                else:
+                    lo[k] = m + 1
+                    self.failed[k].add((m, aux(m)))
+            self._note("bisect the shifts the analytic model gave up on", trial, ev)
+        return {k: (hi[k], aux(hi[k])) for k in keys}
 
     def _candidate(self, pairs: dict, clerks: int, volunteers: tuple[int, ...]) -> Candidate:
         offices, blocks = self.facts["offices"], len(self.cfg.plan.shift_starts_h)

@@ -77,8 +77,11 @@ def default_call_types() -> Dict[str, CallTypeConfig]:
         # per such person a year, 120 a year in urban_core, where one office rescued 37 (seed 003 §1.2)
         "elderly_alarm": CallTypeConfig(1, 4.0, 25.0, 0.6, ["officer", "auxiliary"], False,
                                         "background", "day", "elderly_alone"),
-        # DOMAIN §3 seed 000: ~2,300 disputes/yr in one city
-        "dispute": CallTypeConfig(2, 25.0, 40.0, 0.6, ["officer", "auxiliary"], False,
+        # Huainan 110, 2012: 12,703 dispute calls (DOMAIN §7) among the 2.46 M residents of that year's
+        # boundaries (2011; Shou County joined in 2015: DOMAIN's 3.7 divides by today's 3.4 M) = 5.2 per
+        # 1,000 a year. An urban office of 30,000 then sees ~155 disputes a year, inside 23 (national
+        # mean per office, seed 003 §1.4) to 320 (a best-practice office, seed 003 §5.1); was 25 (787 a year)
+        "dispute": CallTypeConfig(2, 5.2, 40.0, 0.6, ["officer", "auxiliary"], False,
                                   "background", "evening"),
         # crimes committed per 1,000 residents a year; reported share; assumption
         "theft": CallTypeConfig(2, 25.0, 25.0, 0.6, ["officer", "auxiliary"], False,

@@ -11,7 +11,7 @@ from sim.core.checks import _choice, _range
 
 @dataclass
 class DispatchConfig:
-    name: str = "nearest"  # nearest | beat_first | team (sim/policing/dispatch_rules.py); issue 3
+    name: str = "office_first"  # nearest | beat_first | team | office_first | nearest_any (sim/policing/dispatch_rules.py); issues 3, 19
     discipline: str = "priority"  # priority (non-preemptive, FCFS within class) | fcfs; issue 3
     capacity: str = "infinite"  # infinite queue | loss (a call finding no free unit is lost); issue 3
     preempt: bool = False  # a priority-1 call may take a unit off a low-priority call; issue 3, off by default

@@ -18,7 +18,7 @@ from sim.core.records import calls_table
 from sim.core.roles import ROLES
 from sim.core.subsystem import Subsystem
 from sim.policing.calls import generate_arrivals
-from sim.policing.dispatch import Call
+from sim.policing.call import Call
 
 FEED_CHUNK_CALLS = 4096  # background calls turned into Python tuples at a time; assumption (memory vs speed)
 

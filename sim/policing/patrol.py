@@ -70,6 +70,9 @@ class Patrol:
             self.unit_idle(i)
 
     def unit_idle(self, i: int) -> None:
+        if self.fleet.tier[i]:  # a station or rapid unit waits at its post; the policy places office staff
+            self.go_to_post(i)
+            return
         ordered = self.orders(i)  # a trainee's order first
         if ordered == "post" or (ordered is None and self.env.now < self.policy_start_min):
             self.go_to_post(i)  # (before/after designs: the policy starts later)

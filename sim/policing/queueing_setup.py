@@ -51,5 +51,6 @@ def degenerate(cfg: Config) -> Config:
         policy=dataclasses.replace(cfg.policy, name="fixed_post"),
         travel=dataclasses.replace(cfg.travel, takes_time=False, turnout_min=0.0),
         dispatch=dataclasses.replace(cfg.dispatch, discipline=q.discipline, capacity=q.capacity),
+        response=dataclasses.replace(cfg.response, tiers="office"),  # the office's servers alone
         sim=dataclasses.replace(cfg.sim, record_every_min=max(cfg.sim.record_every_min, MIN_PER_DAY)),
     )

@@ -25,10 +25,18 @@ class StaffLayout:
     rank: list[int]  # place among the office's people of the same role
     n_rostered: int  # rows before an exercise's reserves
 
-    def fleet(self, speeds_m_per_min: list[float], beats: list[int]) -> Fleet:
-        """The fleet of these rows (``beats``: each row's, from ``unit_beats``)."""
-        return Fleet(self.roles, self.posts, np.array(speeds_m_per_min), np.array(self.offices, int),
-                     np.array(beats, int))
+    def fleet(self, speeds_m_per_min: list[float], beats: list[int], tiers=None,
+              tier_speeds_m_per_min: list[float] = ()) -> Fleet:
+        """The fleet of these rows (``beats``: each row's, from ``unit_beats``),
+        then the station's and rapid units (``tiers``: sim.policing.tiers.TierPosts)
+        as officers with no beat."""
+        n = 0 if tiers is None else len(tiers)
+        return Fleet(self.roles + ["officer"] * n, np.vstack([self.posts, tiers.posts]) if n else self.posts,
+                     np.array(list(speeds_m_per_min) + list(tier_speeds_m_per_min)),
+                     np.array(self.offices + (tiers.offices if n else []), int),
+                     np.array(list(beats) + [-1] * n, int),
+                     np.array([0] * len(self.roles) + (tiers.tiers if n else []), np.int8),
+                     np.array([0.0] * len(self.roles) + (tiers.extra_turnout_min if n else []), float))
 
 
 def lay_out_staff(district, per_office: list[dict[str, int]], posts_m: list | None,

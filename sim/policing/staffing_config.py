@@ -47,7 +47,7 @@ class StaffingConfig:
     mix_headcount: Optional[int] = None  # people per office shared out by the mix (fixed headcount)
     mix_budget_kyuan_per_year: Optional[float] = None  # staff cost per office, thousand yuan a year (fixed cost)
     # yearly cost of one person, thousand yuan; assumption (no per-role figure in the seeds; an office's
-    # running cost is 0.3-0.5 M yuan a year excluding sworn salaries, DOMAIN §5, seed 003 §5.3)
+    # running cost of 0.3-0.5 M yuan a year includes staff pay, DOMAIN §7, seed 003 §5.3: see cost.*)
     cost_kyuan_per_year: Dict[str, float] = field(default_factory=lambda: {
         "officer": 150.0, "auxiliary": 60.0, "volunteer": 3.0, "grid_worker": 50.0})
     # fixed idle posts [x_m, y_m], one per unit in roster order (officers, auxiliaries,

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
+from sim.core.roles import TIER_NAMES
 from sim.core.space import LAND_USE_CODE
 from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR
 
@@ -35,6 +36,8 @@ def unit_states(model) -> list[dict]:
             state = "on scene" if call.arrived[k] else "en route"
         elif not fleet.on_duty[i]:
             state = "off duty"
+        elif model.station_duty is not None and model.station_duty.at_station[i]:
+            state = "station duty"
         elif fleet.t1[i] > now or (fleet.x1[i], fleet.y1[i]) != tuple(fleet.post[i]):
             state = "patrolling"
         else:
@@ -42,7 +45,8 @@ def unit_states(model) -> list[dict]:
         order = model.controls.orders.get(i) if model.controls is not None else None
         rows.append({"unit": i, "role": fleet.role_name[i], "office": int(fleet.office[i]), "state": state,
                      "x_m": float(xs[i]), "y_m": float(ys[i]), "call": call.call_id if call is not None else None,
-                     "reserve": i >= model.n_rostered, "order": order[0] if order else ""})
+                     "reserve": model.n_rostered <= i < model.n_office_units, "tier": TIER_NAMES[fleet.tier[i]],
+                     "order": order[0] if order else ""})
     return rows
 
 

@@ -27,7 +27,7 @@ class CallIn(Action):
         c = self.controls
         m = c.model
         fleet = m.fleet
-        free = (fleet.role == ROLE_CODE[role]) & ~fleet.on_duty & (c.sick_until <= c.now)
+        free = (fleet.role == ROLE_CODE[role]) & ~fleet.on_duty & (c.sick_until <= c.now) & (fleet.tier == 0)
         if office is not None:
             free &= fleet.office == office
         reserve = np.arange(fleet.n) >= m.n_rostered
