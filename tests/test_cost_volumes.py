@@ -147,6 +147,7 @@ def _per_1000_year(n: int, summary: dict, days: float) -> float:
     return n * 1000.0 * 365.0 / days / summary["residents"]
 
 
+@pytest.mark.slow
 def test_rural_residents_call_less_than_urban_ones():
     """90 days of each preset: background calls per resident in the mountains
     are the urban rate times the preset's factor (a 95% interval on the rate

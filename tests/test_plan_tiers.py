@@ -18,6 +18,8 @@ from sim.plan.evaluate import OK, Evaluation, as_configured, measure
 from sim.plan.pipeline import run_plan, today
 from sim.plan.runner import Runner
 from sim.plan.search import Planner
+
+pytestmark = pytest.mark.slow  # planner searches (40 s together): the full suite, not the fast tier
 from sim.plan.station import StationSearch, named_verdicts, station_runner
 from sim.plan.tiers import tier_estimates
 from tests.conftest import config

@@ -205,6 +205,7 @@ def test_default_urban_core_uses_the_station_and_writes_tiers():
     assert s["staff_officer"] == 3  # the office's officers only
 
 
+@pytest.mark.slow
 def test_rapid_units_take_calls_in_the_city():
     _, s, _ = run("district=city", "sim.days=3", "response.tiers=office_station_rapid", "dispatch=nearest_any")
     assert s["tier_share_rapid"] > 0 and s["tier_share_station"] > 0
@@ -224,6 +225,7 @@ def test_lights_and_sirens_speed_up_cars_on_priority_one_runs_only():
     assert speed[aux].max() == pytest.approx(ebike, rel=1e-6) and speed[aux].min() == pytest.approx(ebike, rel=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recall,expect", [("none", 0), ("p1", None), ("any", None)])
 def test_station_duty_recalls_follow_the_rule(recall, expect):
     model, s, t = run(f"response.station_duty.recall={recall}", "response.station.patrol_cars_per_shift=0",
