@@ -22,17 +22,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.land_use import LAND_USES
 from sim.core.logs import RecordLog
 from sim.core.records import calls_table
 from sim.core.shifts_config import ShiftConfig
 from sim.core.subsystem import RunTotals, Subsystem
-from sim.core.units import MIN_PER_HOUR
+from sim.core.roles import TIER_NAMES
+from sim.core.space import LAND_USE_CODE
+from sim.core.units import MIN_PER_DAY
 from sim.policing.calls import generate_arrivals
 from sim.policing.station_duty import StationDuty
 from sim.policing.call import Call
 
-STATION, RAPID = 1, 2  # tier codes (sim.core.roles.TIER_NAMES)
+STATION, RAPID = TIER_NAMES.index("station"), TIER_NAMES.index("rapid")  # tier codes (fleet.tier)
 STATION_SOURCE = "station_area"  # calls.source of the station's own calls
 
 
@@ -55,9 +56,8 @@ def station_xy(response, district) -> tuple[float, float]:
     """The configured station point; on a mountainside or a field (rural districts,
     whose valleys move with the seed), the centre of the nearest road cell."""
     x, y = float(response.station.x_m), float(response.station.y_m)
-    road = district.land_use == LAND_USES.index("road")
-    off_road = int(district.land_use[district.cell_of(x, y)]) in (LAND_USES.index("mountain"),
-                                                                LAND_USES.index("farmland"))
+    road = district.land_use == LAND_USE_CODE["road"]
+    off_road = int(district.land_use[district.cell_of(x, y)]) in (LAND_USE_CODE["mountain"], LAND_USE_CODE["farmland"])
     if off_road and road.any():
         cx, cy = np.nonzero(road)
         px, py = district.cell_centre_m(cx, cy)
@@ -180,5 +180,5 @@ class StationArea(Subsystem):
             "station_calls_total": int(keep.sum()),
             "station_response_time_mean_min": float(reached.mean()) if len(reached) else None,
             "station_response_time_p90_min": float(np.percentile(reached, 90)) if len(reached) else None,
-            "station_calls_per_day": float(keep.sum()) * MIN_PER_HOUR * 24 / max(run.horizon_min - run.warmup_min, 1),
+            "station_calls_per_day": float(keep.sum()) * MIN_PER_DAY / max(run.horizon_min - run.warmup_min, 1),
         }
