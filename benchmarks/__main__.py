@@ -12,7 +12,11 @@ Suites (``--only`` takes a comma-separated subset):
 - ``sweep``: ``python -m sim -m`` with the joblib launcher at 1 and 2 workers
   (target: parallel efficiency >= 80%);
 - ``memory``: the whole ``python -m sim`` command for 1 and 10 simulated years
-  of city, peak memory of each (target: 10 years <= 1.2 x one year).
+  of city, peak memory of each (target: 10 years <= 1.2 x one year);
+- ``gis``: a district from generated GIS files (areas, roads, offices) at
+  125 k to 1 M residents on 100 m cells: first and cached build, one simulated
+  year, cost exponent in residents (issue 20 targets: 1 M builds in <= 60 s
+  and runs a year in <= 60 s; exponent <= 1.1).
 
 Each figure is a median of ``--repeats`` fresh processes. Results go to
 ``DIR/latest.md`` (tables with target and verdict) and ``DIR/latest.json``
@@ -33,12 +37,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks import memory, per_call, scaling, sweep, year
+from benchmarks import gis_scale, memory, per_call, scaling, sweep, year
 from benchmarks.measure import Result, markdown
 from sim.compose.cli import OneLineParser
 
 HERE = Path(__file__).resolve().parent
-SUITES = ("year", "scaling", "per_call", "sweep", "memory")
+SUITES = ("year", "scaling", "per_call", "sweep", "memory", "gis")
 
 
 def run_suites(names: list[str], repeats: int, quick: bool) -> list[Result]:
@@ -55,6 +59,8 @@ def run_suites(names: list[str], repeats: int, quick: bool) -> list[Result]:
             out += sweep.run(repeats, 4 if quick else 8, 7.0 if quick else 365.0, log)
         elif name == "memory":
             out += memory.run(repeats, 2.0 if quick else 10.0, log, ["district=urban_core"] if quick else None)
+        elif name == "gis":
+            out += gis_scale.run(repeats, quick, log)
     return out
 
 

@@ -152,6 +152,10 @@ class Config:
     # a CSV of the district's historical calls (time, type, x_m, y_m): fits call rates, hour-of-day and
     # weekday profiles and where calls happen (sim/policing/calls_csv.py); null = the configured call types
     calls_csv: Optional[str] = None
+    # the CRS of calls_csv's x,y columns (a pyproj name: EPSG:4547 is CGCS2000's 3-degree zone at 114E), or of
+    # its lon,lat columns when not WGS84 (EPSG:4490, CGCS2000); null: lon,lat are WGS84, x_m,y_m model metres;
+    # checked against pyproj when the file is read (sim/policing/calls_csv_reader.py); issue 20
+    calls_csv_crs: Optional[str] = None
     exercise: ExerciseConfig = field(default_factory=ExerciseConfig)  # a tabletop exercise (+exercise=NAME; issue 8)
 
     def unit_count(self) -> int | None:
@@ -189,6 +193,13 @@ class Config:
                 node.validate(f.name)
         if not self.calls:
             raise ConfigError("calls", {}, "needs at least one call type")
+        if self.calls_csv_crs is not None:
+            if not isinstance(self.calls_csv_crs, str) or not 0 < len(self.calls_csv_crs.strip()) <= 4096 \
+                    or "\x00" in self.calls_csv_crs:
+                raise ConfigError("calls_csv_crs", self.calls_csv_crs, "must be a CRS name such as EPSG:4547")
+            if self.calls_csv is None:
+                raise ConfigError("calls_csv_crs", self.calls_csv_crs, "is the CRS of calls_csv's coordinates: "
+                                  "set calls_csv=PATH too")
         cells = int(self.district.width_m // self.district.cell_size_m) * int(
             self.district.height_m // self.district.cell_size_m)
         for name, call in self.calls.items():

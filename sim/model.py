@@ -41,10 +41,9 @@ from sim.config import Config
 from sim.core.recorder import Recorder
 from sim.core.records import CALL_SCHEMA, INCIDENT_SCHEMA, TIMESERIES_SCHEMA
 from sim.core.rng import RngStreams
-from sim.core.space import build_district
 from sim.core.subsystem import Hooks
-from sim.core.travel import make_travel
 from sim.core.units import MIN_PER_DAY
+from sim.geo import district_and_travel
 from sim.derived import (mode_speed_m_per_min, offender_count, scaled_call_types, speed_m_per_min,
                          staff_counts_by_office, window_clerks)
 from sim.policing.crime import CrimeModel
@@ -90,8 +89,7 @@ class CommunityPolicingModel(mesa.Model):
     def _build_district_and_fleet(self) -> None:
         """The district with its beats and elderly living alone, the fleet, the staff agents."""
         cfg, c = self.cfg, self.cfg.community
-        district = build_district(cfg.district, self.rngs["district"])
-        self.travel = make_travel(cfg.district.travel, district)
+        district, self.travel = district_and_travel(cfg.district, self.rngs["district"])
         self.grid = OrthogonalMooreGrid((district.width, district.height), random=self.random)
         per_office = staff_counts_by_office(cfg, district)
         layout = lay_out_staff(district, per_office, cfg.staffing.posts_m, cfg.exercise.reserves)

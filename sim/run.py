@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from sim.config import Config
 from sim.core.outdir import PROGRAM, write_atomic
-from sim.core.records import summarize, units_table
+from sim.core.records import summarize, units_table, with_lonlat
 from sim.core.subsystem import RunTotals
 from sim.model import CommunityPolicingModel
 from sim.output.kpi import cost_summary, kpi_summary, workload_summary
@@ -50,6 +50,15 @@ def record_logs(model: CommunityPolicingModel) -> dict:
     if model.station_area is not None:  # the station's own calls (sim.policing.tiers)
         logs["station_calls"] = model.station_area.calls
     return logs
+
+
+def place_records(model: CommunityPolicingModel) -> None:
+    """Calls and incidents of a real place carry longitude and latitude
+    (sim.core.records.with_lonlat); before the logs make their first table."""
+    fill = with_lonlat(model.district.geo)
+    for name, log in record_logs(model).items():
+        if name != "timeseries":
+            log.finish_table = fill
 
 
 def results(model: CommunityPolicingModel) -> tuple[dict, dict[str, pa.Table]]:
@@ -101,6 +110,7 @@ def run_scenario(cfg: Config, out_dir: str | Path, overrides: list[str] | None =
     out = prepare_dir(out_dir, cfg)
     started = time.perf_counter()
     model = CommunityPolicingModel(cfg)
+    place_records(model)
     model.stream_records(out)  # flat memory however long the run (sim.core.logs)
     try:
         run_model(model, progress=progress and cfg.sim.progress and cfg.sim.days >= 7)
@@ -119,6 +129,7 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
     summary keys); the DONE marker last, unless ``done`` is false (the caller
     has more to write)."""
     cfg = model.cfg
+    place_records(model)  # a run kept in memory (an exercise) gets them here
     summary, tables = results(model)
     summary.update(extra or {})
     units = tables["units"]
@@ -128,6 +139,7 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
     path = out / "units.parquet"
     with write_atomic(path, "wb") as f:
         pq.write_table(units, f)
+    write_cells(model, out / "cells.gpkg")
     if cfg.sim.plots:
         from sim.output.plots import incident_map_figure, response_time_figure  # matplotlib: 1 s to import
 
@@ -154,11 +166,25 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
         "wall_seconds": round(wall, 3),
         "config": dataclasses.asdict(cfg),
     }
+    if model.district.geo is not None:  # a real place: which files (by content) and what they gave
+        from sim.geo.build import gis_build
+        from sim.geo.cache import cache_key
+
+        manifest["gis"] = {"build_key": cache_key(cfg.district.gis), **gis_build(cfg.district.gis).info}
     write_json_atomic(out / "manifest.json", manifest)
     write_json_atomic(out / "summary.json", summary)
     if done:
         mark_done(out, cfg)
     return summary
+
+
+def write_cells(model: CommunityPolicingModel, path: Path) -> None:
+    """cells.gpkg (sim.output.cells): per-cell results a GIS opens."""
+    from sim.output.cells import write_cells_gpkg
+
+    crime = model.crime  # its patrol stops: on-duty minutes at the ends of patrol legs
+    write_cells_gpkg(path, model.district, model.calls.table(["x_m", "y_m", "response_min"]),
+                     model.incidents.table(["x_m", "y_m", "reported"]), crime.patrol_stops if crime else None)
 
 
 def mark_done(out: Path, cfg: Config) -> None:

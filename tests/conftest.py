@@ -11,6 +11,15 @@ from sim.core.roles import ROLES, ROLE_CODE
 from sim.core.fleet import Fleet
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_gis_cache(tmp_path_factory):
+    """Built GIS districts go to this session's folder (sim.geo.cache), never the user's ~/.cache;
+    command-line runs the tests start inherit it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SIM_CACHE_DIR", str(tmp_path_factory.mktemp("gis_cache")))
+        yield
+
+
 def config(*overrides: str):
     return load_config(["sim.progress=false", "sim.plots=false", *overrides])
 

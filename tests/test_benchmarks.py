@@ -75,3 +75,35 @@ def test_bench_command_writes_tables_and_refuses_bad_suites(tmp_path):
     assert row["metric"] == "full model / bare SimPy" and row["target"] == 5.0 and row["value"] > 0
     assert row["verdict"] == "met" or row["verdict"].startswith("missed by")
     assert "QUICK mode" in (tmp_path / "latest.md").read_text()
+
+
+def test_the_gis_scale_district_is_the_one_asked_for(tmp_path, monkeypatch):
+    """The gis suite's generated files: exactly the residents asked for, at the stated density, one office
+    per ~30,000 inside the areas, roads of every class; built through the run's own overrides, the
+    district keeps every resident, and the first build starts from an empty cache, the second reads it."""
+    import geopandas as gpd
+    import shapely
+
+    from benchmarks import gis_scale as G
+    from benchmarks.__main__ import SUITES
+
+    monkeypatch.setenv("SIM_CACHE_DIR", str(tmp_path / "cache"))
+    residents, folder = 95_001, tmp_path / "files"
+    made = G.generate(folder, residents)
+    areas = gpd.read_file(folder / "areas.gpkg")
+    offices = gpd.read_file(folder / "offices.gpkg")
+    roads = gpd.read_file(folder / "roads.gpkg")
+    assert made["residents"] == int(areas["population"].sum()) == residents
+    assert areas.crs.to_epsg() == 4547 and len(areas) == round(residents / G.RESIDENTS_PER_AREA)
+    assert areas.area.sum() / 1e6 == pytest.approx(residents / G.DENSITY_PER_KM2, rel=0.01)
+    assert areas["population"].std() > 0.3 * areas["population"].mean()  # varied, not uniform
+    assert len(offices) == round(residents / G.RESIDENTS_PER_OFFICE) == 3
+    outline = shapely.union_all(areas.geometry.to_numpy())
+    assert all(outline.contains(p) for p in offices.geometry)
+    assert set(roads["class"]) == set(G.ROAD_SPEED_KMH)
+    first = G.build_child(str(tmp_path / "cache"), str(folder))
+    again = G.build_child(str(tmp_path / "cache"), str(folder))
+    assert (first["cached"], again["cached"]) == (False, True)
+    assert first["residents"] == again["residents"] == residents and first["areas"] == len(areas)
+    assert first["road_nodes_dropped"] < 0.05 * first["road_nodes"]  # one connected network, not scraps
+    assert "gis" in SUITES

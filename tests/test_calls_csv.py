@@ -181,6 +181,7 @@ def test_weekday_shape_is_per_day_of_that_weekday_in_the_span(tmp_path):
     assert np.allclose(fit.calls["dispute"].weekday_weights, 1.0)
 
 
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_mostly_bad_file_is_refused_in_one_line(tmp_path):
     rows = [(stamp(h), "dispute", "10", "10") for h in range(4)]
     rows += [("yesterday", "dispute", "10", "10")] + [(stamp(h), "theft", "1e9", "10") for h in range(5)]

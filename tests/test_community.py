@@ -96,6 +96,7 @@ def test_elderly_alarms_come_from_elderly_living_alone():
     assert abs(c.elderly.mean() - 0.198) < 0.01 and abs(c.alone.sum() / c.elderly.sum() - 0.39) < 0.02
 
 
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_turnover_vacancies_and_training_curve():
     """18.6% a year leave; posts stay empty ~60 days; new staff are slower on scene."""
     s = results(simulate(config("sim.days=365", "crime.enabled=false", "window.enabled=false",

@@ -67,6 +67,7 @@ def test_each_job_equals_its_own_composition_on_every_path():
 
 @pytest.mark.parametrize("job", [["seed=1", "sim.days=abc"], ["district.travel_cost_factor.lava=3"],
                                  ["sim.days=7", "sim.warmup_days=${sim.days}"]])
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_a_bad_job_gives_the_same_one_line_error(job):
     with pytest.raises(ConfigError) as alone:
         load_config(job)

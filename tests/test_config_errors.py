@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 BAD = [
-    (["district=atlantis"], "district='atlantis'", "allowed: city, rural_mountain, urban_core"),
+    (["district=atlantis"], "district='atlantis'", "allowed: city, gis, helsinki, rural_mountain, urban_core"),
     (["staffing=huge"], "staffing='huge'", "allowed:"),
     (["policy=teleport"], "policy='teleport'", "allowed: beat, cameras, elastic, fixed_post"),
     (["sim.days=-3"], "sim.days=-3", "must be >= 0.0416667"),
@@ -71,6 +71,7 @@ MORE_BAD = [
 ]
 
 
+@pytest.mark.slow  # the same check as above for more inputs; the fast tier stays under 3 min (README "Tests")
 @pytest.mark.parametrize("overrides,key,allowed", MORE_BAD, ids=[" ".join(b[0]) for b in MORE_BAD])
 def test_more_bad_configs(tmp_path, overrides, key, allowed):
     test_bad_config_is_rejected_with_one_clear_line(tmp_path, overrides, key, allowed)
@@ -93,6 +94,7 @@ BAD_SWEEPS = [
 
 
 @pytest.mark.parametrize("overrides,key", BAD_SWEEPS, ids=[" ".join(b[0]) for b in BAD_SWEEPS])
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_bad_job_in_a_sweep_fails_before_any_folder(tmp_path, overrides, key):
     """Every job of a sweep is checked before Hydra starts: one line, exit 2,
     no sweep folder."""
@@ -105,6 +107,7 @@ def test_bad_job_in_a_sweep_fails_before_any_folder(tmp_path, overrides, key):
     assert not sweep.exists()
 
 
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_every_experiment_composes():
     from sim.compose.conf_files import group_options
     from sim.compose.loader import load_config

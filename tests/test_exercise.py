@@ -355,6 +355,7 @@ def test_the_counterfactual_meets_the_same_calls_and_injects():
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.floats(6.0, 23.5), st.sampled_from(range(len(LIVE)))), min_size=1, max_size=8),
        st.integers(0, 3))
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_any_sequence_of_events_keeps_the_invariants(events, seed):
     s = session(*FREE_PLAY, f"seed={seed}", "exercise.reserves.officer=1", "exercise.reserves.volunteer=2")
     times = []
@@ -413,6 +414,7 @@ def test_headless_exercise_writes_log_counterfactual_and_a_matching_report(tmp_p
 
 
 @pytest.mark.parametrize("name", ["mountain_flood", "fraud_wave"])
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_every_script_runs_headless_and_its_replay_matches(tmp_path, name):
     first = run_exercise(config(f"+exercise={name}"), tmp_path / "a", progress=False)
     again = run_exercise(config(f"+exercise={name}", f"exercise.replay={tmp_path / 'a' / 'decisions.parquet'}"),

@@ -134,6 +134,7 @@ def test_planner_answer_is_the_smallest_c_erlang_c_allows(lam, service, within, 
 
 
 @pytest.mark.parametrize("start", [+2, -2])
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_simulation_refines_a_wrong_start_to_the_erlang_answer(start):
     """Started away from the analytic answer, the simulated search still lands on it."""
     c_star = smallest_servers(6 / 60, 1 / 20, 3.0, 0.9)
@@ -304,6 +305,7 @@ def test_urban_core_plan(tmp_path):
     ("plan.tier=county", "plan.tier='county': allowed"),
     ("plan.new_offices=2", "plan.new_offices=2: must be <= the district's offices (1)"),
 ])
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_bad_plan_config_fails_in_one_line_before_any_folder(tmp_path, override, needle):
     out = tmp_path / "plan"
     proc = subprocess.run([sys.executable, "-m", "sim.plan", override, f"hydra.run.dir={out}"],

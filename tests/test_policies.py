@@ -78,6 +78,7 @@ class StayAtPost(DeploymentPolicy):
 '''
 
 
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_a_registered_policy_is_chosen_by_name_without_a_preset_file(tmp_path):
     """A new policy is one module: ``policy=NAME`` finds it through the
     registry (no conf/policy/NAME.yaml), and a misspelling lists it."""

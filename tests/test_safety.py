@@ -42,6 +42,7 @@ def test_a_callback_on_the_command_line_runs_nothing(tmp_path):
     assert victim.read_text() == "keep me" and not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_a_search_path_or_target_imports_nothing(tmp_path):
     """A module that leaves a mark when imported is offered three ways; it is never imported."""
     pkg = tmp_path / "evil_pkg"
@@ -349,6 +350,7 @@ def test_replay_values_must_have_their_types(tmp_path):
             load_config(["+exercise=festival_night", f"exercise.replay={path}"])
 
 
+@pytest.mark.slow  # the fast tier stays under 3 min (README "Tests")
 def test_one_kind_of_output_is_never_written_over_another(tmp_path):
     """A comparison aimed at a finished run, or a run aimed at a sweep's
     folder, is refused: it would delete the run's DONE and summary."""

@@ -254,7 +254,7 @@ def test_station_duty_time_is_spent_at_the_station():
 @pytest.mark.parametrize("override,key", [
     ("response.tiers=station_only", "response.tiers"),
     ("response.escalate_after_min=-1", "response.escalate_after_min"),
-    ("response.station.x_m=99999", "response.station.x_m"),
+    ("response.station.x_m=999999", "response.station.x_m"),
     ("response.station.x_m=2500", "response.station"),
     ("response.station_duty.recall=p2", "response.station_duty.recall"),
     ("response.rapid.posts_m=[[1,2,3]]", "response.rapid.posts_m"),

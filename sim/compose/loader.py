@@ -217,9 +217,10 @@ def load_configs(jobs: list[list[str]]) -> list:
 
 
 def _checked_base(structural: list[str]):
-    """The composition the jobs with these group/+/++ overrides share, after
-    ``_load`` has checked it (one-line errors); composed once, not twice."""
-    return _load(structural)[0]
+    """The composition the jobs with these group/+/++ overrides share, composed
+    and its hydra node checked by ``_load`` (one-line errors); the config itself is
+    checked per job, with the job's values set (``district=gis`` alone names no files)."""
+    return _load(structural, typed=False)[0]
 
 
 _DOTTED_KEY = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -295,9 +296,9 @@ def load_run(overrides: list[str], key: str = "hydra.run.dir", kind: str = "run"
     return config, check_out_dir(str(folder), key, config.sim.overwrite, kind=kind)
 
 
-def _load(overrides: list[str]):
-    """The composed DictConfig (without its hydra node), its validated Config,
-    and the hydra node (checked: sim.compose.hydra_guard)."""
+def _load(overrides: list[str], typed: bool = True):
+    """The composed DictConfig (without its hydra node), its validated Config
+    (None when not ``typed``), and the hydra node (checked: sim.compose.hydra_guard)."""
     register_configs()
     parsed = precheck(overrides)
     texts = [o for o in overrides if not is_hydra_override(o)] + [o for o in overrides if is_hydra_override(o)]
@@ -317,6 +318,8 @@ def _load(overrides: list[str]):
     launchers.check(hcfg)
     with open_dict(composed):
         del composed["hydra"]
+    if not typed:
+        return composed, None, hcfg
     try:
         return composed, to_config(composed), hcfg
     except ConfigError:

@@ -47,7 +47,9 @@ def precheck(overrides: list[str], multirun: bool = False) -> list:
         try:
             parsed += parser.parse_overrides([text])
         except Exception as exc:  # noqa: PERF203 - grammar errors: name the raw text
-            raise ConfigError(text, TEXT, "cannot parse override: " + str(exc).splitlines()[0]) from None
+            hint = ("; quote a value in other scripts, e.g. district.gis.population_field='人口'"
+                    if not text.isascii() else "")
+            raise ConfigError(text, TEXT, "cannot parse override: " + str(exc).splitlines()[0] + hint) from None
     for text in user:
         value_text = text.partition("=")[2]
         problem = interpolation_problem(value_text)

@@ -1,15 +1,18 @@
 """Prepare a checked config for a run: what needs more than the config itself.
 
 ``Config.validate`` checks everything a config says on its own; loading it
-reads no file and looks nothing up. Three things need the program's registries
+reads no file and looks nothing up. Four things need the program's registries
 or the user's files, and happen here, once, in this order:
 
 1. names looked up in the registries: ``dispatch.name`` among the dispatch
    rules, ``policy.name`` among the policies, and an exercise's events against
    the district, call types and policies (a replayed session's file is read);
-2. ``calls_csv``: the district's own records replace the call rates and
+2. ``district.kind=gis``: the district's files are read (or their cached
+   build loaded, sim.geo) and the district's size, cells, residents, offices
+   and the station's position set from them;
+3. ``calls_csv``: the district's own records replace the call rates and
    shapes (sim.policing.calls_csv, which says on stderr what it skipped);
-3. ``queueing.enabled``: the config is rewritten into the queueing check's
+4. ``queueing.enabled``: the config is rewritten into the queueing check's
    set-up (sim.policing.queueing_setup).
 
 A rewritten config is checked again, exactly as the user's was.
@@ -51,6 +54,10 @@ def prepare(cfg: Config) -> Config:
     if cfg.calls_csv is not None and cfg.queueing.enabled:
         raise ConfigError("calls_csv", cfg.calls_csv, "the queueing check replaces every call type with its own "
                           "classes: leave calls_csv out of it")
+    if cfg.district.kind == "gis":  # the user's files: read once, cached by their hashes
+        from sim.geo.place import with_gis_district  # geopandas: imported only for a real place
+
+        cfg = _checked(with_gis_district(cfg))
     if cfg.calls_csv is not None:  # the district's own records replace the call rates and shapes
         from sim.policing.calls_csv import apply_calls_csv  # scipy: imported only when records are given
 

@@ -11,6 +11,8 @@ from sim.derived import scaled_call_types
 from sim.policing.staffing_config import STAFF_COUNT_KEYS
 
 MIN_EXPECTED_CALLS = 1.0  # fewer calls expected in the whole run: warn; assumption
+GIS_DROPPED_WARN_SHARE = 0.1  # road nodes cut off the main network (refused over 0.5, sim.geo.roads); assumption
+GIS_DEFAULT_SPEED_WARN_SHARE = 0.5  # road length at the default speed: the class field probably wrong; assumption
 
 
 def staff_totals(cfg: Config) -> dict[str, int | None]:
@@ -19,8 +21,26 @@ def staff_totals(cfg: Config) -> dict[str, int | None]:
     return {role: None if any(c[role] is None for c in counts) else sum(c[role] for c in counts) for role in ROLES}
 
 
+def gis_warnings(cfg: Config) -> list[str]:
+    """A district from files that built, but probably not as meant."""
+    if cfg.district.kind != "gis":
+        return []
+    from sim.geo.build import gis_build
+
+    info, g, out = gis_build(cfg.district.gis).info, cfg.district.gis, []
+    nodes = info["road_nodes"] + info["road_nodes_dropped"]
+    if nodes and info["road_nodes_dropped"] > GIS_DROPPED_WARN_SHARE * nodes:
+        out.append(f"district.gis.roads: {info['road_nodes_dropped']} of {nodes} road nodes are not connected to "
+                   "the main network and are left out (lines that should meet do not; district.gis.snap_m?)")
+    if info.get("road_default_speed_share", 0) > GIS_DEFAULT_SPEED_WARN_SHARE:
+        out.append(f"district.gis.roads: {info['road_default_speed_share']:.0%} of the road length has no speed "
+                   f"(no class of district.gis.road_speed_kmh in field {g.road_class_field!r}, no "
+                   f"road_speed_field): it runs at default_road_speed_kmh {g.default_road_speed_kmh:g}")
+    return out
+
+
 def warnings_for(cfg: Config) -> list[str]:
-    out = []
+    out = gis_warnings(cfg)
     totals = staff_totals(cfg)
     present = {role for role, n in totals.items() if n is None or n > 0}
     if not present:

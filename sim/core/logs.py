@@ -10,6 +10,9 @@ lost, an incident when it is reported or not), so rows stay in id order; the
 batches go to the Parquet file in row groups of about ``ROW_GROUP_ROWS``
 (pyarrow's ``ParquetWriter``), under a temporary name renamed into place when
 the log is closed. Records still open at the end are written as they stand.
+A ``finish_table`` (set by whoever knows more than the records, e.g. the
+longitude and latitude of a real place: sim.core.records.with_lonlat) is
+applied to every table the log makes, a batch at a time.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class RecordLog:
         """``to_table(records)``: the Arrow rows of some records, in order.
         ``final_at_once``: records never change after they are made (samples)."""
         self.to_table = to_table
+        self.finish_table: Callable[[pa.Table], pa.Table] | None = None  # applied to each table made
         self.final_at_once = final_at_once
         self.listeners: list[Callable] = []
         self._items: list = []  # records from id ``_base`` on
@@ -106,7 +110,7 @@ class RecordLog:
 
     def _convert(self, upto: int) -> None:
         """Turn records [_converted, upto) into an Arrow batch; write a row group when enough are batched."""
-        table = self.to_table(self._items[self._converted:upto])
+        table = self._rows(self._items[self._converted:upto])
         self._batches.append(table)
         self._batched_rows += len(table)
         if self.retain:
@@ -127,6 +131,10 @@ class RecordLog:
             self._batches, self._batched_rows = [], 0
 
     # --- output ----------------------------------------------------------------------------
+    def _rows(self, records: list) -> pa.Table:
+        table = self.to_table(records)
+        return self.finish_table(table) if self.finish_table is not None else table
+
     def stream_to(self, path: Path, schema: pa.Schema, retain: bool = False) -> None:
         """Write final records to ``path`` as the run goes (see the module docstring);
         ``retain`` keeps them in memory too (an exercise's summary reads them)."""
@@ -146,9 +154,9 @@ class RecordLog:
             self.closed = True
             return
         if self._converted < len(self._items):
-            self._batches.append(self.to_table(self._items[self._converted:]))
+            self._batches.append(self._rows(self._items[self._converted:]))
         if not self._batches:  # an empty table still gets its (empty) row group, as pq.write_table does
-            self._batches.append(self.to_table([]))
+            self._batches.append(self._rows([]))
         self._write_batches()
         self._writer.close()
         self._sink.close()
@@ -169,7 +177,7 @@ class RecordLog:
         if self.streaming:
             self.close()
             return pq.read_table(self._path, columns=columns)
-        table = self.to_table(self._items)
+        table = self._rows(self._items)
         return table.select(columns) if columns else table
 
     def columns(self):
@@ -180,7 +188,7 @@ class RecordLog:
         if self.streaming:
             self.close()
             return Columns(path=self._path)
-        return Columns(self.to_table(self._items))
+        return Columns(self._rows(self._items))
 
     def write(self, path: Path) -> None:
         """The table in ``path`` (written atomically): a no-op for a streamed log, already there."""
@@ -188,4 +196,4 @@ class RecordLog:
             self.close()
             return
         with write_atomic(path, "wb") as f:
-            pq.write_table(self.to_table(self._items), f)
+            pq.write_table(self._rows(self._items), f)

@@ -7,6 +7,7 @@ be recomputed from files on disk without re-running.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +28,7 @@ CALL_SCHEMA = pa.schema([
     ("x_m", pa.float64()), ("y_m", pa.float64()),
     ("beat", pa.int32()), ("office", pa.int32()), ("caller_id", pa.int64()), ("outcome", pa.string()),
     ("satisfaction", pa.float64()), ("tier", pa.string()), ("escalated", pa.bool_()),
+    ("lon", pa.float64()), ("lat", pa.float64()),  # WGS84 of (x_m, y_m): a real place's only (with_lonlat)
 ])
 UNIT_SCHEMA = pa.schema([
     ("unit_id", pa.int32()), ("role", pa.string()), ("office", pa.int32()), ("beat", pa.int32()),
@@ -39,7 +41,10 @@ INCIDENT_SCHEMA = pa.schema([
     ("x_m", pa.float64()), ("y_m", pa.float64()), ("offender_id", pa.int32()),
     ("victim_id", pa.int64()), ("guardians", pa.int32()), ("reported", pa.bool_()),
     ("call_id", pa.int64()),
+    ("lon", pa.float64()), ("lat", pa.float64()),  # as the calls'
 ])
+# columns a record's own tuple does not hold: filled from its place (with_lonlat), null until then
+PLACE_COLUMNS = ("lon", "lat")
 
 
 TIMESERIES_SCHEMA = pa.schema(
@@ -75,6 +80,7 @@ def calls_table(calls, fleet, satisfaction: dict | None = None) -> pa.Table:
         "caller_id": get("caller_id", np.int64), "outcome": [c.outcome for c in calls],
         "satisfaction": np.fromiter((satisfaction.get(c.call_id, np.nan) for c in calls), float, count=n),
         "tier": tier, "escalated": np.fromiter((c.escalated for c in calls), bool, count=n),
+        "lon": pa.nulls(n, pa.float64()), "lat": pa.nulls(n, pa.float64()),
     }
     return pa.table(cols, schema=CALL_SCHEMA)
 
@@ -96,8 +102,32 @@ def units_table(fleet, busy_min, staffed_min, calls: pa.Table) -> pa.Table:
 
 
 def incidents_table(incidents) -> pa.Table:
-    cols = list(zip(*incidents)) if incidents else [[] for _ in INCIDENT_SCHEMA.names]
-    return pa.table(dict(zip(INCIDENT_SCHEMA.names, cols)), schema=INCIDENT_SCHEMA)
+    names = [name for name in INCIDENT_SCHEMA.names if name not in PLACE_COLUMNS]
+    cols = list(zip(*incidents)) if incidents else [[] for _ in names]
+    n = len(incidents)
+    return pa.table({**dict(zip(names, cols)), "lon": pa.nulls(n, pa.float64()), "lat": pa.nulls(n, pa.float64())},
+                    schema=INCIDENT_SCHEMA)
+
+
+def with_lonlat(geo) -> Callable[[pa.Table], pa.Table] | None:
+    """For a district from GIS files (``geo``: its sim.geo.frame.GeoFrame), the
+    function that fills a table's ``lon``/``lat`` from its ``x_m``/``y_m``, one
+    vectorised conversion per table (a log applies it to each batch it writes,
+    sim.core.logs); None for an invented district, whose columns stay null."""
+    if geo is None:
+        return None
+
+    def fill(table: pa.Table) -> pa.Table:
+        if not len(table):
+            return table
+        x, y = table["x_m"].to_numpy(), table["y_m"].to_numpy()
+        lon, lat = (np.asarray(v, dtype=float) for v in geo.lonlat(x, y))
+        placed = np.isfinite(x) & np.isfinite(y) & np.isfinite(lon) & np.isfinite(lat)
+        for name, values in (("lon", lon), ("lat", lat)):
+            table = table.set_column(table.schema.get_field_index(name), name, pa.array(values, mask=~placed))
+        return table
+
+    return fill
 
 
 def timeseries_table(rows) -> pa.Table:

@@ -24,7 +24,10 @@ LAND_USE_CODE = {name: i for i, name in enumerate(LAND_USES)}
 RESIDENT_DENSITY = {"residential": 1.0, "commercial": 0.3, "market": 0.05, "farmland": 0.05}
 # Relative street activity (footfall, targets for theft); assumption.
 ACTIVITY_WEIGHT = {"residential": 1.0, "commercial": 4.0, "market": 8.0, "school": 2.0,
-                   "park": 1.5, "farmland": 0.2, "road": 0.5, "mountain": 0.02, "office": 1.0}
+                   "park": 1.5, "farmland": 0.2, "road": 0.5, "mountain": 0.02, "office": 1.0,
+                   "outside": 0.0}
+# Cells nobody patrols: the mountainside, and cells outside a GIS district's areas.
+NOT_PATROLLED = (LAND_USE_CODE["mountain"], LAND_USE_CODE["outside"])
 
 
 @dataclass
@@ -45,6 +48,8 @@ class District:
     beat: np.ndarray | None = None  # int [W, H]: global beat id
     beat_office: np.ndarray | None = None  # office index of each beat
     elderly_alone: np.ndarray | None = None  # int [W, H]: elderly residents living alone (sim.community.elderly)
+    geo: object | None = None  # a district from GIS files: its place on Earth (sim.geo.frame.GeoFrame)
+    beat_file: np.ndarray | None = None  # int [W, H]: the beat polygon of each cell (district.gis.beats)
 
     @property
     def width(self) -> int:
@@ -272,3 +277,13 @@ def beats_by_population(district: District, beats_per_office: list[int]) -> tupl
         beat_office += [o] * k
         next_id += k
     return beat, np.array(beat_office)
+
+
+def beats_from_file(district: District) -> tuple[np.ndarray, np.ndarray]:
+    """The bureau's own beat polygons (district.gis.beats): one beat per (office, polygon)
+    pair, so a polygon crossing into another office's area is split there:
+    (beat of each cell [W, H], office of each beat)."""
+    n_polys = int(district.beat_file.max()) + 1
+    key = district.office_area.astype(np.int64) * n_polys + district.beat_file
+    pairs, beat = np.unique(key.ravel(), return_inverse=True)
+    return beat.reshape(district.office_area.shape), (pairs // n_polys).astype(int)

@@ -14,7 +14,7 @@ from sim.core.land_use import LAND_USES  # noqa: E402
 
 LAND_USE_COLOURS = {"residential": "#f2e6d0", "commercial": "#f7b267", "market": "#e07a5f",
                     "school": "#9ad1d4", "park": "#a7c957", "farmland": "#dde5b6",
-                    "road": "#adb5bd", "mountain": "#6c584c", "office": "#1d3557"}
+                    "road": "#adb5bd", "mountain": "#6c584c", "office": "#1d3557", "outside": "#ffffff"}
 
 
 def response_time_figure(calls: pa.Table, path: str) -> None:
@@ -41,34 +41,83 @@ def response_time_figure(calls: pa.Table, path: str) -> None:
 
 
 def incident_map_figure(district, incidents: pa.Table, path: str) -> None:
-    """Land use, incidents (reported and not), offices and beat boundaries."""
+    """Land use, incidents (reported and not), offices and beat boundaries (``draw_incident_map``)."""
     w_m, h_m = district.extent_m
     fig, ax = plt.subplots(figsize=(7, 7 * h_m / w_m + 0.5))
+    draw_incident_map(ax, district, incidents)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight" if district.geo is not None else None)  # the key beside
+    plt.close(fig)
+
+
+def draw_incident_map(ax, district, incidents: pa.Table) -> None:
+    """The incident map on ``ax``. A district from GIS files also gets its
+    outline and roads, and everything is drawn in its metric CRS
+    (easting/northing in metres, as the GIS layers and cells.gpkg are: true
+    shapes and distances, where lon/lat axes would stretch east-west by
+    1/cos(latitude), twice at Helsinki); an invented one in model metres."""
+    w_m, h_m = district.extent_m
+    geo = district.geo
+    x0, y0 = (geo.x0, geo.y0) if geo is not None else (0.0, 0.0)  # model metres -> the map's coordinates
     cmap = ListedColormap([LAND_USE_COLOURS[u] for u in LAND_USES])
-    ax.imshow(district.land_use.T, origin="lower", extent=(0, w_m, 0, h_m), cmap=cmap,
+    ax.imshow(district.land_use.T, origin="lower", extent=(x0, x0 + w_m, y0, y0 + h_m), cmap=cmap,
               vmin=-0.5, vmax=len(LAND_USES) - 0.5, interpolation="nearest")
+    if geo is not None:
+        _draw_lines(ax, geo.roads(), x0, y0, colors="#6c757d", linewidths=0.6, label="roads")
+        _draw_lines(ax, geo.outline().boundary, x0, y0, colors="#1d3557", linewidths=1.6, label="district outline")
     beat = district.beat
     size = district.cell_size_m
     xs, ys = np.nonzero(beat[1:, :] != beat[:-1, :])  # vertical boundary segments
-    ax.vlines((xs + 1) * size, ys * size, (ys + 1) * size, colors="k", linewidth=0.8)
+    ax.vlines(x0 + (xs + 1) * size, y0 + ys * size, y0 + (ys + 1) * size, colors="k", linewidth=0.8)
     xs, ys = np.nonzero(beat[:, 1:] != beat[:, :-1])  # horizontal boundary segments
-    ax.hlines((ys + 1) * size, xs * size, (xs + 1) * size, colors="k", linewidth=0.8)
-    x = incidents["x_m"].to_numpy()
-    y = incidents["y_m"].to_numpy()
+    ax.hlines(y0 + (ys + 1) * size, x0 + xs * size, x0 + (xs + 1) * size, colors="k", linewidth=0.8)
+    x = incidents["x_m"].to_numpy() + x0
+    y = incidents["y_m"].to_numpy() + y0
     rep = incidents["reported"].to_numpy(zero_copy_only=False).astype(bool)
     ax.scatter(x[rep], y[rep], s=6, c="crimson", label=f"reported crime ({rep.sum()})")
     ax.scatter(x[~rep], y[~rep], s=6, c="purple", marker="x", label=f"unreported ({(~rep).sum()})")
     ox, oy = district.cell_centre_m(*np.array(district.offices).T)
-    ax.scatter(ox, oy, s=120, marker="*", c="gold", edgecolors="k", label="office", zorder=5)
-    ax.set_xlim(0, w_m)
-    ax.set_ylim(0, h_m)
-    ax.set_xlabel("x (m)")
-    ax.set_ylabel("y (m)")
+    ax.scatter(ox + x0, oy + y0, s=120, marker="*", c="gold", edgecolors="k", label="office", zorder=5)
+    ax.set_xlim(x0, x0 + w_m)
+    ax.set_ylim(y0, y0 + h_m)
+    if geo is not None:
+        crs = _crs_name(geo.metric_crs)
+        ax.set_xlabel(f"easting (m, {crs})")
+        ax.set_ylabel("northing (m)")
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.tick_params(axis="x", labelrotation=30)
+    else:
+        ax.set_xlabel("x (m)")
+        ax.set_ylabel("y (m)")
     ax.set_title("Incidents, offices and beat boundaries")
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if geo is not None:  # a real place fills its frame: the key beside the map, not over offices
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    else:
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+
+
+def _draw_lines(ax, geometry, dx: float, dy: float, **style) -> None:
+    """The lines of a shapely geometry (model metres), shifted by (dx, dy), as one collection."""
+    import shapely
+    from matplotlib.collections import LineCollection
+
+    parts = shapely.get_parts(shapely.line_merge(geometry) if geometry.geom_type == "MultiLineString" else geometry)
+    parts = [p for p in parts if not p.is_empty]
+    if not parts:
+        return
+    coords, index = shapely.get_coordinates(parts, return_index=True)
+    coords = coords + (dx, dy)
+    breaks = np.flatnonzero(np.diff(index)) + 1
+    ax.add_collection(LineCollection(np.split(coords, breaks), zorder=3, **style))
+
+
+def _crs_name(wkt: str) -> str:
+    """A CRS for an axis label, e.g. 'WGS 84 / UTM zone 35N, EPSG:32635' (its name alone without an EPSG code)."""
+    import pyproj
+
+    crs = pyproj.CRS.from_user_input(wkt)
+    code = crs.to_epsg()
+    return f"{crs.name}, EPSG:{code}" if code else crs.name
 
 
 def crime_model_figure(default, mobile, path: str) -> None:

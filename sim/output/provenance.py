@@ -16,7 +16,8 @@ from sim.core.outdir import MANIFEST, PROGRAM, is_own_folder, symlink_inside, un
 
 DONE = "DONE"  # marker written last: the run finished and every output is in place
 PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "pandas", "matplotlib", "hydra-core", "omegaconf",
-            "SALib", "hydra-joblib-launcher", "hydra-ray-launcher", "ray", "hydra-submitit-launcher")
+            "SALib", "hydra-joblib-launcher", "hydra-ray-launcher", "ray", "hydra-submitit-launcher",
+            "geopandas", "pyogrio", "shapely", "pyproj", "pyrosm")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -14,8 +14,7 @@ import numpy as np
 from sim.community.elderly import place_elderly
 from sim.config import Config
 from sim.core.rng import RngStreams
-from sim.core.space import build_district
-from sim.core.travel import make_travel
+from sim.geo import district_and_travel
 from sim.derived import scaled_call_types, speed_m_per_min
 from sim.plan.analytic import BlockDemand, CallClass, travel_within_share
 from sim.core.units import MIN_PER_DAY, MIN_PER_HOUR, MIN_PER_YEAR
@@ -50,19 +49,18 @@ def planned_district(cfg: Config):
     elderly living alone placed as the model places them (sim.community.elderly),
     so one-click alarms come from the same cells."""
     rngs = RngStreams(cfg.root_seed)
-    district = build_district(cfg.district, rngs["district"])
+    district, travel = district_and_travel(cfg.district, rngs["district"])
     c = cfg.community
     if not c.enabled:  # no resident state: alarms come from where residents live, as in the model
-        return district
+        return district, travel
     people = place_elderly(district.residents, c.elderly_share, c.elderly_alone_share, rngs["community"])
-    return dataclasses.replace(district, elderly_alone=people.alone_per_cell(district.residents.shape))
+    return dataclasses.replace(district, elderly_alone=people.alone_per_cell(district.residents.shape)), travel
 
 
 def office_demand(cfg: Config):
     """(office, block) -> BlockDemand, facts about the district (residents and
     area per office) for the report, and the district itself."""
-    district = planned_district(cfg)
-    travel = make_travel(cfg.district.travel, district)
+    district, travel = planned_district(cfg)
     starts, hours = block_hours(cfg)
     n_cells = district.width * district.height
     xs, ys = district.unflatten(np.arange(n_cells))

@@ -17,6 +17,24 @@ from sim.core.space import District
 from sim.core.units import MIN_PER_HOUR, MIN_PER_YEAR
 from sim.policing.calls_config import CallTypeConfig
 
+ACTIVITY_FLOOR_RESIDENTS = 50.0  # passers-by per cell, in residents: street life beyond the cell's homes; assumption
+ACTIVITY_FLOOR_SHARE = ACTIVITY_FLOOR_RESIDENTS / 75.0  # the same floor against urban_core's 75 residents a cell
+ACTIVITY_FLOOR_SPAN_M = 500.0  # passers-by come from homes within a few minutes' walk; assumption
+
+
+def activity_floor(district: District):
+    """Street life of a cell beyond its own homes, in residents. Invented districts: 50 a cell. A real
+    place (cells of any size and density): the same share of the mean residents of the cells within
+    ~500 m, so large or thinly peopled cells do not draw calls by their area alone."""
+    if district.geo is None:
+        return ACTIVITY_FLOOR_RESIDENTS
+    from scipy.ndimage import uniform_filter
+
+    size = 2 * int(round(ACTIVITY_FLOOR_SPAN_M / 2 / district.cell_size_m)) + 1
+    local = uniform_filter(district.residents.astype(float), size=size, mode="constant")
+    return ACTIVITY_FLOOR_SHARE * np.maximum(local, 0.0)  # the filter's rounding leaves -1e-15 in empty cells
+
+
 def place_weights(district: District, place: str, cell_weights=None) -> np.ndarray:
     """Flat probability over cells of where a call of this kind happens
     (``cell_weights``: an intensity fitted from records, sim/policing/calls_csv.py)."""
@@ -27,7 +45,7 @@ def place_weights(district: District, place: str, cell_weights=None) -> np.ndarr
     elif place in ("residents", "elderly_alone"):
         w = district.residents
     else:
-        w = district.activity * (district.residents + 50)
+        w = district.activity * (district.residents + activity_floor(district))
     w = w.astype(float).ravel()
     return w / w.sum()
 

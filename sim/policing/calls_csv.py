@@ -2,10 +2,13 @@
 
 A planner knows their district from its call log better than from our assumed
 rates. ``calls_csv=PATH`` (a top-level config key) reads a CSV of past calls,
-one row per call with the columns ``time,type,x_m,y_m``, and replaces, for each
-configured call type, the rate, the hour-of-day shape, the weekday shape and
-(background calls) where calls happen. Everything else about a type (priority,
-on-scene time, who may attend) stays as configured: call logs rarely hold it.
+one row per call with the columns ``time,type`` and the point (``x_m,y_m`` in
+model metres; on a GIS district also ``lon,lat`` or ``x,y`` with
+``calls_csv_crs``; Chinese headers and type names too: calls_csv_reader), and
+replaces, for each configured call type, the rate, the hour-of-day shape, the
+weekday shape and (background calls) where calls happen. Everything else
+about a type (priority, on-scene time, who may attend) stays as configured:
+call logs rarely hold it.
 
 Why the fit works as it does:
 
@@ -24,7 +27,9 @@ Why the fit works as it does:
   which the records outweigh as they grow.
 - Where calls happen is fitted from the points alone, smoothed over
   neighbouring cells, never from the (random) district layout, so the same
-  records give the same map in every replication.
+  records give the same map in every replication. A GIS district's layout
+  comes from its files, not the seed: its cells that no area covers get no
+  calls, as in the model.
 - A malformed row is skipped and reported with its line number, never silently
   dropped; a file that is mostly malformed is refused (one-line ConfigError;
   reading and checking the rows: sim.policing.calls_csv_reader).
@@ -108,15 +113,32 @@ def _weekday_weights(weekdays: np.ndarray, exposure_days: np.ndarray, call: Call
     return w / w.mean()
 
 
-def _cell_weights(cx: np.ndarray, cy: np.ndarray, cols: int, rows: int) -> np.ndarray:
+def _cell_weights(cx: np.ndarray, cy: np.ndarray, cols: int, rows: int,
+                  covered: np.ndarray | None = None) -> np.ndarray:
     """Calls per cell, smoothed with a Gaussian kernel (cells next to past calls
     keep some intensity), plus PRIOR_CALLS_PER_MAP pseudo-calls over all cells
-    (nowhere is impossible); flat index cx * rows + cy, mean 1."""
+    (nowhere is impossible); flat index cx * rows + cy, mean 1. ``covered``
+    (a GIS district's cells inside its areas): the rest get none, as nothing
+    happens there in the model."""
     grid = np.zeros((cols, rows))
     np.add.at(grid, (cx, cy), 1.0)
     grid = gaussian_filter(grid, sigma=SMOOTHING_SIGMA_CELLS, mode="constant", cval=0.0)
-    grid += PRIOR_CALLS_PER_MAP / grid.size
+    if covered is None:
+        grid += PRIOR_CALLS_PER_MAP / grid.size
+    else:
+        grid = np.where(covered, grid + PRIOR_CALLS_PER_MAP / max(int(covered.sum()), 1), 0.0)
     return (grid / grid.mean()).ravel()
+
+
+def _covered_cells(cfg: Config) -> np.ndarray | None:
+    """A GIS district's cells some area covers ([cx, cy]); None for an invented
+    district, whose every cell is in it."""
+    if cfg.district.kind != "gis":
+        return None
+    from sim.core.space import LAND_USE_CODE
+    from sim.geo.build import gis_build  # the build prepare() made: this process's copy
+
+    return gis_build(cfg.district.gis).land_use != LAND_USE_CODE["outside"]
 
 
 def _span(times: list[datetime]) -> tuple[datetime, datetime, int, np.ndarray]:
@@ -147,6 +169,7 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
     cx = np.minimum((np.array(rec.x_m) // d.cell_size_m).astype(int), cols - 1)
     cy = np.minimum((np.array(rec.y_m) // d.cell_size_m).astype(int), rows - 1)
     counts = Counter(rec.type)
+    covered = _covered_cells(cfg)
 
     calls, per_type = {}, {}
     for name, call in cfg.calls.items():
@@ -178,7 +201,7 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
                 new.hour_weights = _rounded(hour_w)
                 if not crime:  # offenders choose their own days and places (sim/policing/crime.py)
                     new.weekday_weights = _rounded(_weekday_weights(weekdays[mine], exposure_days, call))
-                    new.cell_weights = _rounded(_cell_weights(cx[mine], cy[mine], cols, rows))
+                    new.cell_weights = _rounded(_cell_weights(cx[mine], cy[mine], cols, rows, covered))
         calls[name] = new
         per_type[name] = entry
 
@@ -193,8 +216,9 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
                      "the records' years. The model's rate is before deterrence, so simulated crime comes out "
                      "somewhat below the records.")
     report = {
-        "file": shown, "path": str(resolved_path(cfg)), "residents": d.residents,
+        "file": shown, "path": str(resolved_path(cfg)), "residents": d.residents, "coordinates": rec.coordinates,
         "rows_read": rec.rows_read, "rows_used": len(rec.time), "bad_rows": rec.bad_rows,
+        "other_service_rows": dict(rec.other_service),
         "first_time": first.isoformat(sep=" "), "last_time": last.isoformat(sep=" "),
         "span_days": span_days, "types": per_type,
         "fitted": [n for n, e in per_type.items() if e["status"] == FITTED],
@@ -217,8 +241,9 @@ def _cache_key(cfg: Config) -> tuple | None:
     except OSError:
         return None  # fit_calls_csv raises the ConfigError
     d = cfg.district
+    place = repr(d.gis) if d.kind == "gis" else d.kind  # real coordinates land where the district's files say
     return (str(path), st.st_mtime_ns, st.st_size, d.width_m, d.height_m, d.cell_size_m, d.residents,
-            repr(sorted(cfg.calls.items())))
+            place, cfg.calls_csv_crs, repr(sorted(cfg.calls.items())))
 
 
 def warning_lines(report: dict) -> list[str]:
@@ -233,6 +258,10 @@ def warning_lines(report: dict) -> list[str]:
         out.append(f"calls_csv: no records of {', '.join(zeroed)}: their rates are set to 0")
     if report["span_days"] < SHORT_SPAN_DAYS:
         out.append(f"calls_csv: the records span only {report['span_days']} days: rates and shapes are rough")
+    other = report.get("other_service_rows", {})
+    if other:
+        out.append("calls_csv: other services' calls skipped (not the office's): "
+                   + ", ".join(f"{name} {n}" for name, n in sorted(other.items(), key=lambda kv: -kv[1])))
     out.append(f"calls_csv: fitted {len(report['fitted'])} call types from {report['rows_used']} rows over "
                f"{report['span_days']} days ({len(bad)} bad rows skipped)")
     return out
@@ -275,7 +304,8 @@ def report_markdown(report: dict) -> str:
     bad = report["bad_rows"]
     out = [
         "## Call model fitted from the district's records", "",
-        f"From `{report['file']}`: {report['rows_used']:,} of {report['rows_read']:,} rows used"
+        f"From `{report['file']}` (points as {report.get('coordinates', 'x_m,y_m')}): "
+        f"{report['rows_used']:,} of {report['rows_read']:,} rows used"
         f" ({len(bad)} bad rows skipped), {report['first_time']} to {report['last_time']}"
         f" ({report['span_days']} days), {report['residents']:,} residents.", "",
     ]

@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.core.space import LAND_USE_CODE
+from sim.core.space import NOT_PATROLLED
 
 MIN_STAY_MIN = 1.0  # shortest stay at a leg's end, minutes (a zero dwell would re-plan at once); assumption
 
@@ -144,7 +144,7 @@ class Patrol:
                 area = np.isin(d.grid_block, self.grid_worker_blocks[unit]) & (d.office_area == fleet.office[unit])
             else:
                 area = d.beat == key[1] if key[0] == "beat" else d.office_area == key[1]
-            cells = d.cells_where(area & (d.land_use != LAND_USE_CODE["mountain"]))
+            cells = d.cells_where(area & ~np.isin(d.land_use, NOT_PATROLLED))
             if len(cells) == 0:
                 cells = d.cells_where(area)
             if len(cells) == 0:  # e.g. more grid workers than grid cells: the office area

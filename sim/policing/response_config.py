@@ -8,6 +8,7 @@ conf/response/ (chosen with the district: ``response: ${district}``).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, List, Optional
 
@@ -26,6 +27,9 @@ class StationConfig:
 
     x_m: float = 1950.0  # position in the district, metres (snapped to the nearest road cell in rural districts)
     y_m: float = 1050.0
+    # a gis district (district=gis, helsinki): [x, y] in the areas' CRS (lon, lat for OpenStreetMap);
+    # null = the middle of the district (x_m, y_m are set from it: model metres are not known before the build)
+    point: Optional[List[float]] = None
     patrol_cars_per_shift: int = 2  # patrol cars on duty at any time (each one unit); assumption, see presets
     duty_officers_per_shift: int = 1  # duty-desk officers (值班民警), sent when needed after a hand-over
     duty_turnout_min: float = 2.0  # extra minutes for a duty officer to hand over the desk; assumption
@@ -39,7 +43,7 @@ class StationConfig:
     people_per_post: float = 4.7  # people behind one 24 h post (days off, leave); VALIDATION.md relief factor 4.7-5
 
     BOUNDS: ClassVar[dict] = {
-        "x_m": (0, 50_000, False), "y_m": (0, 50_000, False),
+        "x_m": (0, 200_000, False), "y_m": (0, 200_000, False),  # inside the district (sim.config checks)
         "patrol_cars_per_shift": (0, 200, False), "duty_officers_per_shift": (0, 200, False),
         "duty_turnout_min": (0, 120, False), "shift_hours": (0, 24, True),
         "area_residents": (0, 10_000_000, False), "area_travel_mean_min": (0, 240, False),
@@ -51,6 +55,8 @@ class StationConfig:
 
     def validate(self, path: str) -> None:
         check_bounds(self, path)
+        if self.point is not None and (len(self.point) != 2 or not all(math.isfinite(v) for v in self.point)):
+            raise ConfigError(f"{path}.point", list(self.point), "is [x, y] in the gis district's CRS")
         if not self.shift_starts_h:
             raise ConfigError(f"{path}.shift_starts_h", [], "needs at least one start hour")
         for h in self.shift_starts_h:

@@ -14,7 +14,7 @@ import numpy as np
 from sim.core.checks import ConfigError
 from sim.core.fleet import Fleet
 from sim.core.roles import ROLES
-from sim.core.space import beats_by_population, beats_nearest_post, grid_blocks_by_office
+from sim.core.space import beats_by_population, beats_from_file, beats_nearest_post, grid_blocks_by_office
 
 
 @dataclass
@@ -73,6 +73,8 @@ def draw_beats(layout: StaffLayout, district, per_office: list[dict[str, int]],
                travel) -> tuple[np.ndarray, np.ndarray]:
     """(beat of each cell, office of each beat): the cells nearest each
     officer's post, or wedges of equal population, one per officer."""
+    if district.beat_layout == "file":
+        return beats_from_file(district)
     if district.beat_layout == "nearest_post":
         officer_posts = [layout.posts[[i for i, r in enumerate(layout.roles[:layout.n_rostered])
                                        if r == "officer" and layout.offices[i] == o]]

@@ -26,7 +26,7 @@ import numpy as np
 
 from sim.core.units import MIN_PER_DAY
 from sim.policing.crime import crime_risk
-from sim.core.space import LAND_USE_CODE
+from sim.core.space import NOT_PATROLLED
 
 _SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -68,7 +68,7 @@ def area_cells(model, key: tuple[str, int]) -> np.ndarray:
     if cells is None:
         d = model.district
         area = (d.beat if key[0] == "beat" else d.office_area) == key[1]
-        cells = d.cells_where(area & (d.land_use != LAND_USE_CODE["mountain"]))
+        cells = d.cells_where(area & ~np.isin(d.land_use, NOT_PATROLLED))
         if len(cells) == 0:
             cells = d.cells_where(area)
         cache[key] = cells

@@ -93,6 +93,19 @@ def active_injects(model) -> list[dict]:
     return out
 
 
+def draw_place(ax, geo) -> None:
+    """A gis district's roads and outline in model metres (sim.geo.frame.GeoFrame)."""
+    import shapely
+
+    layers = ((geo.roads(), dict(color="#6c757d", lw=0.6)), (geo.outline().boundary, dict(color="black", lw=1.2)))
+    for geom, style in layers:
+        parts = getattr(geom, "geoms", [geom])
+        for part in parts:
+            if not part.is_empty:
+                xy = shapely.get_coordinates(part)
+                ax.plot(xy[:, 0], xy[:, 1], zorder=2, **style)
+
+
 def map_figure(model, layer: str = LAYERS[0]) -> Figure:
     d = model.district
     w, h = d.width * d.cell_size_m, d.height * d.cell_size_m
@@ -100,6 +113,8 @@ def map_figure(model, layer: str = LAYERS[0]) -> Figure:
     ax = fig.subplots()
     grid, cmap = _layer(model, layer)
     ax.imshow(grid.T, origin="lower", extent=(0, w, 0, h), cmap=cmap, alpha=0.75, interpolation="nearest")
+    if d.geo is not None:  # a real place: its streets and outline, so trainees know the map
+        draw_place(ax, d.geo)
     beats = np.unique(d.beat)
     if len(beats) > 1:  # boundaries where the beat changes
         xs = (np.arange(d.width) + 0.5) * d.cell_size_m
