@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from sim.policing.calls_config import CallTypeConfig
     from sim.policing.crime_config import CrimeConfig
 
+DECAY_CACHE_BYTES = 64 * 2**20  # distance-decay rows kept per offender home; assumption (a laptop's share)
 AT_HOME_SHARE = np.where((np.arange(24) >= 22) | (np.arange(24) < 7), 0.9, 0.5)  # residents at home; assumption
 
 
@@ -103,6 +104,8 @@ class CrimeModel:
         reach = cfg.guardian_radius_m
         self._block = max(1, math.ceil(reach / district.cell_size_m))
         self.near_repeats: deque = deque()  # (t, cells within the radius) of recent near-repeat crimes
+        self._decay: dict[int, np.ndarray] = {}  # home cell -> distance decay over every cell (homes are fixed)
+        self._decay_max = max(1, DECAY_CACHE_BYTES // (8 * len(self.cell_x)))
 
     # --- attempts -----------------------------------------------------------
     def time_to_next_attempt(self, rng: np.random.Generator) -> float:
@@ -122,8 +125,7 @@ class CrimeModel:
         """Attractiveness x distance decay from home; near-repeat risk for
         burglary-like types; ``avoid``: a deterred target a displaced offender
         moves away from."""
-        d = np.abs(self.cell_x - self.cell_x[home_flat]) + np.abs(self.cell_y - self.cell_y[home_flat])
-        w = self.place_w[kind] * np.exp(-d / self.cfg.journey_mean_m)
+        w = self.place_w[kind] * self._home_decay(home_flat)
         if self.kind_cfg[kind].near_repeat:
             w = w * self.near_repeat_factor(t_min)
         if avoid is not None:  # next door: just beyond the guarded spot's reach, not across town
@@ -135,6 +137,17 @@ class CrimeModel:
         size = self.district.cell_size_m
         cx, cy = self.district.unflatten(flat)
         return float((cx + rng.random()) * size), float((cy + rng.random()) * size), flat
+
+    def _home_decay(self, home_flat: int) -> np.ndarray:
+        """exp(-distance / journey) from a home cell to every cell, computed once per home (within a
+        memory budget): offenders live where they live, and this was a whole-grid pass per attempt."""
+        decay = self._decay.get(home_flat)
+        if decay is None:
+            d = np.abs(self.cell_x - self.cell_x[home_flat]) + np.abs(self.cell_y - self.cell_y[home_flat])
+            decay = np.exp(-d / self.cfg.journey_mean_m)
+            if len(self._decay) < self._decay_max:
+                self._decay[home_flat] = decay
+        return decay
 
     def near_repeat_factor(self, t_min: float) -> np.ndarray:
         """1 + boost x exp(-age / near_repeat_days) for cells within the radius
@@ -151,8 +164,8 @@ class CrimeModel:
         decay_min = self.cfg.near_repeat_days * MIN_PER_DAY
         weight = (self.cfg.near_repeat_boost * np.exp(-(t_min - t) / decay_min)).tolist()
         extra = np.zeros(len(self.cell_x))
-        for (_, cells), w in zip(self.near_repeats, weight):
-            extra[cells] += w
+        cells = [c for _, c in self.near_repeats]
+        np.add.at(extra, np.concatenate(cells), np.repeat(weight, [len(c) for c in cells]))  # in crime order
         factor += extra
         return factor
 
