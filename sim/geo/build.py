@@ -9,7 +9,6 @@ same files and keys loads it instead of reading the files again.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass
 
@@ -265,6 +264,3 @@ def resolved_district_config(dcfg):
     return dataclasses.replace(dcfg, width_m=f.width * f.cell_m, height_m=f.height * f.cell_m, cell_size_m=f.cell_m,
                                residents=int(built.residents.sum()), offices=len(built.offices))
 
-
-def build_summary(dcfg) -> str:
-    return json.dumps(gis_build(dcfg.gis).info)

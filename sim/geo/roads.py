@@ -34,10 +34,6 @@ class RoadNetwork:
     dropped_nodes: int  # nodes outside the largest connected part
     default_speed_share: float = 0.0  # share of the road length at default_road_speed_kmh (no class, no speed)
 
-    def csr(self):
-        n = len(self.node_xy)
-        return coo_matrix((self.edge_weight, (self.edge_u, self.edge_v)), shape=(n, n)).tocsr()
-
 
 def line_speeds(lines: gpd.GeoDataFrame, cfg, key: str) -> tuple[np.ndarray, np.ndarray]:
     """(km/h of each line: its speed field where valid, else its class's speed, else the default;
