@@ -64,7 +64,7 @@ class GisConfig:
     # effective metres per metre from a cell's centre to its nearest road node (the walk or drive off
     # the network); assumption: straight-line access at street speed
     access_factor: float = 1.0
-    snap_m: float = 1.0  # line ends closer than this join (a bureau's digitised lines rarely meet exactly)
+    snap_m: float = 1.0  # line ends closer than this join; assumption: a bureau's digitised lines miss by < 1 m
     offices: Optional[str] = None  # a point layer of the offices; or office_points
     office_points: List[Any] = field(default_factory=list)  # [[x, y], ...] in the areas' CRS (numbers)
     # police beats (警格) as a polygon layer: used with district.beats=file (each beat polygon one beat,
