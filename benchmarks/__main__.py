@@ -16,7 +16,9 @@ Suites (``--only`` takes a comma-separated subset):
 - ``gis``: a district from generated GIS files (areas, roads, offices) at
   125 k to 1 M residents on 100 m cells: first and cached build, one simulated
   year, cost exponent in residents (issue 20 targets: 1 M builds in <= 60 s
-  and runs a year in <= 60 s; exponent <= 1.1).
+  and runs a year in <= 60 s; exponent <= 1.1);
+- ``calibration``: ``python -m sim.calibrate targets=literature`` at 1 and 2
+  worker processes, seconds per candidate (target: parallel efficiency >= 80%).
 
 Each figure is a median of ``--repeats`` fresh processes. Results go to
 ``DIR/latest.md`` (tables with target and verdict) and ``DIR/latest.json``
@@ -37,12 +39,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks import gis_scale, memory, per_call, scaling, sweep, year
+from benchmarks import calibration, gis_scale, memory, per_call, scaling, sweep, year
 from benchmarks.measure import Result, markdown
 from sim.compose.cli import OneLineParser
 
 HERE = Path(__file__).resolve().parent
-SUITES = ("year", "scaling", "per_call", "sweep", "memory", "gis")
+SUITES = ("year", "scaling", "per_call", "sweep", "memory", "gis", "calibration")
 
 
 def run_suites(names: list[str], repeats: int, quick: bool) -> list[Result]:
@@ -61,6 +63,8 @@ def run_suites(names: list[str], repeats: int, quick: bool) -> list[Result]:
             out += memory.run(repeats, 2.0 if quick else 10.0, log, ["district=urban_core"] if quick else None)
         elif name == "gis":
             out += gis_scale.run(repeats, quick, log)
+        elif name == "calibration":
+            out += calibration.run(repeats, quick, log)
     return out
 
 

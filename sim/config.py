@@ -34,6 +34,7 @@ from sim.exercise.schema import ExerciseConfig
 from sim.output.cost_config import CostConfig
 from sim.output.kpi_config import KpiConfig
 from sim.plan.config import PlanConfig, TargetConfig
+from sim.calibrate.config import CalibrateConfig
 from sim.policing.calls_config import CallTypeConfig, default_call_types
 from sim.policing.crime_config import CrimeConfig, DisplacementConfig
 from sim.policing.dispatch_config import DispatchConfig
@@ -94,6 +95,8 @@ class PolicyConfig:
     start_day: float = 0.0  # the policy acts from this day; before it staff wait at posts (before/after designs); issue 5
     hotspot_cells: int = 10  # hot cells per office (2.5% of urban_core's 400); Sherman & Weisburd 1995 treated ~2% of addresses
     hotspot_window_days: float = 28.0  # incidents counted when ranking cells; assumption
+    # hotspot: share of patrol legs to the hot cells, the rest random as random_patrol (the dose); 1 = all; assumption
+    hotspot_share: float = 1.0
     replan_every_min: float = 60.0  # how often data-driven policies refresh their lists; assumption
     camera_share: float = 0.5  # share of hot cells given a camera (cameras policy); assumption
     visit_share: float = 0.5  # home_visits: share of free legs spent on home visits (大走访); assumption
@@ -113,6 +116,7 @@ class PolicyConfig:
         _range(f"{path}.start_day", self.start_day, 0)
         _range(f"{path}.hotspot_cells", self.hotspot_cells, 1, 100_000)
         _range(f"{path}.hotspot_window_days", self.hotspot_window_days, 0, 3650, lo_open=True)
+        _range(f"{path}.hotspot_share", self.hotspot_share, 0, 1, lo_open=True)
         _range(f"{path}.replan_every_min", self.replan_every_min, 1, 10_080)
         _range(f"{path}.camera_share", self.camera_share, 0, 1)
         _range(f"{path}.visit_share", self.visit_share, 0, 1)
@@ -149,6 +153,7 @@ class Config:
     cost: CostConfig = field(default_factory=CostConfig)  # what running cost covers, building cost (issue 19)
     target: TargetConfig = field(default_factory=TargetConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)  # python -m sim.calibrate (issue 21)
     # a CSV of the district's historical calls (time, type, x_m, y_m): fits call rates, hour-of-day and
     # weekday profiles and where calls happen (sim/policing/calls_csv.py); null = the configured call types
     calls_csv: Optional[str] = None

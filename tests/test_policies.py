@@ -390,3 +390,24 @@ def test_volunteer_night_patrol_moves_only_volunteers_to_hot_cells():
         assert 19 * 60 <= t % 1440 < 22 * 60  # their shifts
         k = int(np.searchsorted(times, t, side="right")) - 1  # the list in force (one re-ranked at t may come after)
         assert flat(model, x, y) in ranking.history[k][1] or (times[k] == t and flat(model, x, y) in ranking.history[k - 1][1])
+
+
+@pytest.mark.slow  # 9 runs: the fast tier stays under 3 min
+@pytest.mark.parametrize("share", [0.01, 0.125, 0.5])
+def test_hotspot_share_sets_the_dose_between_random_and_all_at_the_hot_cells(share):
+    """policy.hotspot_share (issue 21): that share of the patrol legs goes to
+    the hot cells, the rest at random, so presence there (patrol minutes in the
+    treated cells, the same cells for every arm) grows with the share, from
+    random patrol's to the whole hotspot policy's."""
+    def treated(*overrides):
+        s = results(simulate(config("sim.days=7", *overrides)))[0]
+        return s["patrol_minutes_treated"] / s["patrol_minutes"]
+
+    random_share = treated("policy=random_patrol")
+    dosed = treated("policy=hotspot", f"policy.hotspot_share={share}")
+    full = treated("policy=hotspot")
+    assert random_share < full
+    expected = random_share + share * (full - random_share)  # a mixture of the two policies' legs
+    assert dosed == pytest.approx(expected, abs=0.02 + 0.25 * share * (full - random_share))
+    with pytest.raises(ConfigError, match="hotspot_share"):
+        config("policy=hotspot", "policy.hotspot_share=0")

@@ -103,3 +103,26 @@ def test_an_unreachable_cluster_is_one_line(tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and "no Ray cluster answers there" in lines[0], proc.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_a_calibration_through_a_real_ray_cluster_gives_the_local_result(tmp_path, ray_head):
+    """python -m sim.calibrate with the sweeps' Ray launcher choice: the same
+    candidates, the same runs, the same distances as worker processes here."""
+    from tests.test_calibrate import tiny_problem
+
+    address, env = ray_head
+    targets = tiny_problem(tmp_path)
+    common = [sys.executable, "-m", "sim.calibrate", f"targets={targets}", "calibrate.trials=2",
+              "calibrate.replications=2", "calibrate.check_replications=0", "calibrate.install=false",
+              "calibrate.jobs=2"]
+    on_ray = subprocess.run([*common, "hydra/launcher=ray", f"hydra.launcher.ray.init.address={address}",
+                             f"hydra.run.dir={tmp_path / 'ray'}"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert on_ray.returncode == 0, on_ray.stderr[-3000:]
+    local = subprocess.run([*common, f"hydra.run.dir={tmp_path / 'local'}"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert local.returncode == 0, local.stderr[-3000:]
+    a, b = (pq.read_table(tmp_path / side / "trials.parquet").to_pylist() for side in ("ray", "local"))
+    assert [r["objective"] for r in a] == [r["objective"] for r in b]
+    ra, rb = (json.loads((tmp_path / side / "calibration.json").read_text()) for side in ("ray", "local"))
+    assert ra["best"] == rb["best"] and ra["targets"] == rb["targets"]

@@ -3,6 +3,9 @@ and attractiveness, look for guardians, then offend or give up (routine
 activity theory: motivated offender + suitable target - capable guardian)."""
 from __future__ import annotations
 
+import copy
+import math
+
 import numpy as np
 from mesa.discrete_space import CellAgent
 
@@ -41,20 +44,35 @@ class Offender(CellAgent):
                 self._deterred(crime, kind)
                 continue
             hazard, guardians = crime.hazard(kind, x, y, flat, env.now)
+            elsewhere = None
+            if crime.kind_cfg[kind].contact:
+                stays = math.exp(-hazard)
+                crime.expect(env.now, x, y, flat, stays)
+                if crime.cfg.displacement_prob > 0:
+                    # where he would strike if deterred, drawn from a copy of this attempt's generator: the
+                    # same place as below if he is, and the draws the crime itself makes stay as they were
+                    elsewhere = self._elsewhere(crime, kind, copy.deepcopy(attempt), x, y)
+                    if not elsewhere[4]:
+                        crime.expect(env.now, *elsewhere[:3], (1.0 - stays) * crime.cfg.displacement_prob)
             if crime.is_deterred(hazard, u_deter):
                 if u_move >= crime.cfg.displacement_prob:
                     self._deterred(crime, kind)
                     continue
                 # a mobile offender strikes next door instead, unless he sees staff or a camera there
-                x, y, flat = crime.choose_target(self.home_flat, kind, attempt, env.now, avoid=(x, y))
-                guardians = crime.guardians(x, y, env.now)
-                if guardians > 0 or crime.cameras[flat]:
+                x, y, flat, guardians, blocked = self._elsewhere(crime, kind, attempt, x, y)
+                if blocked:
                     self._deterred(crime, kind)
                     continue
                 self.displaced += 1
             self.cell = self.model.cell_at(flat)
             self.crimes += 1
             commit(self, kind, x, y, flat, guardians, attempt)
+
+    def _elsewhere(self, crime, kind: str, attempt, x: float, y: float) -> tuple:
+        """(x, y, flat, staff there, blocked) of a displaced attempt's new target."""
+        x, y, flat = crime.choose_target(self.home_flat, kind, attempt, self.model.env.now, avoid=(x, y))
+        guardians = crime.guardians(x, y, self.model.env.now)
+        return x, y, flat, guardians, bool(guardians > 0 or crime.cameras[flat])
 
     def _deterred(self, crime, kind: str) -> None:
         self.deterred += 1

@@ -22,7 +22,7 @@ def split_args(args: list[str], allowed: dict = ALLOWED_FLAGS) -> tuple[list[str
     it = iter(args)
     for a in it:
         if not a.startswith("-"):
-            overrides.append(a)
+            overrides.append(calibration_choice(a))
             continue
         name, eq, value = a.partition("=")
         if name not in allowed:
@@ -39,6 +39,12 @@ def split_args(args: list[str], allowed: dict = ALLOWED_FLAGS) -> tuple[list[str
             raise ConfigError(name, value, "allowed: " + ", ".join(choices))
         flags += [name, value]
     return flags, overrides
+
+
+def calibration_choice(text: str) -> str:
+    """``+calibration=NAME`` as ``calibration=NAME``: the default config already
+    chooses a calibration (``literature``), and Hydra refuses to add a group twice."""
+    return text[1:] if text.startswith("+calibration=") else text
 
 
 def literal(value: str, key: str) -> str:

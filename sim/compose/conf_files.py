@@ -25,7 +25,10 @@ from sim.compose.hydra_guard import GROUP_CHOICES, TARGETS, interpolation_proble
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 EXERCISES_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "exercises"
-GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "response", "experiment", "exercise")
+GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "response", "calibration", "experiment",
+          "exercise")
+# calibration candidates filed in the ConfigStore by python -m sim.calibrate (sim.compose.structured)
+REGISTERED_CALIBRATIONS: set[str] = set()
 MAX_BYTES = 1_000_000  # a config or script file; ours are under 5 kB; assumption
 INSTANTIATE_KEYS = ("_target_", "_args_", "_partial_", "_recursive_", "_convert_", "()")  # "()": logging factories
 EXPERIMENT_HYDRA = {"sweeper": ("params", "trajectories", "levels", "seed", "max_batch_size")}
@@ -57,6 +60,8 @@ def registered_options(group: str) -> set[str]:
         from sim.policing.dispatch_rules import DISPATCH_RULES
 
         return set(DISPATCH_RULES)
+    if group == "calibration":
+        return set(REGISTERED_CALIBRATIONS)
     return set()
 
 
@@ -114,7 +119,7 @@ def _check_defaults(entries, kind: str) -> str | None:
         elif group in GROUPS and group not in ("experiment", "exercise"):
             allowed = group_options(group)
         else:
-            return f"defaults entry '{key}': only the groups {', '.join(GROUPS[:7])} may be chosen here"
+            return f"defaults entry '{key}': only the groups {', '.join(GROUPS[:8])} may be chosen here"
         if option not in allowed:
             return f"defaults entry '{key}: {option}': unknown option; allowed: {', '.join(allowed)}"
     return None

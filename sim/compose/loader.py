@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from sim.compose.conf_files import GROUPS
 from sim.compose.hydra_guard import check_composed, is_hydra_override
 from sim.compose import launchers
+from sim.compose.cli import calibration_choice
 from sim.compose.overrides import compose_hydra, config_loader, explain, first_failing, precheck
 from sim.compose.prepare import prepare
 from sim.compose.structured import register_configs, typed_config
@@ -73,6 +74,7 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
     from sim.compose.sweep_plan import design_jobs, expand_grid, morris_design
 
     register_configs()
+    overrides = [calibration_choice(o) for o in overrides]
     user = [o for o in overrides if not is_hydra_override(o)]
     hydra_ov = [o for o in overrides if is_hydra_override(o)]
     precheck(overrides, multirun=True)
@@ -201,6 +203,7 @@ def load_configs(jobs: list[list[str]]) -> list:
     base_cache: dict[tuple, Any] = {}
     configs = []
     for job in jobs:
+        job = [calibration_choice(o) for o in job]
         parsed = parser.parse_overrides(job)
         plain = [o for o in parsed if _is_plain(o)]
         structural = tuple(o.input_line for o in parsed if not _is_plain(o))
@@ -300,6 +303,7 @@ def _load(overrides: list[str], typed: bool = True):
     """The composed DictConfig (without its hydra node), its validated Config
     (None when not ``typed``), and the hydra node (checked: sim.compose.hydra_guard)."""
     register_configs()
+    overrides = [calibration_choice(o) for o in overrides]
     parsed = precheck(overrides)
     texts = [o for o in overrides if not is_hydra_override(o)] + [o for o in overrides if is_hydra_override(o)]
     try:

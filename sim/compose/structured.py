@@ -97,3 +97,14 @@ def typed_config(cfg: Any) -> Config:
     if not isinstance(obj, Config):  # composed without the schema (should not happen)
         obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), cfg))
     return obj.validate()
+
+
+def register_calibration(name: str, values: dict) -> None:
+    """File a calibration candidate (``python -m sim.calibrate``) as option
+    NAME of the ``calibration`` group, so its runs compose exactly as a run of
+    the preset it would become: at the calibration's place in the defaults
+    list, before the crime preset, experiments and the command line."""
+    from sim.compose.conf_files import REGISTERED_CALIBRATIONS
+
+    ConfigStore.instance().store(group="calibration", name=name, node=values, package="_global_")
+    REGISTERED_CALIBRATIONS.add(name)

@@ -33,7 +33,7 @@ SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/l
                 "/sbin", "/snap", "/sys", "/usr", "/var")
 ALLOWED_IN_SYSTEM_TREES = ("/var/tmp",)
 # what Hydra puts in a run folder before the run starts (an interrupted start leaves only these)
-HYDRA_START_FILES = ("sim.log", "plan.log")
+HYDRA_START_FILES = ("sim.log", "plan.log", "calibrate.log")
 MAX_NAME_BYTES = 255  # one folder name (Linux's limit)
 _TMP = re.compile(r"^\.(?P<stem>[^/]+)\.simtmp-(?P<pid>\d+)(?P<suffix>\.[\w]+)?$")
 
@@ -153,6 +153,9 @@ def resolve_out_dir(text: str | os.PathLike, key: str) -> Path:
         if _inside(place, path):
             raise ConfigError(key, str(text), f"is {label} or a folder above it; name a folder of its own, "
                               "e.g. runs/my_run")
+    if str(path) in ALLOWED_IN_SYSTEM_TREES:  # /var/tmp itself is shared by everyone: only a folder under it
+        raise ConfigError(key, str(text), "is a shared temporary folder; name a folder of its own under it, "
+                          f"e.g. {path}/my_run")
     for tree in SYSTEM_TREES:
         if _inside(path, Path(tree)) and not any(_inside(path, Path(ok)) for ok in ALLOWED_IN_SYSTEM_TREES):
             raise ConfigError(key, str(text), f"lies in the system folder {tree}; write results elsewhere")
@@ -161,7 +164,8 @@ def resolve_out_dir(text: str | os.PathLike, key: str) -> Path:
 
 # what marks each kind of output of ours, for folders whose manifest does not say (older outputs)
 KIND_MARKERS = (("sweep", SWEEP_MANIFEST), ("run", "DONE"), ("run", "calls.parquet"), ("plan", "plan.json"),
-                ("compare", "runs.parquet"), ("validate", "report.json"))
+                ("compare", "runs.parquet"), ("validate", "report.json"),
+                ("calibration", "calibration.json"), ("calibration", "study.journal"))
 
 
 def output_kind(folder: Path) -> str | None:

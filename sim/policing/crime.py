@@ -92,6 +92,11 @@ class CrimeModel:
         self.deterred: list[tuple[str, float, int]] | None = []  # (kind, time, offender) of each abandoned
         # attempt; None: not kept (a streamed run keeps only the count after the warm-up)
         self.deterred_after_warmup = 0
+        # every contact attempt's expected crimes: its chance of going ahead where it was aimed, and a mobile
+        # offender's chance of striking where he would go instead (time, x, y, flat cell, probability). Summed by area
+        # they give crimes_*_expected: the count's expectation given the attempts (Rao-Blackwell), without the
+        # coin flip of each deterrence, so effects of policing show with far fewer runs (sim.calibrate)
+        self.expected: tuple[list, ...] = ([], [], [], [], [])
         self.cameras = np.zeros(n_cells, dtype=bool)  # per flat cell; set by policies
         self.resident_hazard = cfg.resident_guardianship_per_1000 * district.residents.ravel() / 1000.0
         self.base_resident_hazard = self.resident_hazard.copy()  # at the initial participation (sim.community.trust)
@@ -177,6 +182,10 @@ class CrimeModel:
         if self.kind_cfg[kind].near_repeat:
             near = np.hypot(self.cell_x - x, self.cell_y - y) <= self.cfg.near_repeat_radius_m
             self.near_repeats.append((t_min, near.nonzero()[0]))
+
+    def expect(self, t_min: float, x: float, y: float, flat: int, p: float) -> None:
+        for column, value in zip(self.expected, (t_min, x, y, flat, p)):
+            column.append(value)
 
     # --- what stops an attempt ----------------------------------------------
     def guardians(self, x: float, y: float, t_min: float) -> int:

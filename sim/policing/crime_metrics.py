@@ -78,13 +78,56 @@ def displacement_summary(incidents, district, masks, start_min: float, warmup_mi
     return out
 
 
-def koper_summary(stops: list, incidents, radius_m: float, horizon_min: float, window_min: float = 30.0) -> dict:
+def patrol_presence(stops: list, district, treated) -> dict:
+    """Patrol-stop minutes in all and in the treated cells: the dose a hot-spot
+    policy gives (Sherman & Weisburd 1995 doubled presence at the hot spots)."""
+    if not stops:
+        return {"patrol_minutes": 0.0, "patrol_minutes_treated": 0.0}
+    s = np.asarray(stops, dtype=float).reshape(-1, 4)
+    cx, cy = district.cell_of(s[:, 0], s[:, 1])
+    inside = treated[cx * district.height + cy]
+    minutes = s[:, 3] - s[:, 2]
+    return {"patrol_minutes": float(minutes.sum()), "patrol_minutes_treated": float(minutes[inside].sum())}
+
+
+def expected_summary(expected, masks, start_min: float, warmup_min: float) -> dict:
+    """The expected crimes of the contact attempts (sim.policing.crime:
+    ``CrimeModel.expected``) per area, as ``displacement_summary`` counts
+    crimes: ``crimes_*_expected`` (and before/after the policy start)."""
+    names = ("treated", "buffer", "control")
+    if expected is None:  # a run without offenders
+        return {}
+    t, _, _, flat, p = (np.asarray(a, dtype=float) for a in expected)
+    keep = t >= warmup_min
+    t, flat, p = t[keep], flat[keep].astype(int), p[keep]
+    after = t >= start_min
+    out = {"crimes_street_expected": float(p.sum())}
+    for name, mask in zip(names, masks):
+        inside = mask[flat] if len(flat) else np.zeros(0, dtype=bool)
+        out[f"crimes_{name}_expected"] = float(p[inside].sum())
+        if start_min > warmup_min:
+            out[f"crimes_{name}_before_expected"] = float(p[inside & ~after].sum())
+            out[f"crimes_{name}_after_expected"] = float(p[inside & after].sum())
+    return out
+
+
+def koper_summary(stops: list, incidents, radius_m: float, horizon_min: float, window_min: float = 30.0,
+                  attempts=None) -> dict:
     """Share of patrol stops followed by a contact crime within ``radius_m``
     within ``window_min`` after the patroller left (Koper 1995's measure);
-    stops whose window runs past the end of the run are left out."""
+    stops whose window runs past the end of the run are left out.
+
+    With ``attempts`` (t, x, y, chance of going ahead: sim.policing.crime's
+    ``CrimeModel.expected``) also the mean chance that an attempt in such a
+    window goes ahead (``attempt_after_stop_30min_survival``, over
+    ``attempts_after_stop_30min`` stop-attempt pairs). Offenders pick targets
+    without regard to patrol, so attempts near a stop come alike whatever the
+    stop's length, and the ratio of Koper shares between stop lengths is the
+    ratio of these survivals, without the rare-hit noise of the shares."""
     stops = [s for s in stops if s[3] + window_min <= horizon_min]
     if not stops:
-        return {"patrol_stops": 0, "patrol_stop_dwell_mean_min": None, "crime_after_stop_30min_share": None}
+        return {"patrol_stops": 0, "patrol_stop_dwell_mean_min": None, "crime_after_stop_30min_share": None,
+                "attempts_after_stop_30min": 0, "attempt_after_stop_30min_survival": None}
     s = np.asarray(stops)
     keep = incidents["contact"]
     t, x, y = incidents["t_min"][keep], incidents["x_m"][keep], incidents["y_m"][keep]
@@ -96,8 +139,28 @@ def koper_summary(stops: list, incidents, radius_m: float, horizon_min: float, w
     for k in np.flatnonzero(hi > lo):
         j = slice(lo[k], hi[k])
         hit[k] = bool(np.any(np.hypot(x[j] - s[k, 0], y[j] - s[k, 1]) <= radius_m))
-    return {"patrol_stops": int(len(s)), "patrol_stop_dwell_mean_min": float(np.mean(s[:, 3] - s[:, 2])),
-            "crime_after_stop_30min_share": float(hit.mean())}
+    out = {"patrol_stops": int(len(s)), "patrol_stop_dwell_mean_min": float(np.mean(s[:, 3] - s[:, 2])),
+           "crime_after_stop_30min_share": float(hit.mean())}
+    out.update(_survival_after_stops(s, attempts, radius_m, window_min))
+    return out
+
+
+def _survival_after_stops(s: np.ndarray, attempts, radius_m: float, window_min: float) -> dict:
+    if attempts is None:
+        return {}
+    t, x, y, p = (np.asarray(a, dtype=float) for a in attempts)
+    order = np.argsort(t, kind="stable")
+    t, x, y, p = t[order], x[order], y[order], p[order]
+    lo = np.searchsorted(t, s[:, 3], side="right")
+    hi = np.searchsorted(t, s[:, 3] + window_min, side="right")
+    total, pairs = 0.0, 0
+    for k in np.flatnonzero(hi > lo):
+        j = slice(lo[k], hi[k])
+        near = np.hypot(x[j] - s[k, 0], y[j] - s[k, 1]) <= radius_m
+        total += float(p[j][near].sum())
+        pairs += int(near.sum())
+    return {"attempts_after_stop_30min": pairs,
+            "attempt_after_stop_30min_survival": total / pairs if pairs else None}
 
 
 def knox_ratio(t_min: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, near_m: float, soon_min: float,
@@ -117,3 +180,22 @@ def knox_ratio(t_min: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, near_m: floa
     expected = float(shuffled.mean())
     p = (1 + int(np.sum(shuffled >= observed))) / (permutations + 1)
     return (observed / expected if expected > 0 else float("nan")), p
+
+
+def knox_counts(t_min: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, near_m: float,
+                soon_min: float) -> tuple[int, float]:
+    """Pairs close in space and time, and their exact expectation when the
+    times are shuffled among the same places (the mean ``knox_ratio``'s
+    permutations estimate): each of the n_near pairs close in space gets two
+    distinct times at random, close with probability m_soon / C(n, 2).
+    A k-d tree: O(n log n), so long runs with many burglaries stay cheap."""
+    from scipy.spatial import cKDTree
+
+    n = len(t_min)
+    if n < 2:
+        return 0, 0.0
+    pairs = cKDTree(np.column_stack([x_m, y_m])).query_pairs(near_m, output_type="ndarray")
+    observed = int(np.sum(np.abs(t_min[pairs[:, 0]] - t_min[pairs[:, 1]]) <= soon_min)) if len(pairs) else 0
+    t = np.sort(np.asarray(t_min, dtype=float))
+    soon_pairs = int(np.sum(np.searchsorted(t, t + soon_min, side="right") - np.arange(n) - 1))
+    return observed, len(pairs) * soon_pairs / (n * (n - 1) / 2)

@@ -13,7 +13,8 @@ import numpy as np
 from sim.core.rng import choice_cdf, draw_index
 from sim.core.subsystem import RunTotals, Subsystem
 from sim.policing.calls import service_minutes
-from sim.policing.crime_metrics import areas, displacement_summary, koper_summary
+from sim.policing.crime_metrics import (areas, displacement_summary, expected_summary, koper_summary,
+                                        patrol_presence)
 
 
 class CrimeOutcomes:
@@ -24,7 +25,7 @@ class CrimeOutcomes:
         self.call_cfg, self.district, self.call_types = call_cfg, district, call_types
         self.displacement, self.crime_cfg, self.policy_start_min = displacement, crime_cfg, policy_start_min
 
-    def summary(self, run: RunTotals, stops: list, arrests: int, displaced: int) -> dict:
+    def summary(self, run: RunTotals, stops: list, arrests: int, displaced: int, expected=None) -> dict:
         incidents, warm = run.tables["incidents"], run.warmup_min
         kinds = incidents["type"].to_pylist()
         inc = {"t_min": incidents["t_min"].to_numpy(), "x_m": incidents["x_m"].to_numpy(),
@@ -35,8 +36,11 @@ class CrimeOutcomes:
         masks = areas(self.district, self.call_types, d.treated_cells, d.buffer_m, d.control_gap_m,
                       self.crime_cfg.concentration_exponent)
         out.update(displacement_summary(inc, self.district, masks, self.policy_start_min, warm))
+        out.update(expected_summary(expected, masks, self.policy_start_min, warm))
         stops = [s for s in stops if s[3] >= warm]
-        out.update(koper_summary(stops, inc, self.crime_cfg.guardian_radius_m, run.horizon_min))
+        out.update(patrol_presence(stops, self.district, masks[0]))
+        attempts = None if expected is None else (expected[0], expected[1], expected[2], expected[4])
+        out.update(koper_summary(stops, inc, self.crime_cfg.guardian_radius_m, run.horizon_min, attempts=attempts))
         after_warmup = inc["t_min"] >= warm
         out["crimes_street"] = int(np.sum(inc["contact"] & after_warmup))  # what patrols can deter
         return out
@@ -75,7 +79,7 @@ class Offending(Subsystem):
 
     def summary(self, run: RunTotals) -> dict:
         return self.outcomes.summary(run, self.crime.patrol_stops, sum(o.arrests for o in self.offenders),
-                                     sum(o.displaced for o in self.offenders))
+                                     sum(o.displaced for o in self.offenders), self.crime.expected)
 
     # --- a crime ------------------------------------------------------------------
     def commit_crime(self, offender, kind: str, x: float, y: float, flat: int, guardians: int,

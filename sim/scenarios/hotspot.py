@@ -2,7 +2,10 @@
 §4.2: theft -35% claimed): every ``replan_every_min`` the office re-ranks its
 cells by the crimes it knows of in the last ``hotspot_window_days``
 (``hot_cells.HotCells``); patrol roles go to a random point of one of the
-office's top ``hotspot_cells`` cells and stop ``dwell_min`` there.
+office's top ``hotspot_cells`` cells and stop ``dwell_min`` there; with
+``hotspot_share`` < 1 only that share of the legs, the rest going to random
+points of the patrol area as in random patrol (a dose: published hot-spot
+experiments doubled presence at the hot spots, not moved all patrol there).
 
 The cell is drawn uniformly from the top list, not in proportion to counts:
 the Minneapolis experiment gave every treated hot spot the same dosage, and
@@ -41,6 +44,13 @@ class HotspotPatrol(DeploymentPolicy):
     def next_leg(self, model, unit):
         if int(model.fleet.role[unit]) not in self.roles:
             return None
+        share = self.cfg.hotspot_share
+        if share < 1.0 and self.rng.random() >= share:  # this leg goes to a random point of the patrol area
+            area = model.patrol_area(unit, self.cfg.patrol_scope)
+            u0, u1, u2 = self.rng.random(3).tolist()
+            cx, cy = divmod(int(area[int(u0 * len(area))]), model.district.height)
+            size = model.district.cell_size_m
+            return (cx + u1) * size, (cy + u2) * size, self.cfg.dwell_min
         cells = self.ranking.by_office[int(model.fleet.office[unit])]
         x, y = point_in(model.district, int(cells[int(self.rng.random() * len(cells))]), self.rng)
         return x, y, self.cfg.dwell_min
