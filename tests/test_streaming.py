@@ -50,6 +50,7 @@ def test_records_come_out_in_id_order_whatever_order_they_finish(tmp_path_factor
     assert table["value"].to_pylist() == [-1.0 if k in still_open else float(k) for k in range(60)]
 
 
+@pytest.mark.slow  # two 30-40 day runs twice: the fast tier stays under 3 min (README "Tests")
 @pytest.mark.parametrize("overrides", [["district=city", "sim.days=30"],
                                        ["policy=hotspot", "sim.days=40", "sim.warmup_days=5", "lever=visits"]])
 def test_a_streamed_run_writes_what_a_run_in_memory_would(tmp_path, overrides, monkeypatch):
