@@ -87,7 +87,7 @@ class Evaluator:
     ``jobs`` worker processes (joblib: loky here, Ray with ``ray_address``)."""
 
     def __init__(self, problem: Problem, base_overrides: list[str], base_preset: str, replications: int,
-                 jobs: int, ray_address: str = "", first_replicate: int = 0, claims: bool = False):
+                 jobs: int, ray_address: str = "", first_replicate: int = 0, claims: bool = False, pool=None):
         self.problem, self.base, self.replications = problem, list(base_overrides), replications
         self.first_replicate = first_replicate  # replicates first..first+replications-1
         self.start_values = preset_values(base_preset)  # what the chosen preset sets beside the parameters
@@ -99,7 +99,7 @@ class Evaluator:
         for t in self.targets:
             for overrides in t.arms.values():
                 self.arms.setdefault(tuple(overrides), {})[t.measure.id] = t.measure
-        self._pool = None
+        self._pool = pool  # another evaluator's workers (the final check reuses the search's)
 
     def pool(self):
         from joblib import Parallel, parallel_config

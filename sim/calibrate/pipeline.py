@@ -44,8 +44,7 @@ def run_calibration(cfg, problem: Problem, out_dir: str | Path, base_overrides: 
         log(f"checking the best candidate (trial {best.number}) on {reps} "
             + ("fresh replicates" if fresh else "replicates, with the claims"))
         checker = Evaluator(problem, base_overrides, base_preset, reps, c.jobs, c.ray_address,
-                            first_replicate=c.replications if fresh else 0, claims=True)
-        checker._pool = evaluator._pool
+                            first_replicate=c.replications if fresh else 0, claims=True, pool=evaluator.pool())
         checked = checker.evaluate(best_params, f"_candidate_check_{best.number}")
     finally:
         evaluator.close()
