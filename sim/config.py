@@ -31,6 +31,7 @@ from sim.core.roles import ROLES
 from sim.core.space_config import DistrictConfig
 from sim.core.travel_config import TravelConfig
 from sim.exercise.schema import ExerciseConfig
+from sim.i18n import LANGUAGES
 from sim.output.cost_config import CostConfig
 from sim.output.kpi_config import KpiConfig
 from sim.plan.config import PlanConfig, TargetConfig
@@ -132,6 +133,9 @@ class PolicyConfig:
 @dataclass
 class Config:
     seed: int = 0  # base seed of a study; assumption
+    # the language of reports, figures, the tabletop page and messages (sim/i18n): en or zh (simplified Chinese,
+    # the users' language: DOMAIN.md); assumption: English by default, as the code and the papers
+    lang: str = "en"
     replicate: int = 0  # replication k runs on one root seed derived from (seed, k) in every configuration
     design_row: int = -1  # row of a sensitivity design this run belongs to; recorded only, no effect
     sim: SimConfig = field(default_factory=SimConfig)
@@ -189,6 +193,7 @@ class Config:
     def validate(self) -> "Config":
         """Every check that needs nothing but the config itself, sections first
         (names in the registries and the exercise's events: sim.compose.prepare)."""
+        _choice("lang", self.lang, LANGUAGES)
         _range("seed", self.seed, 0, 2**62)
         _range("replicate", self.replicate, 0, 2**62)
         _range("design_row", self.design_row, -1)
