@@ -35,8 +35,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "terms": ("i18n/terms.py",),
     "exercise": ("exercise", "run_exercise.py"),
     "tabletop": ("tabletop",),
-    "reports": ("output", "compare", "plan", "study", "calibrate"),
-    "cli": ("__main__.py", "run.py", "run_any.py", "compose/cli.py"),
+    "reports": ("output", "compare", "plan", "study"),
+    "cli": ("__main__.py", "run.py", "run_any.py"),
 }
 
 _default = DEFAULT_LANGUAGE
