@@ -18,26 +18,24 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from sim.compose import launchers
-from sim.compose.cli import fail, pin, split_args
+from sim.compose.cli import fail, pin
 from sim.compose.conf_files import CONF_DIR
-from sim.compose.loader import load_configs, load_run, or_exit, sweep_plan, to_config
+from sim.compose.loader import command_line, load_configs, load_run, or_exit, sweep_plan, to_config
 from sim.compose.sanity import warn
 from sim.compose.structured import register_configs
 from sim.core.checks import TEXT, ConfigError
 from sim.core.orphans import mark_parent, start_guardian
 from sim.core.outdir import check_out_dir
+from sim.i18n import Translator, set_language
 
+_ = Translator("cli")
+
+# the run's key results, as sim.output.labels names them, and how each value is written
 KEY_RESULTS = (
-    ("calls_total", "calls", "{:d}"), ("calls_served", "served", "{:d}"),
-    ("response_time_mean_min", "response mean (min)", "{:.2f}"),
-    ("response_time_p90_min", "response p90 (min)", "{:.2f}"),
-    ("emergency_share_within_3min", "priority-1 within 3 min", "{:.1%}"),
-    ("share_within_10min", "all calls within 10 min", "{:.1%}"),
-    ("p_wait", "calls that waited for a unit", "{:.1%}"),
-    ("crimes_total", "crimes", "{:d}"), ("crimes_reported", "crimes reported", "{:d}"),
-    ("utilization_officer", "officer utilisation", "{:.1%}"),
-    ("utilization_auxiliary", "auxiliary utilisation", "{:.1%}"),
-    ("wall_seconds", "wall time (s)", "{:.2f}"),
+    ("calls_total", "{:d}"), ("calls_served", "{:d}"), ("response_time_mean_min", "{:.2f}"),
+    ("response_time_p90_min", "{:.2f}"), ("emergency_share_within_3min", "{:.1%}"), ("share_within_10min", "{:.1%}"),
+    ("p_wait", "{:.1%}"), ("crimes_total", "{:d}"), ("crimes_reported", "{:d}"), ("utilization_officer", "{:.1%}"),
+    ("utilization_auxiliary", "{:.1%}"), ("wall_seconds", "{:.2f}"),
 )
 
 
@@ -45,12 +43,14 @@ def print_summary(summary: dict, out_dir: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{summary['sim_days']:g} simulated days -> {out_dir}")
-    table.add_column("result")
-    table.add_column("value", justify="right")
-    for key, label, fmt in KEY_RESULTS:
+    from sim.output.labels import metric_label
+
+    table = Table(title=_("{days:g} simulated days -> {folder}").format(days=summary["sim_days"], folder=out_dir))
+    table.add_column(_("result"))
+    table.add_column(_("value"), justify="right")
+    for key, fmt in KEY_RESULTS:
         value = summary.get(key)
-        table.add_row(label, "n/a" if value is None else fmt.format(value))
+        table.add_row(metric_label(key), _("n/a") if value is None else fmt.format(value))
     Console().print(table)
 
 
@@ -59,6 +59,7 @@ def hydra_main(cfg) -> None:
     from sim.run_any import run_any
 
     config = or_exit(to_config, cfg)
+    set_language(config.lang)  # this process's reports, figures and messages (a sweep's worker: its job's)
     hc = HydraConfig.get()
     if hc.mode == RunMode.MULTIRUN:  # skip if done, record failures, never raise
         from sim.study.sweep import run_job
@@ -79,8 +80,9 @@ def run_sweep(overrides: list[str]) -> int:
 
     plan = sweep_plan(overrides)
     if not plan.jobs:
-        raise ConfigError("sweep", " ".join(overrides), "has no jobs (an empty range or list?)")
+        raise ConfigError("sweep", " ".join(overrides), _("has no jobs (an empty range or list?)"))
     configs = load_configs(plan.jobs)
+    set_language(configs[0].lang)  # the sweep's own messages; each job sets its own (hydra_main)
     warn(configs)
     overwrite = all(c.sim.overwrite for c in configs)
     root = check_out_dir(plan.sweep_dir or default_sweep_dir(overrides), "hydra.sweep.dir", overwrite, kind="sweep")
@@ -92,9 +94,9 @@ def run_sweep(overrides: list[str]) -> int:
         monitor = Monitor(sweep)
         to_run = [d for d, s in zip(sweep.dirnames, monitor.before) if s != "done"]
         sweep.write_manifest(sys.argv[1:], plan.launcher, plan.sweeper, to_run)
-        print(f"sweep of {len(plan.jobs)} jobs -> {shown(root)}", file=sys.stderr)
+        print(_("sweep of {n} jobs -> {folder}").format(n=len(plan.jobs), folder=shown(root)), file=sys.stderr)
         if not to_run:
-            print(f"all {len(plan.jobs)} jobs already done; nothing to run", file=sys.stderr)
+            print(_("all {n} jobs already done; nothing to run").format(n=len(plan.jobs)), file=sys.stderr)
             sweep.close_manifest(monitor.report())
             return 0
         for key, value in launchers.environment(plan.launcher).items():
@@ -109,7 +111,7 @@ def run_sweep(overrides: list[str]) -> int:
             ended = "finished"
         except KeyboardInterrupt:
             ended = "interrupted"
-            print("sweep interrupted; run the same command again to resume", file=sys.stderr)
+            print(_("sweep interrupted; run the same command again to resume"), file=sys.stderr)
         except SystemExit as exc:  # Hydra has reported a launcher's error (a Ray cluster gone, ...) and exits
             if exc.code in (signal.SIGTERM, signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGINT):
                 ended = "interrupted"  # Ray turns SIGTERM into sys.exit(15) with its own handler
@@ -138,15 +140,16 @@ def terminate_as_interrupt():
 
 def main() -> None:
     try:
-        flags, overrides = split_args(sys.argv[1:])
+        flags, overrides = command_line(sys.argv[1:])
         if set(flags) & {"-m", "--multirun"}:
             if set(flags) - {"-m", "--multirun"}:
-                raise ConfigError(" ".join(flags), TEXT, "-m runs a sweep; give it without other flags")
+                raise ConfigError(" ".join(flags), TEXT, _("-m runs a sweep; give it without other flags"))
             sys.argv = [sys.argv[0], "-m", *overrides]
             sys.exit(run_sweep(overrides))
         config, run_dir = load_run(overrides)  # checked before Hydra makes a folder
     except ConfigError as exc:
         fail(exc)
+    set_language(config.lang)
     warn([config])
     sys.argv = [sys.argv[0], *flags, *pin(overrides, "hydra.run.dir", str(run_dir))]
     register_configs()

@@ -31,7 +31,7 @@ from sim.core.roles import ROLES
 from sim.core.space_config import DistrictConfig
 from sim.core.travel_config import TravelConfig
 from sim.exercise.schema import ExerciseConfig
-from sim.i18n import LANGUAGES
+from sim.i18n import LANGUAGES, Translator
 from sim.output.cost_config import CostConfig
 from sim.output.kpi_config import KpiConfig
 from sim.plan.config import PlanConfig, TargetConfig
@@ -43,6 +43,8 @@ from sim.policing.queueing_config import QueueingConfig
 from sim.policing.response_config import ResponseConfig
 from sim.policing.staffing_config import StaffingConfig
 from sim.policing.workforce_config import WorkforceConfig
+
+_ = Translator("checks")
 
 
 @dataclass
@@ -61,7 +63,7 @@ class SimConfig:
         _range(f"{path}.warmup_days", self.warmup_days, 0)
         if self.warmup_days >= self.days:
             raise ConfigError(f"{path}.warmup_days", self.warmup_days,
-                              f"must be < sim.days ({self.days})")
+                              _("must be < sim.days ({days})").format(days=self.days))
         _range(f"{path}.tick_min", self.tick_min, 0, 1440, lo_open=True)
         _range(f"{path}.record_every_min", self.record_every_min, 1, 1440)
 
@@ -125,7 +127,7 @@ class PolicyConfig:
         for role in self.visit_roles:
             _choice(f"{path}.visit_roles", role, ROLES)
         if not self.elastic_starts_h:
-            raise ConfigError(f"{path}.elastic_starts_h", self.elastic_starts_h, "needs at least one start hour")
+            raise ConfigError(f"{path}.elastic_starts_h", self.elastic_starts_h, _("needs at least one start hour"))
         for h in self.elastic_starts_h:
             _range(f"{path}.elastic_starts_h", h, 0, 23)
 
@@ -202,52 +204,56 @@ class Config:
             if is_dataclass(node):
                 node.validate(f.name)
         if not self.calls:
-            raise ConfigError("calls", {}, "needs at least one call type")
+            raise ConfigError("calls", {}, _("needs at least one call type"))
         if self.calls_csv_crs is not None:
             if not isinstance(self.calls_csv_crs, str) or not 0 < len(self.calls_csv_crs.strip()) <= 4096 \
                     or "\x00" in self.calls_csv_crs:
-                raise ConfigError("calls_csv_crs", self.calls_csv_crs, "must be a CRS name such as EPSG:4547")
+                raise ConfigError("calls_csv_crs", self.calls_csv_crs, _("must be a CRS name such as EPSG:4547"))
             if self.calls_csv is None:
-                raise ConfigError("calls_csv_crs", self.calls_csv_crs, "is the CRS of calls_csv's coordinates: "
-                                  "set calls_csv=PATH too")
+                raise ConfigError("calls_csv_crs", self.calls_csv_crs, _("is the CRS of calls_csv's coordinates: "
+                                                                         "set calls_csv=PATH too"))
         cells = int(self.district.width_m // self.district.cell_size_m) * int(
             self.district.height_m // self.district.cell_size_m)
         for name, call in self.calls.items():
             call.validate(f"calls.{name}", derived=self.queueing.enabled)
             if call.cell_weights and len(call.cell_weights) != cells:
                 raise ConfigError(f"calls.{name}.cell_weights", f"{len(call.cell_weights)} values",
-                                  f"needs one weight per cell of the district ({cells})")
+                                  _("needs one weight per cell of the district ({cells})").format(cells=cells))
         s = self.staffing
         if s.posts_m is not None:
             units = self.district.offices * (s.officers + s.auxiliaries + s.volunteers + s.grid_workers)
             if len(s.posts_m) != units:
                 raise ConfigError("staffing.posts_m", f"{len(s.posts_m)} posts",
-                                  f"needs one [x_m, y_m] per unit ({units})")
+                                  _("needs one [x_m, y_m] per unit ({units})").format(units=units))
             for x, y in s.posts_m:
                 if x > self.district.width_m or y > self.district.height_m:
-                    raise ConfigError("staffing.posts_m", [x, y], "must lie inside the district")
+                    raise ConfigError("staffing.posts_m", [x, y], _("must lie inside the district"))
         if s.per_office is not None and len(s.per_office) != self.district.offices:
             raise ConfigError("staffing.per_office", f"{len(s.per_office)} offices",
-                              f"needs one entry per office ({self.district.offices})")
+                              _("needs one entry per office ({offices})").format(offices=self.district.offices))
         units = self.unit_count()
         for beat, members in self.dispatch.preference_lists.items():
             for u in members:
                 if units is not None and u >= units:
-                    raise ConfigError(f"dispatch.preference_lists.{beat}", u, f"no such unit: units are 0-{units - 1}")
+                    raise ConfigError(f"dispatch.preference_lists.{beat}", u, _("no such unit: units are 0-{value}")
+                                                                              .format(value=units - 1))
         if "elastic" in self.policy.names() and self.policy.start_day > 0:
             raise ConfigError("policy.start_day", self.policy.start_day,
-                              "elastic moves shifts for the whole run; use start_day 0 with it")
+                              _("elastic moves shifts for the whole run; use start_day 0 with it"))
         if self.policy.start_day >= self.sim.days:
-            raise ConfigError("policy.start_day", self.policy.start_day, f"must be < sim.days ({self.sim.days})")
+            raise ConfigError("policy.start_day", self.policy.start_day, _("must be < sim.days ({days})")
+                                                                         .format(days=self.sim.days))
         st = self.response.station
         if self.response.has("station") and (st.x_m > self.district.width_m or st.y_m > self.district.height_m):
             raise ConfigError("response.station", [st.x_m, st.y_m],
-                              f"must lie inside the district ({self.district.width_m:g} x {self.district.height_m:g} m)")
+                              _("must lie inside the district ({width_m:g} x {height_m:g} m)")
+                              .format(width_m=self.district.width_m, height_m=self.district.height_m))
         for x, y in self.response.rapid.posts_m if self.response.has("rapid") else ():
             if x > self.district.width_m or y > self.district.height_m:
-                raise ConfigError("response.rapid.posts_m", [x, y], "must lie inside the district")
+                raise ConfigError("response.rapid.posts_m", [x, y], _("must lie inside the district"))
         self.queueing.check_length(self.sim.days)
         if self.queueing.enabled and self.district.offices != 1:
-            raise ConfigError("district.offices", self.district.offices, "queueing_check puts queueing.servers at "
-                              "one office: use a district with one office (district.offices=1)")
+            raise ConfigError("district.offices", self.district.offices, _("queueing_check puts queueing.servers "
+                                                                           "at one office: use a district with "
+                                                                           "one office (district.offices=1)"))
         return self

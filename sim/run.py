@@ -21,10 +21,13 @@ from sim.config import Config
 from sim.core.outdir import PROGRAM, write_atomic
 from sim.core.records import summarize, units_table, with_lonlat
 from sim.core.subsystem import RunTotals
+from sim.i18n import Translator, language
 from sim.model import CommunityPolicingModel
 from sim.output.kpi import cost_summary, kpi_summary, workload_summary
 from sim.output.provenance import DONE, config_hash, git_commit, package_versions, prepare_dir, write_json_atomic
 from sim.policing.tiers import staff_cost_kyuan_per_year
+
+_ = Translator("cli")
 
 
 def simulate(cfg: Config, progress: bool = False) -> CommunityPolicingModel:
@@ -39,7 +42,7 @@ def run_model(model: CommunityPolicingModel, progress: bool = False) -> None:
     if progress:
         from tqdm import tqdm
 
-        with tqdm(total=round(cfg.sim.days, 2), unit="day", desc="simulating", leave=False) as bar:
+        with tqdm(total=round(cfg.sim.days, 2), unit=_("day"), desc=_("simulating"), leave=False) as bar:
             model.run(progress=lambda day: bar.update(round(day, 2) - bar.n))
     else:
         model.run()
@@ -147,7 +150,7 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
                             lambda p: response_time_figure(model.calls.table(["response_min", "priority"]), p)),
                            ("incident_map.png",
                             lambda p: incident_map_figure(model.district, model.incidents.table(), p))):
-            with write_atomic(out / name, "wb") as f:
+            with write_atomic(out / name, "wb") as f, language(cfg.lang):  # also where no app set it
                 draw(f)
     wall = time.perf_counter() - started
     summary["wall_seconds"] = round(wall, 3)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.config import Config
+from sim.i18n import language
 
 
 def is_exercise(cfg: Config) -> bool:
@@ -16,11 +17,13 @@ def is_exercise(cfg: Config) -> bool:
 
 
 def run_any(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, progress: bool = True) -> dict:
-    """Outputs in ``out_dir`` (DONE last); returns the summary."""
-    if is_exercise(cfg):
-        from sim.run_exercise import run_exercise  # the exercise pipeline: imported only for an exercise
+    """Outputs in ``out_dir`` (DONE last), in the run's language (``lang``:
+    also in a sweep's worker process, which does not inherit it); returns the summary."""
+    with language(cfg.lang):
+        if is_exercise(cfg):
+            from sim.run_exercise import run_exercise  # the exercise pipeline: imported only for an exercise
 
-        return run_exercise(cfg, out_dir, overrides, progress)
-    from sim.run import run_scenario  # the model: imported when a run starts, not for checking a command
+            return run_exercise(cfg, out_dir, overrides, progress)
+        from sim.run import run_scenario  # the model: imported when a run starts, not for checking a command
 
-    return run_scenario(cfg, out_dir, overrides, progress)
+        return run_scenario(cfg, out_dir, overrides, progress)

@@ -43,12 +43,14 @@ def schema_modules() -> list[str]:
 
 def test_schemas_import_only_shared_vocabulary():
     """A schema imports sim.core (roles, units, checks), other schemas (a
-    vocabulary such as the service-time distributions) and the standard
-    library or numpy; never feature code, Hydra or OmegaConf."""
+    vocabulary such as the service-time distributions), sim.i18n (its error
+    messages in the user's language) and the standard library or numpy; never
+    feature code, Hydra or OmegaConf."""
     graph = grimp.build_graph("sim", "hydra", "omegaconf", exclude_type_checking_imports=True, cache_dir=None)
     schemas = schema_modules()
     assert len(schemas) >= 12 and "sim.policing.calls_config" in schemas and "sim.plan.config" in schemas
-    bad = {s: sorted(i for i in graph.find_modules_directly_imported_by(s) if not i.startswith("sim.core.") and i not in schemas)
+    bad = {s: sorted(i for i in graph.find_modules_directly_imported_by(s)
+                     if not i.startswith(("sim.core.", "sim.i18n")) and i not in schemas)
            for s in schemas}
     assert {s: i for s, i in bad.items() if i} == {}
 

@@ -16,6 +16,7 @@ from scipy import stats
 from sim.calibrate.__main__ import config_kind
 from sim.calibrate.evaluate import Evaluator
 from sim.calibrate.problem import load_problem
+from sim.compose.loader import load_configs
 from sim.policing.crime_metrics import knox_ratio
 from sim.run import results, simulate
 from tests.conftest import config
@@ -43,8 +44,14 @@ def test_the_calibrated_default_puts_every_published_fact_inside_its_band_at_onc
     assert not outside, outside
 
 
-def _summary(overrides: list[str]) -> dict:
-    return results(simulate(config(*overrides)))[0]
+def configs(jobs: list[list[str]]) -> list:
+    """config(*job) of every job, composed once per experiment and policy (sim.compose.loader.load_configs:
+    equal to composing each alone, tests/test_sweep.py checks it), not once per replicate."""
+    return load_configs([["sim.progress=false", "sim.plots=false", *job] for job in jobs])
+
+
+def _summary(cfg) -> dict:
+    return results(simulate(cfg))[0]
 
 
 @pytest.mark.slow
@@ -57,7 +64,7 @@ def test_the_hot_spot_experiment_as_shipped_gives_the_published_reduction():
     assert band == pytest.approx((-0.16, -0.06))
     jobs = [["+experiment=hot_spots", f"policy={p}", f"replicate={k}"] for p in ("random_patrol", "hotspot")
             for k in range(20)]
-    runs = Parallel(n_jobs=2)(delayed(_summary)(j) for j in jobs)
+    runs = Parallel(n_jobs=2)(delayed(_summary)(cfg) for cfg in configs(jobs))
     random_spot = sum(s["crimes_treated"] for s in runs[:20])
     hot_spot = sum(s["crimes_treated"] for s in runs[20:])
     effect = (hot_spot - random_spot) / random_spot
@@ -65,7 +72,7 @@ def test_the_hot_spot_experiment_as_shipped_gives_the_published_reduction():
 
 
 def summaries(*overrides: str, seeds=SEEDS) -> list[dict]:
-    return [results(simulate(config(*overrides, f"replicate={k}")))[0] for k in seeds]
+    return [_summary(cfg) for cfg in configs([[*overrides, f"replicate={k}"] for k in seeds])]
 
 
 @pytest.mark.slow

@@ -404,6 +404,12 @@ def test_headless_exercise_writes_log_counterfactual_and_a_matching_report(tmp_p
     assert summaries["counterfactual"]["exercise_actions"] == 0
     assert summaries["counterfactual"]["exercise_staff_hours_called_in"] == 0
     page = (out / "after_action.html").read_text()
+    assert '<html lang="en">' in page and "<h2>Key figures</h2>" in page  # lang=en: the report reads as before
+    assert f"After-action report: {cfg.exercise.title}" in page and "response time, mean (min)" in page
+    assert proc.stderr.strip().splitlines()[-3:] == [  # the run ends by naming where its files are
+        f"After-action report: {out / 'after_action.html'}",
+        f"Counterfactual (the same seed without the room's decisions): {out / 'counterfactual'}",
+        f"Decision log: {out / 'decisions.parquet'}"]
     cells = kpi_cells(page)
     assert len(cells) == 2 * len(KPIS)
     for (key, run), value in cells.items():  # every number in the report is the run's own

@@ -37,8 +37,10 @@ def descendants(pid: int) -> set[int]:
     return _descendants(pid)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ray_head():
+    """One head for the module's two tests (each its own sweep or calibration, as separate drivers):
+    starting and stopping a head costs about 10 s. tests/conftest.py keeps a module on one worker."""
     port = free_port()
     temp = Path(tempfile.mkdtemp(prefix="rh", dir="/tmp"))  # short: Ray's socket paths must fit 107 bytes
     env = {**os.environ, **RAY_ENV}

@@ -92,6 +92,7 @@ def test_hydra_flags_that_load_from_elsewhere_are_refused(flag, tmp_path):
     ("district", "\n\n# @package hydra\njob_logging: {}\n", "@package"),
     ("experiment", "# @package _global_\nhydra:\n  job_logging:\n    handlers: {x: {'()': os.system}}\n", "Python code"),
     ("district", "name: '${${x}:{_target_: os.system}}'\n", "resolver"),
+    ("district", "offices_xy_m: [['${oc.env:HOME}', 1]]\n", "resolver"),  # inside a list (found in issue 22)
 ])
 def test_a_shared_file_that_could_run_code_is_refused_by_name(tmp_path, kind, text, problem):
     folder = tmp_path / ("exercises" if kind == "exercise" else f"conf/{kind}")

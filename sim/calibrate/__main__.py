@@ -18,11 +18,15 @@ import sys
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
-from sim.compose.cli import fail, pin, split_args
+from sim.compose.cli import fail, pin
 from sim.compose.conf_files import CONF_DIR, _defaults_of
-from sim.compose.loader import load_run, or_exit, to_config
+from sim.compose.loader import command_line, load_run, or_exit, to_config
+from sim.run_any import is_exercise
 from sim.compose.structured import register_configs
 from sim.core.checks import TEXT, ConfigError
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 _JOB: dict = {}  # what main() checked, for the Hydra app
 
@@ -47,7 +51,7 @@ def config_kind(cfg, key: str) -> str | None:
 def split_targets(overrides: list[str]) -> tuple[str, list[str]]:
     targets = [o for o in overrides if o.lstrip("+").startswith("targets=")]
     if len(targets) > 1:
-        raise ConfigError("targets", [t.partition("=")[2] for t in targets], "is given twice; give one targets file")
+        raise ConfigError("targets", [t.partition("=")[2] for t in targets], _("is given twice; give one targets file"))
     rest = [o for o in overrides if o not in targets]
     return (targets[0].partition("=")[2] if targets else "literature"), rest
 
@@ -108,7 +112,8 @@ def check_problem(config, problem, base: list[str], preset: str) -> list[str]:
             key = o.lstrip("+").partition("=")[0]
             if key in fitted:
                 raise ConfigError(f"{where} ({arm})" if arm != "run" else where, o,
-                                  f"sets {key}, a parameter being fitted: its fitted value would never take effect")
+                                  _("sets {key}, a parameter being fitted: its fitted value would never take "
+                                    "effect").format(key=key))
         try:
             precheck(overrides)
         except ConfigError as exc:
@@ -125,7 +130,8 @@ def check_problem(config, problem, base: list[str], preset: str) -> list[str]:
                     cfg, = load_configs([[*base, f"calibration=_candidate_{edge}", *overrides, "replicate=0"]])
                 except ConfigError as exc:
                     raise ConfigError(f"targets.{t.name} ({arm} arm) {exc.key}", exc.value,
-                                      f"{exc.allowed} (parameters at their {edge} bounds)") from None
+                                      _("{allowed} (parameters at their {edge} bounds)")
+                                      .format(allowed=exc.allowed, edge=edge)) from None
                 except Exception as exc:  # noqa: BLE001 - a grammar Hydra refuses late
                     raise ConfigError(f"targets.{t.name} ({arm} arm)", overrides, " ".join(str(exc).split())[:160]) \
                         from None
@@ -138,8 +144,9 @@ def check_problem(config, problem, base: list[str], preset: str) -> list[str]:
                 probes.setdefault(tuple(overrides), (cfg, []))[1].append(t)
     lost = [key for key, ok in reached.items() if not ok]
     if lost:
-        raise ConfigError(f"parameters.{lost[0]}", TEXT, "every fitted target's runs set it themselves "
-                          "(a preset, an experiment or an override): nothing would be fitted")
+        raise ConfigError(f"parameters.{lost[0]}", TEXT, _("every fitted target's runs set it themselves (a "
+                                                           "preset, an experiment or an override): nothing would "
+                                                           "be fitted"))
     for cfg, targets in probes.values():
         _probe(cfg, targets)
     return notes
@@ -165,9 +172,10 @@ def _probe(cfg, targets) -> None:
         for key, what in ((t.measure.key, "measure"), (t.measure.weight_by, "weight_by")):
             if key and key not in summary:
                 close = difflib.get_close_matches(key, list(summary), n=5, cutoff=0.5)
-                raise ConfigError(f"targets.{t.name}.{what}", key, "not a summary.json key of this run"
-                                  + (f"; did you mean {', '.join(close)}?" if close else
-                                     " (python -m sim writes them all to summary.json)"))
+                why = (_("not a summary.json key of this run; did you mean {items}?").format(items=", ".join(close))
+                       if close else _("not a summary.json key of this run (python -m sim writes them all to "
+                                       "summary.json)"))
+                raise ConfigError(f"targets.{t.name}.{what}", key, why)
 
 
 def check_resume(run_dir, problem, overwrite: bool) -> None:
@@ -189,9 +197,11 @@ def check_resume(run_dir, problem, overwrite: bool) -> None:
     if held == problem.fingerprint():
         return
     if not overwrite:
-        raise ConfigError("hydra.run.dir", str(run_dir), "holds a calibration of other targets, parameters or "
-                          "settings (base overrides, preset, replications, seed, explore_share; trials may grow) "
-                          f"({JOURNAL}); choose another folder, or add sim.overwrite=true to start it afresh")
+        raise ConfigError("hydra.run.dir", str(run_dir), _("holds a calibration of other targets, parameters or "
+                                                           "settings (base overrides, preset, replications, "
+                                                           "seed, explore_share; trials may grow) ({journal}); "
+                                                           "choose another folder, or add sim.overwrite=true to "
+                                                           "start it afresh").format(journal=JOURNAL))
     journal.unlink()
     (run_dir / f"{JOURNAL}.lock").unlink(missing_ok=True)
 
@@ -210,8 +220,8 @@ def connect_ray(address: str, jobs: int) -> None:
     try:
         init_ray(address, jobs)
     except Exception as exc:  # noqa: BLE001 - Ray's own errors are long
-        raise ConfigError("calibrate.ray_address", address, "Ray could not connect: "
-                          + " ".join(str(exc).split())[:160]) from None
+        raise ConfigError("calibrate.ray_address", address, _("Ray could not connect: {value}")
+                                                            .format(value=" ".join(str(exc).split())[:160])) from None
 
 
 def print_result(result: dict, out_dir: str) -> None:
@@ -262,12 +272,16 @@ def main() -> None:
 
     try:
         if any(a in ("-m", "--multirun") for a in sys.argv[1:]):
-            raise ConfigError("-m", TEXT, "a calibration runs its own candidates; run one per command")
-        flags, overrides = split_args(sys.argv[1:])
+            raise ConfigError("-m", TEXT, _("a calibration runs its own candidates; run one per command"))
+        flags, overrides = command_line(sys.argv[1:])
         targets, overrides = split_targets(overrides)
         if not any(a.lstrip("+").startswith("hydra.run.dir=") for a in overrides):
             overrides.append("hydra.run.dir=runs/calibrate/${now:%Y-%m-%d}/${now:%H-%M-%S}")
         config, run_dir = load_run(overrides, kind="calibration")  # checked before Hydra makes a folder
+        if is_exercise(config):  # an exercise's injects are one day's events, not the everyday demand fitted
+            raise ConfigError("exercise", config.exercise.name or "injects/actions",
+                              _("calibration fits everyday demand, not a tabletop exercise; run exercises with "
+                                "python -m sim or sim.tabletop"))
         config = with_launcher(config, overrides)
         base, preset = base_of(overrides)
         problem = load_problem(targets, config, lambda key: config_kind(config, key))

@@ -9,6 +9,9 @@ import re
 from dataclasses import dataclass
 
 from sim.core.checks import ConfigError, _range
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 PRESET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 SHIPPED_PRESETS = ("literature", "none")  # conf/calibration/: never overwritten by a calibration run
@@ -43,8 +46,9 @@ class CalibrateConfig:
         _range(f"{path}.jobs", self.jobs, 0, 1024)
         _range(f"{path}.seed", self.seed, 0, 2**31 - 1)
         if not PRESET_NAME.match(self.name):
-            raise ConfigError(f"{path}.name", self.name, "must be lower-case letters, digits and _ (a letter "
-                              "first, at most 40): the preset's file name")
+            raise ConfigError(f"{path}.name", self.name, _("must be lower-case letters, digits and _ (a letter "
+                                                           "first, at most 40): the preset's file name"))
         if self.install and self.name in SHIPPED_PRESETS:
-            raise ConfigError(f"{path}.name", self.name, f"is a shipped preset ({', '.join(SHIPPED_PRESETS)}); "
-                              "choose another name, or calibrate.install=false to write it in the run folder only")
+            raise ConfigError(f"{path}.name", self.name, _("is a shipped preset ({items}); choose another name, "
+                                                           "or calibrate.install=false to write it in the run "
+                                                           "folder only").format(items=', '.join(SHIPPED_PRESETS)))

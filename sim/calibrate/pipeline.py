@@ -19,6 +19,9 @@ from sim.calibrate.study import JOURNAL, Study
 from sim.core.checks import TEXT, ConfigError
 from sim.core.outdir import write_atomic
 from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 def run_calibration(cfg, problem: Problem, out_dir: str | Path, base_overrides: list[str], base_preset: str,
@@ -98,8 +101,9 @@ def search(study: Study, evaluator: Evaluator, log) -> None:
                 study.fail(trial, str(exc))
                 log(f"candidate {trial.number} is not a valid config, skipped: {exc}")
                 if study.failed() > max(10, total):
-                    raise ConfigError("parameters", TEXT, f"{study.failed()} candidates were not valid configs "
-                                      f"(last: {exc}); narrow the bounds") from None
+                    raise ConfigError("parameters", TEXT, _("{value} candidates were not valid configs (last: "
+                                                            "{exc}); narrow the bounds")
+                                                          .format(value=study.failed(), exc=exc)) from None
                 continue
             # anything else (Ctrl-C, a crash) leaves the trial running: the next start asks it again
             study.tell(trial, outcome)

@@ -15,6 +15,9 @@ from sim.calibrate.problem import one_line
 from sim.compose.conf_files import CONF_DIR
 from sim.core.checks import ConfigError
 from sim.core.outdir import write_atomic
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 MARK = "# written by python -m sim.calibrate"
 PRESETS_DIR = CONF_DIR / "calibration"
@@ -28,14 +31,15 @@ def check_installable(name: str) -> None:
     """Before the run starts: the preset may be (re)written in conf/calibration/."""
     path = installed_path(name)
     if name in SHIPPED_PRESETS:
-        raise ConfigError("calibrate.name", name, "is a shipped preset; choose another name "
-                          "(or calibrate.install=false)")
+        raise ConfigError("calibrate.name", name, _("is a shipped preset; choose another name (or "
+                                                    "calibrate.install=false)"))
     if path.is_symlink() or (path.exists() and not is_ours(path)):
-        raise ConfigError("calibrate.name", name, f"{path} exists and was not written by a calibration; choose "
-                          "another name (or calibrate.install=false)")
+        raise ConfigError("calibrate.name", name, _("{path} exists and was not written by a calibration; choose "
+                                                    "another name (or calibrate.install=false)").format(path=path))
     if not PRESETS_DIR.is_dir() or not PRESETS_DIR.stat().st_mode & 0o200:
-        raise ConfigError("calibrate.install", True, f"cannot write {PRESETS_DIR}; calibrate.install=false "
-                          "writes the preset in the run folder only")
+        raise ConfigError("calibrate.install", True, _("cannot write {presets_dir}; calibrate.install=false "
+                                                       "writes the preset in the run folder only")
+                                                     .format(presets_dir=PRESETS_DIR))
 
 
 def is_ours(path: Path) -> bool:

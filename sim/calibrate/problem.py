@@ -19,6 +19,9 @@ import yaml
 from sim.calibrate.records import observed_rate
 from sim.compose.conf_files import CONF_DIR, OPTION
 from sim.core.checks import TEXT, ConfigError
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 TARGETS_DIR = CONF_DIR / "targets"
 MAX_BYTES = 1_000_000
@@ -116,20 +119,20 @@ class Problem:
 def resolve(text: str) -> Path:
     """``NAME`` -> conf/targets/NAME.yaml; anything with a / or a .yaml ending is a file path."""
     if not text:
-        raise ConfigError("targets", text, "name a targets file: targets=literature (conf/targets/), "
-                          "or targets=path/to/file.yaml")
+        raise ConfigError("targets", text, _("name a targets file: targets=literature (conf/targets/), or "
+                                             "targets=path/to/file.yaml"))
     if OPTION.match(text) and not text.endswith((".yaml", ".yml")):
         path = TARGETS_DIR / f"{text}.yaml"
         if not path.is_file():
             known = sorted(p.stem for p in TARGETS_DIR.glob("*.yaml"))
-            raise ConfigError("targets", text, "unknown targets file; shipped: " + ", ".join(known)
-                              + " (or give a path to a .yaml file)")
+            raise ConfigError("targets", text, _("unknown targets file; shipped: {items} (or give a path to a "
+                                                 ".yaml file)").format(items=", ".join(known)))
         return path
     path = Path(text).expanduser()
     if path.suffix not in (".yaml", ".yml"):
-        raise ConfigError("targets", text, "must be a shipped name or a .yaml/.yml file")
+        raise ConfigError("targets", text, _("must be a shipped name or a .yaml/.yml file"))
     if not path.is_file():
-        raise ConfigError("targets", text, "no such file")
+        raise ConfigError("targets", text, _("no such file"))
     return path.resolve()
 
 
@@ -139,30 +142,32 @@ def load_problem(text: str, base_cfg, config_keys) -> Problem:
     run config (parameters must), else None."""
     path = resolve(text)
     if path.stat().st_size > MAX_BYTES:
-        raise ConfigError("targets", str(path), f"is over {MAX_BYTES // 1000} kB; a targets file is a short YAML list")
+        raise ConfigError("targets", str(path), _("is over {value} kB; a targets file is a short YAML list")
+                                                .format(value=MAX_BYTES // 1000))
     try:
         data = _plain_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError("targets", str(path), "is not plain YAML (UTF-8, no tags): "
-                          + " ".join(str(exc).split())[:160]) from None
+        raise ConfigError("targets", str(path), _("is not plain YAML (UTF-8, no tags): {value}")
+                                                .format(value=" ".join(str(exc).split())[:160])) from None
     if not isinstance(data, dict):
-        raise ConfigError("targets", str(path), "must be a mapping with parameters: and targets:")
+        raise ConfigError("targets", str(path), _("must be a mapping with parameters: and targets:"))
     _keys(data, "targets file", {"name", "description", "parameters", "targets"})
     params = data.get("parameters") or {}
     targets = data.get("targets") or {}
     if not isinstance(params, dict) or not params:
-        raise ConfigError("parameters", params, "must be a non-empty mapping: config key -> {low, high, prior}")
+        raise ConfigError("parameters", params, _("must be a non-empty mapping: config key -> {low, high, prior}"))
     if not isinstance(targets, dict) or not targets:
-        raise ConfigError("targets", str(path), "targets: must be a non-empty mapping: name -> {statistic, ...}")
+        raise ConfigError("targets", str(path), _("targets: must be a non-empty mapping: name -> {statistic, ...}"))
     parameters = [_parameter(str(k), v, config_keys) for k, v in params.items()]
     parsed = [_target(str(k), v, path.parent, base_cfg) for k, v in targets.items()]
     for t in parsed:
         _check_types(t, base_cfg)
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
-            raise ConfigError(key, data[key], "must be text")
+            raise ConfigError(key, data[key], _("must be text"))
     if all(t.claim for t in parsed):
-        raise ConfigError("targets", str(path), "every target is a claim: at least one must be fitted (claim: false)")
+        raise ConfigError("targets", str(path), _("every target is a claim: at least one must be fitted (claim: "
+                                                  "false)"))
     return Problem(name=one_line(data.get("name") or path.stem), path=str(path),
                    description=one_line(data.get("description") or ""), parameters=parameters, targets=parsed)
 
@@ -178,7 +183,7 @@ class _PlainLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node, deep=False):
         seen = set()
-        for key_node, _ in node.value:
+        for key_node, _node in node.value:
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise yaml.YAMLError(f"the key {key!r} appears twice in one mapping")
@@ -202,14 +207,16 @@ def _check_types(t: Target, cfg) -> None:
     named = [args["type"]] if t.measure.kind == "knox_ratio" else list(args.get("types", ()))
     for name in named:
         if name not in cfg.calls:
-            raise ConfigError(f"targets.{t.name}.measure.{t.measure.kind}", name, "not a call type of the run "
-                              "config; known: " + ", ".join(sorted(cfg.calls)))
+            raise ConfigError(f"targets.{t.name}.measure.{t.measure.kind}", name,
+                              _("not a call type of the run config; known: {items}")
+                              .format(items=", ".join(sorted(cfg.calls))))
 
 
 def _keys(node: dict, where: str, allowed: set) -> None:
     for key in node:
         if key not in allowed:
-            raise ConfigError(f"{where}.{key}", node[key], "unknown key; allowed: " + ", ".join(sorted(allowed)))
+            raise ConfigError(f"{where}.{key}", node[key], _("unknown key; allowed: {items}")
+                                                           .format(items=", ".join(sorted(allowed))))
 
 
 def _number(where: str, value, lo: float = -math.inf, hi: float = math.inf) -> float:
@@ -217,11 +224,11 @@ def _number(where: str, value, lo: float = -math.inf, hi: float = math.inf) -> f
         try:
             value = float(value)
         except ValueError:
-            raise ConfigError(where, value, "must be a finite number") from None
+            raise ConfigError(where, value, _("must be a finite number")) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(where, value, "must be a finite number")
+        raise ConfigError(where, value, _("must be a finite number"))
     if not lo <= value <= hi:
-        raise ConfigError(where, value, f"must be between {lo:g} and {hi:g}")
+        raise ConfigError(where, value, _("must be between {lo:g} and {hi:g}").format(lo=lo, hi=hi))
     return float(value)
 
 
@@ -231,88 +238,90 @@ def _overrides(where: str, value) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(where, value, "must be a list of overrides, e.g. [+experiment=hot_spots, sim.days=56]")
+        raise ConfigError(where, value, _("must be a list of overrides, e.g. [+experiment=hot_spots, sim.days=56]"))
     for v in value:
         if v != v.strip() or re.search(r"[\x00-\x1f\x7f]", v):
-            raise ConfigError(where, one_line(v), "an override has no surrounding spaces or control characters")
+            raise ConfigError(where, one_line(v), _("an override has no surrounding spaces or control characters"))
         if v.lstrip("+").startswith("hydra") or v.startswith("~") or "=" not in v:
-            raise ConfigError(where, v, "must be key=value overrides of the run config (no hydra.*, no ~)")
+            raise ConfigError(where, v, _("must be key=value overrides of the run config (no hydra.*, no ~)"))
         if v.lstrip("+").startswith(("replicate=", "calibration=", "seed=")):
-            raise ConfigError(where, v, "is set by the calibration itself (replicates, candidates, seed)")
+            raise ConfigError(where, v, _("is set by the calibration itself (replicates, candidates, seed)"))
         if v.lstrip("+").startswith(("calibrate.", "plan.", "target.")):
-            raise ConfigError(where, v, "sets the calibration's or the planner's own settings, not the runs'")
+            raise ConfigError(where, v, _("sets the calibration's or the planner's own settings, not the runs'"))
     return value
 
 
 def _parameter(key: str, spec, config_keys) -> Parameter:
     where = f"parameters.{key}"
     if not KEY.match(key):
-        raise ConfigError(where, key, "must be a dotted config key, e.g. crime.deterrence_per_guardian")
+        raise ConfigError(where, key, _("must be a dotted config key, e.g. crime.deterrence_per_guardian"))
     if not isinstance(spec, dict):
-        raise ConfigError(where, spec, "must be a mapping {low, high, prior, source}")
+        raise ConfigError(where, spec, _("must be a mapping {low, high, prior, source}"))
     _keys(spec, where, {"low", "high", "prior", "mean", "sd", "integer", "source"})
     kind = config_keys(key)
     if kind is None:
-        raise ConfigError(where, key, "is not a number in the run config (see python -m sim --cfg job)")
+        raise ConfigError(where, key, _("is not a number in the run config (see python -m sim --cfg job)"))
     if key.startswith(("calibrate.", "plan.", "target.", "sim.", "hydra.", "exercise.")) or key in ("seed", "replicate"):
-        raise ConfigError(where, key, "is not a model parameter (sim.*, plan.*, calibrate.* are run settings)")
+        raise ConfigError(where, key, _("is not a model parameter (sim.*, plan.*, calibrate.* are run settings)"))
     low, high = _number(f"{where}.low", spec.get("low")), _number(f"{where}.high", spec.get("high"))
     if not low < high:
-        raise ConfigError(f"{where}.high", high, f"must be above low ({low:g})")
+        raise ConfigError(f"{where}.high", high, _("must be above low ({low:g})").format(low=low))
     prior = spec.get("prior", "uniform")
     if prior not in PRIORS:
-        raise ConfigError(f"{where}.prior", prior, "allowed: " + ", ".join(PRIORS))
+        raise ConfigError(f"{where}.prior", prior, _("allowed: {items}").format(items=", ".join(PRIORS)))
     if prior == "log_uniform" and low <= 0:
-        raise ConfigError(f"{where}.low", low, "must be above 0 for a log_uniform prior")
+        raise ConfigError(f"{where}.low", low, _("must be above 0 for a log_uniform prior"))
     mean = sd = None
     if prior == "normal":
         mean = _number(f"{where}.mean", spec.get("mean"), low, high)
         sd = _number(f"{where}.sd", spec.get("sd"), 0)
         if sd <= 0:
-            raise ConfigError(f"{where}.sd", sd, "must be above 0")
+            raise ConfigError(f"{where}.sd", sd, _("must be above 0"))
     integer = spec.get("integer", kind == "int")
     if not isinstance(integer, bool):
-        raise ConfigError(f"{where}.integer", integer, "must be true or false")
+        raise ConfigError(f"{where}.integer", integer, _("must be true or false"))
     if kind == "int" and not integer:
-        raise ConfigError(f"{where}.integer", integer, "the config key holds a whole number: integer: true")
+        raise ConfigError(f"{where}.integer", integer, _("the config key holds a whole number: integer: true"))
     if integer and (low != int(low) or high != int(high)):
-        raise ConfigError(f"{where}.low", low, "an integer parameter has whole-number bounds")
+        raise ConfigError(f"{where}.low", low, _("an integer parameter has whole-number bounds"))
     return Parameter(key, low, high, prior, mean, sd, integer, one_line(spec.get("source", "assumption")))
 
 
 def _measure(where: str, spec, weight_by) -> Measure:
     if weight_by is not None and (not isinstance(weight_by, str) or not NAME.match(weight_by)):
-        raise ConfigError(f"{where}.weight_by", weight_by, "must be a summary.json key")
+        raise ConfigError(f"{where}.weight_by", weight_by, _("must be a summary.json key"))
     if isinstance(spec, str):
         if spec in TABLE_MEASURES:
             spec = {spec: {}}
         else:
             if not NAME.match(spec):
-                raise ConfigError(f"{where}.measure", spec, "must be a summary.json key or one of "
-                                  + ", ".join(TABLE_MEASURES))
+                raise ConfigError(f"{where}.measure", spec, _("must be a summary.json key or one of {items}")
+                                                            .format(items=", ".join(TABLE_MEASURES)))
             return Measure("summary", spec, weight_by or "")
     if not isinstance(spec, dict) or len(spec) != 1:
-        raise ConfigError(f"{where}.measure", spec, "must be a summary.json key, or {NAME: {args}} with NAME one of "
-                          + ", ".join(TABLE_MEASURES))
+        raise ConfigError(f"{where}.measure", spec, _("must be a summary.json key, or {{NAME: {{args}}}} with "
+                                                      "NAME one of {items}").format(items=", ".join(TABLE_MEASURES)))
     (kind, args), = spec.items()
     if kind not in TABLE_MEASURES:
-        raise ConfigError(f"{where}.measure", kind, "unknown measure; allowed: a summary.json key, "
-                          + ", ".join(TABLE_MEASURES))
+        raise ConfigError(f"{where}.measure", kind, _("unknown measure; allowed: a summary.json key, {items}")
+                                                    .format(items=", ".join(TABLE_MEASURES)))
     if weight_by:
-        raise ConfigError(f"{where}.weight_by", weight_by, f"applies to summary keys only ({kind} weighs itself)")
+        raise ConfigError(f"{where}.weight_by", weight_by, _("applies to summary keys only ({kind} weighs itself)")
+                                                           .format(kind=kind))
     args = dict(args or {})
     _keys(args, f"{where}.measure.{kind}", set(TABLE_MEASURES[kind]))
     merged = {**TABLE_MEASURES[kind], **args}
     if kind == "knox_ratio":
         if not isinstance(merged["type"], str) or not merged["type"]:
-            raise ConfigError(f"{where}.measure.knox_ratio.type", merged["type"], "must be a call type name")
+            raise ConfigError(f"{where}.measure.knox_ratio.type", merged["type"], _("must be a call type name"))
         _number(f"{where}.measure.knox_ratio.near_m", merged["near_m"], 1, 100_000)
         _number(f"{where}.measure.knox_ratio.soon_days", merged["soon_days"], 0.01, 3650)
     if kind == "calls_per_year":
         types = merged["types"]
         types = [types] if isinstance(types, str) else types
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-            raise ConfigError(f"{where}.measure.calls_per_year.types", merged["types"], "must be a list of call types")
+            raise ConfigError(f"{where}.measure.calls_per_year.types", merged["types"],
+                              _("must be a list of call types"))
         merged["types"] = tuple(types)
     return Measure(kind, "", "", tuple(sorted(merged.items())))
 
@@ -320,34 +329,35 @@ def _measure(where: str, spec, weight_by) -> Measure:
 def _target(name: str, spec, folder: Path, base_cfg) -> Target:
     where = f"targets.{name}"
     if not NAME.match(name):
-        raise ConfigError(where, name, "a target's name is letters, digits, _ and - (at most 60)")
+        raise ConfigError(where, name, _("a target's name is letters, digits, _ and - (at most 60)"))
     if not isinstance(spec, dict):
-        raise ConfigError(where, spec, "must be a mapping {statistic, measure, value, sd|interval, source}")
+        raise ConfigError(where, spec, _("must be a mapping {statistic, measure, value, sd|interval, source}"))
     _keys(spec, where, {"statistic", "measure", "weight_by", "runs", "baseline", "treatment", "value", "sd",
                         "interval", "source", "claim", "weight", "observed"})
     statistic = spec.get("statistic", "value")
     if statistic not in STATISTICS:
-        raise ConfigError(f"{where}.statistic", statistic, "allowed: " + ", ".join(STATISTICS))
+        raise ConfigError(f"{where}.statistic", statistic, _("allowed: {items}").format(items=", ".join(STATISTICS)))
     if "measure" not in spec:
-        raise ConfigError(f"{where}.measure", TEXT, "missing: a summary.json key (e.g. crimes_treated) or "
-                          + ", ".join(TABLE_MEASURES))
+        raise ConfigError(f"{where}.measure", TEXT, _("missing: a summary.json key (e.g. crimes_treated) or "
+                                                      "{items}").format(items=", ".join(TABLE_MEASURES)))
     measure = _measure(where, spec["measure"], spec.get("weight_by"))
     runs = _overrides(f"{where}.runs", spec.get("runs"))
     baseline = _overrides(f"{where}.baseline", spec.get("baseline"))
     treatment = _overrides(f"{where}.treatment", spec.get("treatment"))
     if statistic == "value" and treatment:
-        raise ConfigError(f"{where}.treatment", treatment, "a value target has one arm: put its overrides in runs")
+        raise ConfigError(f"{where}.treatment", treatment, _("a value target has one arm: put its overrides in runs"))
     if statistic != "value" and not treatment:
-        raise ConfigError(f"{where}.treatment", TEXT, f"missing: a {statistic} compares a treatment arm with the "
-                          "baseline arm (overrides of each)")
+        raise ConfigError(f"{where}.treatment", TEXT, _("missing: a {statistic} compares a treatment arm with "
+                                                        "the baseline arm (overrides of each)")
+                                                      .format(statistic=statistic))
     source = spec.get("source")
     if not isinstance(source, str) or not one_line(source):
-        raise ConfigError(f"{where}.source", source, "missing: where the value comes from (a paper, a seed "
-                          "document, local records)")
+        raise ConfigError(f"{where}.source", source, _("missing: where the value comes from (a paper, a seed "
+                                                       "document, local records)"))
     observed = {}
     if "observed" in spec:
         if "value" in spec:
-            raise ConfigError(f"{where}.value", spec["value"], "give value or observed (local records), not both")
+            raise ConfigError(f"{where}.value", spec["value"], _("give value or observed (local records), not both"))
         value, sd, observed = observed_rate(f"{where}.observed", spec["observed"], measure, folder, base_cfg)
     else:
         value = _number(f"{where}.value", spec.get("value"))
@@ -355,26 +365,26 @@ def _target(name: str, spec, folder: Path, base_cfg) -> Target:
     if "interval" in spec:
         interval = spec["interval"]
         if not isinstance(interval, list) or len(interval) != 2:
-            raise ConfigError(f"{where}.interval", interval, "must be [low, high] (a 95% interval)")
+            raise ConfigError(f"{where}.interval", interval, _("must be [low, high] (a 95% interval)"))
         lo, hi = (_number(f"{where}.interval", v) for v in interval)
         if not lo < hi or not lo <= value <= hi:
-            raise ConfigError(f"{where}.interval", interval, f"must be [low, high] with low < high around the "
-                              f"value {value:g}")
+            raise ConfigError(f"{where}.interval", interval, _("must be [low, high] with low < high around the "
+                                                               "value {value:g}").format(value=value))
         if "sd" in spec:
-            raise ConfigError(f"{where}.sd", spec["sd"], "give sd or interval, not both")
+            raise ConfigError(f"{where}.sd", spec["sd"], _("give sd or interval, not both"))
         sd = (hi - lo) / (2 * Z95)
     elif "sd" in spec:
         sd = _number(f"{where}.sd", spec["sd"], 0)
         if sd <= 0:
-            raise ConfigError(f"{where}.sd", sd, "must be above 0")
+            raise ConfigError(f"{where}.sd", sd, _("must be above 0"))
         lo, hi = value - Z95 * sd, value + Z95 * sd
     elif sd is not None:  # observed: Poisson counting error
         lo, hi = value - Z95 * sd, value + Z95 * sd
     else:
-        raise ConfigError(f"{where}.sd", TEXT, "missing: the target's uncertainty, sd: or interval: [low, high]")
+        raise ConfigError(f"{where}.sd", TEXT, _("missing: the target's uncertainty, sd: or interval: [low, high]"))
     claim = spec.get("claim", False)
     if not isinstance(claim, bool):
-        raise ConfigError(f"{where}.claim", claim, "must be true or false")
+        raise ConfigError(f"{where}.claim", claim, _("must be true or false"))
     weight = _number(f"{where}.weight", spec.get("weight", 1.0), 0, 1000)
     return Target(name, statistic, measure, runs, baseline, treatment, value, sd, (lo, hi), one_line(source),
                   claim, weight, observed)

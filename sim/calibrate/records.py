@@ -10,6 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from sim.core.checks import ConfigError
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -22,29 +25,31 @@ def observed_rate(where: str, spec, measure, folder: Path, base_cfg) -> tuple[fl
     from sim.policing.calls_csv_reader import read_calls_csv
 
     if not isinstance(spec, dict) or set(spec) != {"calls_csv"} or not isinstance(spec["calls_csv"], str):
-        raise ConfigError(where, spec, "must be {calls_csv: PATH} (a calls CSV of the district's records)")
+        raise ConfigError(where, spec, _("must be {calls_csv: PATH} (a calls CSV of the district's records)"))
     if measure.kind not in COUNT_MEASURES:
-        raise ConfigError(where, spec, f"observed records give counts: the measure must be one of "
-                          f"{', '.join(COUNT_MEASURES)}, not {measure.key or measure.kind}")
+        raise ConfigError(where, spec, _("observed records give counts: the measure must be one of {items}, not "
+                                         "{value}")
+                                       .format(items=', '.join(COUNT_MEASURES), value=measure.key or measure.kind))
     path = Path(spec["calls_csv"]).expanduser()
     path = path if path.is_absolute() else folder / path
     if path.is_dir():
-        raise ConfigError(f"{where}.calls_csv", spec["calls_csv"], f"is a folder, not a CSV file ({path})")
+        raise ConfigError(f"{where}.calls_csv", spec["calls_csv"], _("is a folder, not a CSV file ({path})")
+                                                                   .format(path=path))
     if not path.is_file():
-        raise ConfigError(f"{where}.calls_csv", spec["calls_csv"], f"no such file ({path})")
+        raise ConfigError(f"{where}.calls_csv", spec["calls_csv"], _("no such file ({path})").format(path=path))
     try:
         rec = read_calls_csv(replace(base_cfg, calls_csv=str(path.resolve())))
     except ConfigError as exc:
         raise ConfigError(f"{where}.calls_csv", spec["calls_csv"], exc.allowed) from None
     if not rec.time:
-        raise ConfigError(f"{where}.calls_csv", spec["calls_csv"], "holds no usable rows")
+        raise ConfigError(f"{where}.calls_csv", spec["calls_csv"], _("holds no usable rows"))
     first, last = min(rec.time), max(rec.time)
     span_days = (last.date() - first.date()).days + 1
     wanted = counted_types(measure, base_cfg)
     unknown = set(wanted) - set(base_cfg.calls)
     if unknown:
-        raise ConfigError(where, sorted(unknown), "not call types of the run config; known: "
-                          + ", ".join(sorted(base_cfg.calls)))
+        raise ConfigError(where, sorted(unknown), _("not call types of the run config; known: {items}")
+                                                  .format(items=", ".join(sorted(base_cfg.calls))))
     count = sum(1 for t in rec.type if t in wanted)
     per_days = DAYS_PER_YEAR if measure.kind == "calls_per_year" else DAYS_PER_MONTH
     periods = span_days / per_days

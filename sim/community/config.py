@@ -9,6 +9,9 @@ from typing import ClassVar, Dict, List
 
 from sim.core.checks import ConfigError, _choice, _range, check_bounds
 from sim.core.roles import ROLES
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 @dataclass
@@ -48,15 +51,16 @@ class MediationConfig:
         _choice(f"{path}.method", self.method, ("five_step", "quick"))
         for step in ("listen", "empathise", "explain_law", "negotiate", "follow_up"):
             if step not in self.five_step_min:
-                raise ConfigError(f"{path}.five_step_min", dict(self.five_step_min), f"needs a duration for {step}")
+                raise ConfigError(f"{path}.five_step_min", dict(self.five_step_min), _("needs a duration for {step}")
+                                                                                     .format(step=step))
         for step, v in self.five_step_min.items():
             _choice(f"{path}.five_step_min", step, ("listen", "empathise", "explain_law", "negotiate", "follow_up"))
             _range(f"{path}.five_step_min.{step}", v, 0, 480)
         if self.minutes() <= 0:
-            raise ConfigError(f"{path}.five_step_min", dict(self.five_step_min), "the method must take some time")
+            raise ConfigError(f"{path}.five_step_min", dict(self.five_step_min), _("the method must take some time"))
         for role in ROLES:
             if role not in self.skill:
-                raise ConfigError(f"{path}.skill", dict(self.skill), f"needs a skill for {role}")
+                raise ConfigError(f"{path}.skill", dict(self.skill), _("needs a skill for {role}").format(role=role))
         for role, v in self.skill.items():
             _choice(f"{path}.skill", role, ROLES)
             _range(f"{path}.skill.{role}", v, 0, 10, lo_open=True)
@@ -119,13 +123,13 @@ class CommunityConfig:
     def validate(self, path: str) -> None:
         check_bounds(self, path)
         if self.trust_initial_mean >= 1:
-            raise ConfigError(f"{path}.trust_initial_mean", self.trust_initial_mean, "must be < 1")
+            raise ConfigError(f"{path}.trust_initial_mean", self.trust_initial_mean, _("must be < 1"))
         w = self.weight_timeliness + self.weight_outcome + self.weight_courtesy
         if abs(w - 1.0) > 1e-6:
             raise ConfigError(f"{path}.weight_courtesy", self.weight_courtesy,
-                              f"the three satisfaction weights must add up to 1 (they add up to {w:g})")
+                              _("the three satisfaction weights must add up to 1 (they add up to {w:g})").format(w=w))
         if not self.expected_response_min:
-            raise ConfigError(f"{path}.expected_response_min", [], "needs one expectation per priority (1 first)")
+            raise ConfigError(f"{path}.expected_response_min", [], _("needs one expectation per priority (1 first)"))
         for v in self.expected_response_min:
             _range(f"{path}.expected_response_min", v, 0, 1440, lo_open=True)
         self.mediation.validate(f"{path}.mediation")
@@ -156,7 +160,8 @@ class WindowConfig:
     def validate(self, path: str) -> None:
         check_bounds(self, path)
         if self.close_h <= self.open_h:
-            raise ConfigError(f"{path}.close_h", self.close_h, f"must be > window.open_h ({self.open_h})")
+            raise ConfigError(f"{path}.close_h", self.close_h, _("must be > window.open_h ({open_h})")
+                                                               .format(open_h=self.open_h))
         if self.enabled and self.clerks_per_office < 1 and self.requests_per_1000_per_year > 0:
             raise ConfigError(f"{path}.clerks_per_office", self.clerks_per_office,
-                              "an open window needs at least 1 clerk (or window.enabled=false)")
+                              _("an open window needs at least 1 clerk (or window.enabled=false)"))

@@ -1,10 +1,12 @@
-"""``python -m sim.compare SWEEP_DIR [--baseline key=value ...] [--out DIR] [--metrics m1,m2]``:
+"""``python -m sim.compare SWEEP_DIR [--baseline key=value ...] [--out DIR] [--metrics m1,m2] [lang=zh]``:
 collect a finished sweep into one tidy table and compare its configurations.
 
 Writes ``runs.parquet``, ``configurations.parquet``, ``differences.parquet``,
 four figures and ``report.md`` to ``--out`` (default ``SWEEP_DIR/compare``);
 a Morris sweep gets ``sensitivity.parquet`` and ``sensitivity.png`` instead
 (``sim.compare.report``). A reason to stop is one line on stderr, exit code 2.
+The report's language is this command's (``lang=zh`` as the Hydra apps take
+it, or ``--lang zh``), whatever language the sweep's runs were made in.
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ import sys
 from sim.compare.collect import CompareError
 from sim.compare.report import compare
 from sim.compose.cli import OneLineParser
+from sim.i18n import LANGUAGES, Translator, language
+
+_ = Translator("reports")
 
 DESCRIPTION = "collect a finished sweep into one tidy table and compare its configurations."
 
@@ -25,14 +30,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="output folder (default SWEEP_DIR/compare)")
     parser.add_argument("--overwrite", action="store_true", help="write into --out even if it holds other files")
     parser.add_argument("--metrics", help="comma-separated summary metrics (default: the key metrics)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--lang", help=f"language of the report and figures: {', '.join(LANGUAGES)} (default en; "
+                        "also as lang=zh, as python -m sim takes it)")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    given = [a.partition("=")[2] for a in argv if a.startswith("lang=")]  # the Hydra apps' way
+    args = parser.parse_args([a for a in argv if not a.startswith("lang=")])
+    lang = args.lang if args.lang is not None else (given[-1] if given else "en")
+    if lang not in LANGUAGES:
+        parser.error(f"lang={lang!r}: allowed: {', '.join(LANGUAGES)}")
+    with language(lang):
+        return _compare(args)
+
+
+def _compare(args) -> int:
     metrics = list(dict.fromkeys(m.strip() for m in args.metrics.split(",") if m.strip())) if args.metrics else None
     try:
         report = compare(args.sweep_dir, args.baseline, args.out, metrics, args.overwrite)
     except CompareError as exc:
-        print(f"compare error: {exc}", file=sys.stderr)
+        print(_("compare error: {error}").format(error=exc), file=sys.stderr)
         return 2
-    print(f"compared {args.sweep_dir} -> {report}")
+    print(_("compared {sweep} -> {report}").format(sweep=args.sweep_dir, report=report))
     return 0
 
 

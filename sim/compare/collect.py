@@ -24,11 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.i18n import Translator
+
 KEY_METRICS = ("response_time_mean_min", "response_time_p90_min", "emergency_share_within_3min",
                "share_within_8min", "p_wait", "crimes_total", "crimes_reported",
                "utilization_officer", "utilization_auxiliary")
 BOOKKEEPING = ("replicate", "seed", "root_seed", "design_row")  # identify a run, not a configuration
 OUTPUT_DIRNAME = "compare"
+_ = Translator("reports")
 MARKERS = ("DONE", "FAILED", "summary.json", ".hydra")  # any of these makes a folder a job
 
 
@@ -139,16 +142,17 @@ def inventory(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Inven
     and stale (``out_dir``, the comparison's own folder, is not a job)."""
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
-        raise CompareError(f"{sweep}: no such directory")
+        raise CompareError(_("{folder}: no such directory").format(folder=sweep))
     if not (sweep / "sweep.json").is_file() and not (sweep / "multirun.yaml").is_file():
-        raise CompareError(f"{sweep}: not a sweep folder (no sweep.json or multirun.yaml); compare reads the "
-                           "folder of one `python -m sim -m` sweep")
+        raise CompareError(_("{folder}: not a sweep folder (no sweep.json or multirun.yaml); compare reads the "
+                             "folder of one `python -m sim -m` sweep").format(folder=sweep))
     skip = Path(out_dir).resolve() if out_dir else (sweep / OUTPUT_DIRNAME).resolve()
     inv = Inventory(sweep)
     manifest = read_json(sweep / "sweep.json")  # written by python -m sim -m: the jobs of this sweep
     jobs = manifest.get("jobs", []) if manifest else []
     if not isinstance(jobs, list) or not all(isinstance(j, dict) and isinstance(j.get("dir"), str) for j in jobs):
-        raise CompareError(f"{sweep / 'sweep.json'}: damaged (its jobs are not a list of job records)")
+        raise CompareError(_("{file}: damaged (its jobs are not a list of job records)").format(
+            file=sweep / "sweep.json"))
     listed = {j["dir"]: j.get("config_hash") for j in jobs} if manifest else None
     for job in sorted(p for p in sweep.iterdir() if p.is_dir() and p.resolve() != skip):
         if not any((job / m).exists() for m in MARKERS):
@@ -201,8 +205,9 @@ def collect(sweep_dir: str | Path, inv: Inventory | None = None) -> pd.DataFrame
     ``parameters`` and ``metrics`` column names."""
     inv = inv or inventory(sweep_dir)
     if not inv.finished:
-        raise CompareError(f"{inv.sweep_dir}: no finished jobs (a job is finished when its DONE file exists; "
-                           f"{len(inv.unfinished)} unfinished, {len(inv.failed)} failed)")
+        raise CompareError(_("{folder}: no finished jobs (a job is finished when its DONE file exists; "
+                             "{unfinished} unfinished, {failed} failed)").format(
+                                 folder=inv.sweep_dir, unfinished=len(inv.unfinished), failed=len(inv.failed)))
     records, parameters, metrics = [], {}, {}
     for job in inv.finished:
         params = parse_overrides(job_overrides(job))
@@ -271,8 +276,8 @@ def available_metrics(df: pd.DataFrame, wanted=None) -> list[str]:
     if wanted is not None:
         unknown = [m for m in wanted if m not in df.columns]
         if unknown:
-            raise CompareError(f"unknown metric {', '.join(unknown)}; available: "
-                               + ", ".join(df.attrs.get("metrics", [])))
+            raise CompareError(_("unknown metric {metrics}; available: {available}").format(
+                metrics=", ".join(unknown), available=", ".join(df.attrs.get("metrics", []))))
     return [m for m in (wanted or KEY_METRICS) if m in df.columns and df[m].notna().any()]
 
 

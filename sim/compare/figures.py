@@ -20,12 +20,18 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from sim.compare.collect import read_json, read_table  # noqa: E402
 from sim.compare.statistics import CONFIDENCE  # noqa: E402
 from sim.core.units import MIN_PER_DAY  # noqa: E402
+from sim.i18n import Translator  # noqa: E402
+from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
+from sim.output.labels import is_share, metric_label  # noqa: E402
+
+_ = Translator("reports")
 
 # response-time targets marked on the ECDF, minutes; DOMAIN.md: "share within 3, 8 and 10 minutes"
 TARGETS_MIN = (3.0, 8.0, 10.0)
 
 
 def _panels(n: int, width_in: float = 4.2, height_in: float = 2.6, cols: int = 3):
+    use_cjk_fonts()
     cols = min(cols, n)
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(width_in * cols, height_in * rows), squeeze=False)
@@ -57,10 +63,12 @@ def metrics_figure(summary: pd.DataFrame, path: str | Path) -> None:
     fig, axes = _panels(len(metrics), height_in=0.6 + 0.35 * len(configs))
     for ax, m in zip(axes, metrics):
         s = summary[summary["metric"] == m].set_index("config").reindex(configs)
+        s = s[["mean", "ci_low", "ci_high"]] * (100 if is_share(m) else 1)  # a share as its label says: %
         y = np.arange(len(configs))
         ax.errorbar(s["mean"], y, xerr=_errors(s["mean"], s["ci_low"], s["ci_high"]), fmt="o", capsize=3)
-        _config_axis(ax, configs, m)
-    fig.suptitle(f"Mean per configuration with {CONFIDENCE:.0%} t interval over replicates", fontsize=10)
+        _config_axis(ax, configs, metric_label(m))
+    fig.suptitle(_("Mean per configuration with {level:.0%} t interval over replicates").format(level=CONFIDENCE),
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -74,17 +82,20 @@ def differences_figure(diffs: pd.DataFrame, path: str | Path) -> None:
     fig, axes = _panels(max(len(metrics), 1), height_in=0.8 + 0.35 * len(configs))
     for ax, m in zip(axes, metrics):
         d = diffs[diffs["metric"] == m].set_index("config").reindex(configs)
+        cols = ["welch_diff", "welch_ci_low", "welch_ci_high", "mean_diff", "ci_low", "ci_high"]
+        d = d[cols] * (100 if is_share(m) else 1)  # a share's difference in percentage points
         y = np.arange(len(configs))
         ax.errorbar(d["welch_diff"], y + 0.18, xerr=_errors(d["welch_diff"], d["welch_ci_low"], d["welch_ci_high"]),
-                    fmt="none", ecolor="0.6", elinewidth=1, capsize=2, label="Welch (unpaired)")
+                    fmt="none", ecolor="0.6", elinewidth=1, capsize=2, label=_("Welch (unpaired)"))
         ax.errorbar(d["mean_diff"], y, xerr=_errors(d["mean_diff"], d["ci_low"], d["ci_high"]), fmt="o",
-                    color="C0", capsize=3, label="paired")
+                    color="C0", capsize=3, label=_("paired"))
         ax.axvline(0, color="k", linewidth=0.8)
-        _config_axis(ax, configs, m)
+        _config_axis(ax, configs, metric_label(m))
     if metrics:
         axes[0].legend(fontsize=7)
     baseline = diffs["baseline"].iloc[0] if len(diffs) else ""
-    fig.suptitle(f"Difference from baseline ({baseline}), {CONFIDENCE:.0%} intervals", fontsize=10)
+    fig.suptitle(_("Difference from baseline ({baseline}), {level:.0%} intervals").format(
+        baseline=baseline, level=CONFIDENCE), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -99,6 +110,7 @@ def response_ecdf_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Pa
     """ECDF of response times per configuration, calls of all its replicates
     pooled (after the warm-up, as in the summary; calls never reached left out).
     Returns the number of runs whose calls.parquet was read."""
+    use_cjk_fonts()
     sweep = Path(sweep_dir)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     read, top = 0, 12.0
@@ -114,16 +126,18 @@ def response_ecdf_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Pa
         resp = np.sort(np.concatenate(parts)) if parts else np.array([])
         if len(resp):
             ax.step(resp, np.arange(1, len(resp) + 1) / len(resp), where="post",
-                    label=f"{label} ({len(resp)} calls, {len(runs)} runs)")
+                    label=_("{config} ({calls} calls, {runs} runs)").format(config=label, calls=len(resp),
+                                                                             runs=len(runs)))
             top = max(top, float(np.percentile(resp, 99)))
     for target in TARGETS_MIN:
         ax.axvline(target, color="grey", linestyle="--", linewidth=1)
-        ax.text(target, 0.03, f"{target:g} min ", fontsize=7, color="grey", rotation=90, ha="right", va="bottom")
+        ax.text(target, 0.03, _("{minutes:g} min ")
+                              .format(minutes=target), fontsize=7, color="grey", rotation=90, ha="right", va="bottom")
     ax.set_xlim(0, top * 1.05)
     ax.set_ylim(0, 1.01)
-    ax.set_xlabel("response time (min) = wait for a unit + turnout + travel")
-    ax.set_ylabel("share of calls reached within")
-    ax.set_title("Response-time ECDF per configuration (replicates pooled)")
+    ax.set_xlabel(_("response time (min) = wait for a unit + turnout + travel"))
+    ax.set_ylabel(_("share of calls reached within"))
+    ax.set_title(_("Response-time ECDF per configuration (replicates pooled)"))
     if read:
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
@@ -148,7 +162,7 @@ def crime_counts(job_dir: Path) -> tuple[np.ndarray, tuple[float, float]] | None
     inc = inc[inc["t_min"] >= _warmup_min(job_dir)]
     x_edges = np.arange(0.0, w_m + cell_m / 2, cell_m)
     y_edges = np.arange(0.0, h_m + cell_m / 2, cell_m)
-    counts, _, _ = np.histogram2d(inc["x_m"], inc["y_m"], bins=(x_edges, y_edges))
+    counts, _x, _y = np.histogram2d(inc["x_m"], inc["y_m"], bins=(x_edges, y_edges))
     return counts, (x_edges[-1], y_edges[-1])
 
 
@@ -164,6 +178,7 @@ def crime_map_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Path) 
             maps.append((label, sum(c[0] for c in got) / len(got), got[0][1], len(got)))
     if not maps:
         return 0
+    use_cjk_fonts()
     vmax = max(float(m[1].max()) for m in maps) or 1.0
     cols = min(len(maps), 4)
     rows = math.ceil(len(maps) / cols)
@@ -175,12 +190,13 @@ def crime_map_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Path) 
     for ax, (label, mean, (w_m, h_m), n) in zip(axes, maps):
         image = ax.imshow(mean.T, origin="lower", extent=(0, w_m, 0, h_m), cmap="magma_r", vmin=0, vmax=vmax,
                           interpolation="nearest")
-        ax.set_title(f"{label}\n({n} runs, {mean.sum():.1f} crimes per run)", fontsize=8)
+        ax.set_title(_("{config}\n({n} runs, {crimes:.1f} crimes per run)").format(config=label, n=n,
+                                                                                    crimes=mean.sum()), fontsize=8)
         ax.set_xlabel("x (m)", fontsize=8)
         if ax.get_subplotspec().is_first_col():
             ax.set_ylabel("y (m)", fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.colorbar(image, ax=list(axes), shrink=0.8, label="mean crimes per cell per replicate")
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label=_("mean crimes per cell per replicate"))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return len(maps)

@@ -27,6 +27,15 @@ from sim.core.markdown import fmt_interval, fmt_number, md_table
 from sim.output.provenance import finish_manifest, prepare_dir
 from sim.study import sensitivity
 from sim.compose.sweep_plan import DESIGN_FILE
+from sim.i18n import Translator
+from sim.output.labels import is_share, metric_label
+
+_ = Translator("reports")
+
+
+def _shown(metric: str, value):
+    """A share as a percentage (its label says %), other values as they are."""
+    return value * 100 if is_share(metric) and value is not None else value
 
 
 # ---------------------------------------------------------------- report
@@ -34,35 +43,41 @@ from sim.compose.sweep_plan import DESIGN_FILE
 def _collection_section(inv: Inventory, df: pd.DataFrame) -> list[str]:
     """How many jobs were read and why the others were not; what varies."""
     total = len(inv.finished) + len(inv.unfinished) + len(inv.failed)
-    lines = ["## What was collected", "",
-             f"{total} job folders: **{len(inv.finished)} finished** (with `DONE`), "
-             f"{len(inv.unfinished)} unfinished (no `DONE`), {len(inv.failed)} failed. "
-             "Only finished jobs are read.", ""]
+    lines = [_("## What was collected"), "",
+             _("{total} job folders: **{finished} finished** (with `DONE`), {unfinished} unfinished (no `DONE`), "
+               "{failed} failed. Only finished jobs are read.").format(
+                 total=total, finished=len(inv.finished), unfinished=len(inv.unfinished), failed=len(inv.failed)),
+             ""]
     if inv.unfinished:
         names = ", ".join(f"`{p.name}`" for p in inv.unfinished[:10])
-        lines += [f"- unfinished: {names}" + (" ..." if len(inv.unfinished) > 10 else "")]
+        lines += [_("- unfinished: {names}").format(names=names) + (" ..." if len(inv.unfinished) > 10 else "")]
     for name, error in list(inv.failed.items())[:10]:
-        lines += [f"- failed `{name}`: {error}"]
+        lines += [_("- failed `{name}`: {error}").format(name=name, error=f"`{error}`")]
     if inv.foreign:
-        lines += [f"- ignored {len(inv.foreign)} folders that `sweep.json` does not list (another sweep's)"]
+        lines += [_("- ignored {n} folders that `sweep.json` does not list (another sweep's)").format(
+            n=len(inv.foreign))]
     if inv.stale:
-        lines += [f"- ignored {len(inv.stale)} runs finished with an older configuration of this study "
-                  "(re-run the sweep command to redo them)"]
+        lines += [_("- ignored {n} runs finished with an older configuration of this study "
+                    "(re-run the sweep command to redo them)").format(n=len(inv.stale))]
     if inv.unfinished or inv.failed or inv.foreign or inv.stale:
         lines.append("")
     params = df.attrs.get("parameters", [])
     vary = varying_parameters(df, params)
     fixed = [p for p in params if p not in vary and p not in BOOKKEEPING]
-    listed = ", ".join(f"`{p}`" for p in vary) or "none"
+    listed = ", ".join(f"`{p}`" for p in vary) or _("none")
     if "design_row" in df.columns:  # a design sweep: rows, not configurations
-        lines.append(f"- design rows with a finished run: {df['design_row'].nunique()}; "
-                     f"parameters set by the design: {listed}")
+        lines.append(_("- design rows with a finished run: {rows}; parameters set by the design: {listed}").format(
+            rows=df["design_row"].nunique(), listed=listed))
     else:
         reps = df.groupby("config").size()
-        lines += [f"- configurations: {df['config'].nunique()}; varying parameters: {listed}",
-                  f"- runs per configuration: {reps.min()}" + (f" to {reps.max()}" if reps.max() != reps.min() else "")]
-    lines += ["- fixed overrides: " + (", ".join(f"`{p}={fmt_value(df[p].iloc[0])}`" for p in fixed) or "none"),
-              "- one row per run in `runs.parquet`", ""]
+        runs = (_("{lo} to {hi}").format(lo=reps.min(), hi=reps.max()) if reps.max() != reps.min()
+                else str(reps.min()))
+        lines += [_("- configurations: {n}; varying parameters: {listed}").format(n=df["config"].nunique(),
+                                                                                   listed=listed),
+                  _("- runs per configuration: {runs}").format(runs=runs)]
+    fixed_text = ", ".join(f"`{p}={fmt_value(df[p].iloc[0])}`" for p in fixed) or _("none")
+    lines += [_("- fixed overrides: {overrides}").format(overrides=fixed_text),
+              _("- one row per run in `runs.parquet`"), ""]
     return lines
 
 
@@ -72,37 +87,41 @@ def _configurations_section(summary: pd.DataFrame) -> list[str]:
     rows = []
     for label, s in summary.groupby("config", sort=True):
         s = s.set_index("metric")
-        cells = [f"{fmt_number(s.at[m, 'mean'])} {fmt_interval(s.at[m, 'ci_low'], s.at[m, 'ci_high'])}"
-                 for m in metrics]
-        rows.append([label, str(int(s["n"].max())), *cells])
-    return ["## Configurations", "",
-            f"Mean over replicates [{CONFIDENCE:.0%} t interval]; `–` where a configuration has one run.", "",
-            md_table(["configuration", "runs", *metrics], rows), ""]
+        cells = [f"{fmt_number(_shown(m, s.at[m, 'mean']))} "
+                 f"{fmt_interval(_shown(m, s.at[m, 'ci_low']), _shown(m, s.at[m, 'ci_high']))}" for m in metrics]
+        rows.append([f"`{label}`", str(int(s["n"].max())), *cells])
+    return [_("## Configurations"), "",
+            _("Mean over replicates [{level:.0%} t interval]; `–` where a configuration has one run.").format(
+                level=CONFIDENCE), "",
+            md_table([_("configuration"), _("runs"), *(metric_label(m) for m in metrics)], rows), ""]
 
 
 def _differences_section(diffs: pd.DataFrame, baseline: str, how: str) -> list[str]:
     """Paired and Welch intervals of each configuration minus the baseline."""
     key = diffs["paired_by"].dropna().iloc[0] if diffs["paired_by"].notna().any() else None
-    pairing = (f"Runs are paired by `{key}`: replicate k of every configuration uses the same root seed "
-               "(common random numbers), so d_k = config_k - baseline_k removes the demand both share."
-               if key else "Runs could not be paired (replicates are not unique within a configuration); "
-               "only Welch intervals are given.")
+    pairing = (_("Runs are paired by `{key}`: replicate k of every configuration uses the same root seed "
+                 "(common random numbers), so d_k = config_k - baseline_k removes the demand both share.").format(
+                     key=key)
+               if key else _("Runs could not be paired (replicates are not unique within a configuration); "
+                             "only Welch intervals are given."))
     rows = []
     order = {m: i for i, m in enumerate(dict.fromkeys(diffs["metric"]))}
-    for _, d in diffs.sort_values(["metric", "config"], key=lambda c: c.map(order) if c.name == "metric" else c,
+    for _i, d in diffs.sort_values(["metric", "config"], key=lambda c: c.map(order) if c.name == "metric" else c,
                                   kind="stable").iterrows():
         paired_w = d["ci_high"] - d["ci_low"]
         welch_w = d["welch_ci_high"] - d["welch_ci_low"]
         ratio = welch_w / paired_w if paired_w and not math.isnan(paired_w) and paired_w > 0 else math.nan
-        rows.append([d["metric"], d["config"], str(d["n_pairs"]), fmt_number(d["mean_diff"]),
-                     fmt_interval(d["ci_low"], d["ci_high"]), fmt_interval(d["welch_ci_low"], d["welch_ci_high"]),
-                     fmt_number(ratio)])
-    return ["## Paired differences from the baseline", "",
-            f"Baseline: **{baseline}** ({how}).", "", pairing,
-            f"Intervals are {CONFIDENCE:.0%} t intervals; the last column is how many times wider the "
-            "unpaired Welch interval is.", "",
-            md_table(["metric", "configuration", "pairs", "mean difference", "paired CI", "Welch CI",
-                      "Welch / paired width"], rows), ""]
+        m = d["metric"]
+        rows.append([metric_label(m), f"`{d['config']}`", str(d["n_pairs"]), fmt_number(_shown(m, d["mean_diff"])),
+                     fmt_interval(_shown(m, d["ci_low"]), _shown(m, d["ci_high"])),
+                     fmt_interval(_shown(m, d["welch_ci_low"]), _shown(m, d["welch_ci_high"])), fmt_number(ratio)])
+    return [_("## Paired differences from the baseline"), "",
+            _("Baseline: **{baseline}** ({how}).").format(baseline=baseline, how=how), "", pairing,
+            _("Intervals are {level:.0%} t intervals (shares in percentage points); the last column is how many "
+              "times wider the unpaired Welch interval is.").format(level=CONFIDENCE), "",
+            md_table([_("metric"), _("configuration"), _("pairs"), _("mean difference"), _("paired CI"),
+                      _("Welch CI"), _("Welch / paired width")], rows), ""]
+
 
 
 def write_report(out_dir: Path, inv: Inventory, df: pd.DataFrame, summary: pd.DataFrame | None = None,
@@ -110,24 +129,26 @@ def write_report(out_dir: Path, inv: Inventory, df: pd.DataFrame, summary: pd.Da
                  figures: dict[str, str] | None = None, sensitivity_lines: list[str] | None = None) -> Path:
     """report.md: what was collected, the tables, the figures."""
     sweep_info = read_json(inv.sweep_dir / "sweep.json")
-    lines = [f"# Sweep comparison: `{inv.sweep_dir.name}`", "",
-             f"Sweep folder `{inv.sweep_dir}`; written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC "
-             "by `python -m sim.compare`.", ""]
+    lines = [_("# Sweep comparison: `{name}`").format(name=inv.sweep_dir.name), "",
+             _("Sweep folder `{folder}`; written {when} UTC by `python -m sim.compare`.").format(
+                 folder=inv.sweep_dir, when=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"), ""]
     scalars = {k: v for k, v in sweep_info.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
     if scalars:
-        lines += ["From `sweep.json`: " + "; ".join(f"{k} = {v}" for k, v in list(scalars.items())[:8]), ""]
+        lines += [_("From `sweep.json`: {values}").format(
+            values="; ".join(f"`{k} = {v}`" for k, v in list(scalars.items())[:8])), ""]
     lines += _collection_section(inv, df)
     if summary is not None and len(summary):
         lines += _configurations_section(summary)
     if diffs is not None and len(diffs):
         lines += _differences_section(diffs, baseline, baseline_how)
     elif baseline is not None:
-        lines += ["## Paired differences from the baseline", "",
-                  f"Only one configuration (**{baseline}**): nothing to compare it with.", ""]
+        lines += [_("## Paired differences from the baseline"), "",
+                  _("Only one configuration (**{baseline}**): nothing to compare it with.").format(baseline=baseline),
+                  ""]
     if sensitivity_lines:
         lines += sensitivity_lines
     if figures:
-        lines += ["## Figures", ""]
+        lines += [_("## Figures"), ""]
         lines += [f"### {title}\n\n![{title}]({name})\n" for name, title in figures.items()]
     path = out_dir / "report.md"
     path.write_text("\n".join(lines).rstrip() + "\n")
@@ -154,7 +175,7 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
     if design is None:  # a bad baseline fails before anything is written
         base, how = select_baseline(df, baseline)
     elif baseline:
-        raise CompareError("--baseline does not apply to a Morris sweep (every run is its own design point)")
+        raise CompareError(_("--baseline does not apply to a Morris sweep (every run is its own design point)"))
     prepare_dir(out, overwrite=True, kind="compare")  # checked above (--out), or the sweep's own compare folder
     write_runs(df, out / "runs.parquet")
     if design is not None:  # every run is its own design point: screening, not configurations
@@ -171,7 +192,7 @@ def morris_design(sweep_dir: str | Path) -> dict | None:
     try:
         return sensitivity.load_design(sweep_dir)
     except (sensitivity.SensitivityError, ValueError) as exc:  # ValueError: not JSON
-        raise CompareError(f"morris_design.json: {exc}") from None
+        raise CompareError(_("morris_design.json: {exc}").format(exc=exc)) from None
 
 
 def screen_sweep(sweep_dir: str | Path, metrics=None) -> pd.DataFrame:
@@ -180,7 +201,7 @@ def screen_sweep(sweep_dir: str | Path, metrics=None) -> pd.DataFrame:
     the key metrics."""
     design = morris_design(sweep_dir)
     if design is None:
-        raise CompareError(f"{sweep_dir}: no {DESIGN_FILE}")
+        raise CompareError(_("{sweep_dir}: no {design_file}").format(sweep_dir=sweep_dir, design_file=DESIGN_FILE))
     return sensitivity.morris_analysis(collect(sweep_dir), metrics or KEY_METRICS, design)
 
 
@@ -189,11 +210,12 @@ def _write_screening(out: Path, inv: Inventory, df: pd.DataFrame, metrics: list[
     try:
         table = sensitivity.morris_analysis(df, metrics, design)
     except sensitivity.SensitivityError as exc:
-        write_report(out, inv, df, sensitivity_lines=["## Sensitivity (Morris)", "", f"Not computed: {exc}", ""])
-        raise CompareError(f"sensitivity: {exc}") from None
+        write_report(out, inv, df, sensitivity_lines=[_("## Sensitivity (Morris)"), "",
+                                                      _("Not computed: {error}").format(error=exc), ""])
+        raise CompareError(_("sensitivity: {exc}").format(exc=exc)) from None
     pq.write_table(pa.Table.from_pandas(table, preserve_index=False), out / "sensitivity.parquet")
     sensitivity.sensitivity_figure(table, out / "sensitivity.png")
-    return write_report(out, inv, df, figures={"sensitivity.png": "Morris screening: mu* per parameter"},
+    return write_report(out, inv, df, figures={"sensitivity.png": _("Morris screening: mu* per parameter")},
                         sensitivity_lines=sensitivity.report_lines(table, design, df))
 
 
@@ -207,12 +229,12 @@ def _write_comparison(out: Path, sweep: Path, inv: Inventory, df: pd.DataFrame, 
     figures = {}
     if len(summary):
         metrics_figure(summary, out / "metrics.png")
-        figures["metrics.png"] = "Key metrics per configuration"
+        figures["metrics.png"] = _("Key metrics per configuration")
     if len(diffs):
         differences_figure(diffs, out / "differences.png")
-        figures["differences.png"] = "Differences from the baseline (paired and Welch intervals)"
+        figures["differences.png"] = _("Differences from the baseline (paired and Welch intervals)")
     if response_ecdf_figure(df, sweep, out / "response_ecdf.png"):
-        figures["response_ecdf.png"] = "Response-time ECDF per configuration"
+        figures["response_ecdf.png"] = _("Response-time ECDF per configuration")
     if crime_map_figure(df, sweep, out / "crime_maps.png"):
-        figures["crime_maps.png"] = "Where crimes happen: mean per cell per replicate"
+        figures["crime_maps.png"] = _("Where crimes happen: mean per cell per replicate")
     return write_report(out, inv, df, summary, diffs, base, how, figures)

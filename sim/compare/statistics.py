@@ -16,6 +16,9 @@ import pandas as pd
 from scipy import stats
 
 from sim.compare.collect import BOOKKEEPING, CompareError, available_metrics, fmt_value, parse_value
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 CONFIDENCE = 0.95  # two-sided coverage of every interval, probability; convention
 
@@ -76,30 +79,31 @@ def select_baseline(df: pd.DataFrame, spec=None) -> tuple[str, str]:
     configuration. None: the first configuration in sorted label order."""
     labels = sorted(df["config"].unique())
     if not spec:
-        return labels[0], "default: the first configuration in sorted label order"
+        return labels[0], _("default: the first configuration in sorted label order")
     wanted = spec if isinstance(spec, dict) else {}
     if not isinstance(spec, dict):
         for text in spec:
             key, sep, value = text.partition("=")
             if not sep:
-                raise CompareError(f"--baseline {text!r}: expected key=value")
+                raise CompareError(_("--baseline {text}: expected key=value").format(text=repr(text)))
             if key.lstrip("+") in wanted:
-                raise CompareError(f"--baseline {key.lstrip('+')}: given twice; give each key once")
+                raise CompareError(_("--baseline {key}: given twice; give each key once").format(key=key.lstrip("+")))
             wanted[key.lstrip("+")] = parse_value(value)
     parameters = df.attrs.get("parameters") or [c for c in df.columns if c not in ("job", "config")]
     for key in wanted:
         if key not in parameters or key in BOOKKEEPING:
-            raise CompareError(f"--baseline {key}: not a configuration parameter; parameters: "
-                               + ", ".join(p for p in parameters if p not in BOOKKEEPING))
+            raise CompareError(_("--baseline {key}: not a configuration parameter; parameters: {parameters}").format(
+                key=key, parameters=", ".join(p for p in parameters if p not in BOOKKEEPING)))
     match = np.ones(len(df), dtype=bool)
     for key, value in wanted.items():
         match &= df[key].map(fmt_value).to_numpy() == fmt_value(value)
     found = sorted(df.loc[match, "config"].unique())
     text = " ".join(f"{k}={fmt_value(v)}" for k, v in wanted.items())
     if len(found) != 1:
-        raise CompareError(f"--baseline {text} matches {len(found)} configurations, needs exactly 1"
-                           + (f": {'; '.join(found)}" if found else f"; configurations: {'; '.join(labels)}"))
-    return found[0], f"chosen with --baseline {text}"
+        raise CompareError((_("--baseline {text} matches {n} configurations, needs exactly 1: {found}") if found else
+                            _("--baseline {text} matches {n} configurations, needs exactly 1; configurations: "
+                              "{found}")).format(text=text, n=len(found), found="; ".join(found or labels)))
+    return found[0], _("chosen with {option}").format(option=f"--baseline {text}")
 
 
 def pair_key(df: pd.DataFrame) -> str | None:
@@ -118,7 +122,7 @@ def paired_differences(df: pd.DataFrame, baseline: str, metrics=None) -> pd.Data
     interval, and Welch's unpaired interval over all runs for contrast."""
     metrics = available_metrics(df, metrics)
     if baseline not in set(df["config"]):
-        raise CompareError(f"baseline {baseline!r} is not a configuration")
+        raise CompareError(_("baseline {baseline!r} is not a configuration").format(baseline=baseline))
     key = pair_key(df)
     base = df[df["config"] == baseline]
     rows = []

@@ -20,8 +20,11 @@ from pathlib import Path
 
 import yaml
 
-from sim.core.checks import ConfigError
+from sim.core.checks import ConfigError, os_reason
 from sim.compose.hydra_guard import GROUP_CHOICES, TARGETS, interpolation_problem
+from sim.i18n import Translator, current_language
+
+_ = Translator("checks")
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 EXERCISES_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "exercises"
@@ -29,6 +32,8 @@ GROUPS = ("district", "staffing", "policy", "dispatch", "crime", "lever", "respo
           "exercise")
 # calibration candidates filed in the ConfigStore by python -m sim.calibrate (sim.compose.structured)
 REGISTERED_CALIBRATIONS: set[str] = set()
+# exercise scripts filed from exercise.file=PATH in this process (sim.compose.script_file)
+REGISTERED_EXERCISES: set[str] = set()
 MAX_BYTES = 1_000_000  # a config or script file; ours are under 5 kB; assumption
 INSTANTIATE_KEYS = ("_target_", "_args_", "_partial_", "_recursive_", "_convert_", "()")  # "()": logging factories
 EXPERIMENT_HYDRA = {"sweeper": ("params", "trajectories", "levels", "seed", "max_batch_size")}
@@ -62,6 +67,8 @@ def registered_options(group: str) -> set[str]:
         return set(DISPATCH_RULES)
     if group == "calibration":
         return set(REGISTERED_CALIBRATIONS)
+    if group == "exercise":
+        return set(REGISTERED_EXERCISES)
     return set()
 
 
@@ -75,41 +82,45 @@ def _kind(path: Path) -> str:
     return "experiment" if path.parent.name == "experiment" else "preset"
 
 
-def _walk(node, where: str):
-    """(dotted key, key, value) of every entry below ``node``."""
+def walk(node, where: str):
+    """(dotted key, key, value) of every entry below ``node``; a list's items
+    come with key None (their text is checked as a mapping's values are)."""
     if isinstance(node, dict):
         for k, v in node.items():
             path = f"{where}.{k}" if where else str(k)
             yield path, k, v
-            yield from _walk(v, path)
+            yield from walk(v, path)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            yield from _walk(v, f"{where}[{i}]")
+            yield f"{where}[{i}]", None, v
+            yield from walk(v, f"{where}[{i}]")
 
 
 def _check_hydra_block(block, allowed: dict, kind: str) -> str | None:
     if not isinstance(block, dict):
-        return "hydra: must be a mapping"
+        return _("hydra: must be a mapping")
     for part, value in block.items():
         if part not in allowed:
-            return (f"hydra.{part} is not allowed in {'an ' if kind == 'experiment' else 'a '}{kind} file "
-                    f"(allowed: {', '.join('hydra.' + k for k in allowed) or 'none'})")
+            return ((_("hydra.{part} is not allowed in an {kind} file (allowed: {items})") if kind == "experiment"
+                     else _("hydra.{part} is not allowed in a {kind} file (allowed: {items})"))
+                    .format(part=part, kind=kind, items=", ".join("hydra." + k for k in allowed) or _("none")))
         if not isinstance(value, dict):
             continue
         for key in value:
             if key not in allowed[part]:
-                return f"hydra.{part}.{key} is not allowed in a {kind} file"
+                return _("hydra.{part}.{key} is not allowed in a {kind} file").format(part=part, key=key, kind=kind)
     return None
 
 
 def _check_defaults(entries, kind: str) -> str | None:
     if not isinstance(entries, list):
-        return "defaults: must be a list"
+        return _("defaults: must be a list")
     for entry in entries:
         if entry == "_self_" or (kind in ("primary", "hydra") and isinstance(entry, str)):
             continue
         if not isinstance(entry, dict) or len(entry) != 1:
-            return f"defaults entry {entry!r}: must be '- group: option' or '- override /group: option'"
+            return (_("defaults entry {entry!r}: must be '- group: option' or '- override /group: option'")
+                    .format(entry=entry))
         (key, option), = entry.items()
         group = str(key).removeprefix("override").strip().lstrip("/")
         if kind in ("primary", "hydra"):
@@ -119,9 +130,11 @@ def _check_defaults(entries, kind: str) -> str | None:
         elif group in GROUPS and group not in ("experiment", "exercise"):
             allowed = group_options(group)
         else:
-            return f"defaults entry '{key}': only the groups {', '.join(GROUPS[:8])} may be chosen here"
+            return (_("defaults entry '{key}': only the groups {items} may be chosen here")
+                    .format(key=key, items=', '.join(GROUPS[:8])))
         if option not in allowed:
-            return f"defaults entry '{key}: {option}': unknown option; allowed: {', '.join(allowed)}"
+            return (_("defaults entry '{key}: {option}': unknown option; allowed: {items}")
+                    .format(key=key, option=option, items=', '.join(allowed)))
     return None
 
 
@@ -130,45 +143,49 @@ def problem_of(path: Path) -> str | None:
     kind = _kind(path)
     try:
         if path.stat().st_size > MAX_BYTES:
-            return f"is larger than {MAX_BYTES:,} bytes"
+            return _("is larger than {max_bytes:,} bytes").format(max_bytes=MAX_BYTES)
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
+        return _("cannot be read ({value})").format(value=os_reason(exc))
     except UnicodeDecodeError as exc:
-        return f"is not UTF-8 text (byte {exc.start})"
+        return _("is not UTF-8 text (byte {start})").format(start=exc.start)
     packages = PACKAGE.findall(text)  # anywhere, not only in the header Hydra reads (it skips blank lines)
     package = packages[0] if packages else None
     for p in packages:
         if kind not in ("primary", "hydra") and (p not in ("_global_", "_group_", path.parent.name)
                                                  or len(set(packages)) > 1):
-            return f"'# @package {p}' is not allowed (one of _global_ or _group_)"
+            return _("'# @package {p}' is not allowed (one of _global_ or _group_)").format(p=p)
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-                return f"line {token.start_mark.line + 1}: YAML anchors and aliases (&, *) are not supported"
+                return (_("line {value}: YAML anchors and aliases (&, *) are not supported")
+                        .format(value=token.start_mark.line + 1))
         data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader: no Python objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        return f"{where}not valid YAML ({' '.join(str(getattr(exc, 'problem', exc)).split())})"
+        where = _("line {n}: ").format(n=mark.line + 1) if mark is not None else ""
+        return (_("{where}not valid YAML ({items})")
+                .format(where=where, items=' '.join(str(getattr(exc, 'problem', exc)).split())))
     if data is None:
         return None
     if not isinstance(data, dict):
-        return "must be a mapping of keys to values"
-    for dotted, key, value in _walk(data, ""):
+        return _("must be a mapping of keys to values")
+    for dotted, key, value in walk(data, ""):
         if key in INSTANTIATE_KEYS:
             if kind == "hydra" and key == "_target_" and value in sum(TARGETS.values(), ()):
                 continue
-            return f"{dotted}: configs may not name Python code to run"
+            return _("{dotted}: configs may not name Python code to run").format(dotted=dotted)
         if isinstance(value, str) and kind != "primary" and interpolation_problem(value):
-            return f"{dotted}: resolver interpolations (${{name:...}}) are not allowed in shared files"
+            return (_("{dotted}: resolver interpolations (${{name:...}}) are not allowed in shared files")
+                    .format(dotted=dotted))
     if "defaults" in data:
         problem = _check_defaults(data["defaults"], kind)
         if problem:
             return problem
     if kind in ("preset", "exercise", "experiment") and "hydra" in data:
         if kind != "experiment" or package != "_global_":
-            return f"hydra: settings are not allowed in {'an' if kind == 'exercise' else 'a'} {kind} file"
+            return (_("hydra: settings are not allowed in an {kind} file") if kind == "exercise"
+                    else _("hydra: settings are not allowed in a {kind} file")).format(kind=kind)
         return _check_hydra_block(data["hydra"], EXPERIMENT_HYDRA, kind)
     if kind == "primary" and "hydra" in data:
         return _check_hydra_block(data["hydra"], PRIMARY_HYDRA, kind)
@@ -176,7 +193,7 @@ def problem_of(path: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_problem(path: str, mtime_ns: int, size: int) -> str | None:
+def _cached_problem(path: str, mtime_ns: int, size: int, lang: str) -> str | None:  # lang: messages in it
     return problem_of(Path(path))
 
 
@@ -185,8 +202,8 @@ def file_problem(path: Path) -> str | None:
     try:
         st = path.stat()
     except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    return _cached_problem(str(path), st.st_mtime_ns, st.st_size)
+        return _("cannot be read ({value})").format(value=os_reason(exc))
+    return _cached_problem(str(path), st.st_mtime_ns, st.st_size, current_language())
 
 
 def _defaults_of(path: Path) -> list[tuple[str, str]]:
@@ -231,7 +248,7 @@ def check_selected(choices: list[tuple[str, str | None]]) -> None:
         problem = file_problem(path)
         if problem:
             shown = path.relative_to(path.parents[2]) if len(path.parents) > 2 else path
-            raise ConfigError(group, option, f"{shown}: {problem}")
+            raise ConfigError(group, option, _("{file}: {problem}").format(file=shown, problem=problem))
         queue.extend(_defaults_of(path))
 
 

@@ -17,6 +17,9 @@ import fnmatch
 import re
 
 from sim.core.checks import TEXT, ConfigError
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 # group choices a command line may make, with the options allowed
 GROUP_CHOICES: dict[str, tuple[str, ...]] = {
@@ -74,7 +77,7 @@ def is_hydra_override(text: str) -> bool:
 
 
 def _allowed_text() -> str:
-    return "allowed: " + ", ".join(SHOWN_KEYS) + " (README, Safety)"
+    return _("allowed: {items} (README, Safety)").format(items=", ".join(SHOWN_KEYS))
 
 
 def check_overrides(texts: list[str]) -> None:
@@ -83,48 +86,53 @@ def check_overrides(texts: list[str]) -> None:
 
     groups: set[str] = set()
     for text in texts:
-        key_text, _, value_text = text.partition("=")
+        key_text, _eq, value_text = text.partition("=")
         if "@" in key_text:
-            raise ConfigError(key_text, value_text, "package overrides (@) are not allowed")
+            raise ConfigError(key_text, value_text, _("package overrides (@) are not allowed"))
         try:
             o = OverridesParser.create().parse_overrides([text])[0]
         except Exception as exc:  # noqa: BLE001 - Hydra's grammar errors are long and nested
-            raise ConfigError(text, TEXT, "cannot parse override: " + str(exc).splitlines()[0]) from None
+            raise ConfigError(text, TEXT, _("cannot parse override: {value}")
+                                          .format(value=str(exc).splitlines()[0])) from None
         key = o.key_or_group
         value = o.value() if not o.is_delete() else None
         if o.is_delete():
-            raise ConfigError(key, value_text, "cannot be deleted (~); set a value instead")
+            raise ConfigError(key, value_text, _("cannot be deleted (~); set a value instead"))
         if "/" in key:
             allowed = GROUP_CHOICES.get(key)
             if allowed is None:
-                raise ConfigError(key, value_text, "cannot be chosen on the command line; "
-                                  "choices: " + ", ".join(f"{g}={'|'.join(v)}" for g, v in GROUP_CHOICES.items()))
+                choices = ", ".join(f"{g}={'|'.join(v)}" for g, v in GROUP_CHOICES.items())
+                raise ConfigError(key, value_text, _("cannot be chosen on the command line; choices: {items}")
+                                                   .format(items=choices))
             if o.is_sweep_override() or value not in allowed:
-                raise ConfigError(key, value_text, "unknown option; allowed: " + ", ".join(allowed))
+                raise ConfigError(key, value_text, _("unknown option; allowed: {items}")
+                                                   .format(items=", ".join(allowed)))
             if key in groups:
-                raise ConfigError(key, value_text, "is chosen twice; choose one")
+                raise ConfigError(key, value_text, _("is chosen twice; choose one"))
             groups.add(key)
             continue
         if not any(fnmatch.fnmatchcase(key, pattern) for pattern in ALLOWED_KEYS) or "_target_" in key:
-            raise ConfigError(key, value_text, "cannot be set from a command line: it could run code or write "
-                              "outside the run folder; " + _allowed_text())
+            raise ConfigError(key, value_text, _("cannot be set from a command line: it could run code or write "
+                                                 "outside the run folder; {value}").format(value=_allowed_text()))
         if key == "hydra.sweeper.params" or key.startswith("hydra.sweeper.params."):
-            raise ConfigError(key, value_text, "on the command line a sweep is written key=a,b (or range(), glob()); "
-                              "hydra.sweeper.params belongs in an experiment file (conf/experiment/)")
+            raise ConfigError(key, value_text, _("on the command line a sweep is written key=a,b (or range(), "
+                                                 "glob()); hydra.sweeper.params belongs in an experiment file "
+                                                 "(conf/experiment/)"))
         if "${" in NOW.sub("", value_text):
-            raise ConfigError(key, value_text, "interpolations (${...}) are not allowed in hydra settings, "
-                              "except ${now:FORMAT} in a folder name")
+            raise ConfigError(key, value_text, _("interpolations (${...}) are not allowed in hydra settings, "
+                                                 "except ${now:FORMAT} in a folder name"))
         if CONTROL.search(value_text):
-            raise ConfigError(key, value_text, "must not contain control characters (newlines, tabs)")
+            raise ConfigError(key, value_text, _("must not contain control characters (newlines, tabs)"))
         if not _plain_value(value, key):
-            raise ConfigError(key, value_text, "must be a plain value (a number, a word, a list of them)")
+            raise ConfigError(key, value_text, _("must be a plain value (a number, a word, a list of them)"))
         if key.startswith("hydra.launcher.") and isinstance(value, str) and not LAUNCHER_TEXT.match(value):
-            raise ConfigError(key, value_text, "may hold letters, digits and _ .,:=+@/%- only")
+            raise ConfigError(key, value_text, _("may hold letters, digits and _ .,:=+@/%- only"))
         if key == "hydra.job.name" and not NAME.match(str(value)):
-            raise ConfigError(key, value_text, "must be a plain name (letters, digits, _ . -), it names the log file")
+            raise ConfigError(key, value_text, _("must be a plain name (letters, digits, _ . -), it names the "
+                                                 "log file"))
         if key.endswith(("kv_sep", "item_sep")) and (not isinstance(value, str) or not value
                                                      or re.search(r"[/\\\x00]|\.\.", value)):
-            raise ConfigError(key, value_text, "must be a non-empty separator without / \\ or ..")
+            raise ConfigError(key, value_text, _("must be a non-empty separator without / \\ or .."))
 
 
 def _plain_value(value, key: str) -> bool:
@@ -155,7 +163,7 @@ def interpolation_problem(text: str) -> str | None:
             k += 1
         inner = rest[start + 2:k]
         if ":" in inner or "${" in inner:
-            return "resolver interpolations (${name:...}) are not allowed"
+            return _("resolver interpolations (${name:...}) are not allowed")
         start = rest.find("${", k)
     return None
 
@@ -169,11 +177,11 @@ def check_composed(hcfg) -> None:
     from omegaconf import OmegaConf
 
     checks = (
-        ("hydra.callbacks", not hcfg.get("callbacks"), "must be empty: callbacks run arbitrary code"),
-        ("hydra.searchpath", not hcfg.get("searchpath"), "must be empty: search paths import modules"),
-        ("hydra.job.env_set", not hcfg.job.get("env_set"), "must be empty: it changes the environment of jobs"),
-        ("hydra.output_subdir", hcfg.get("output_subdir") == ".hydra", "must stay .hydra"),
-        ("hydra.job.chdir", not hcfg.job.get("chdir"), "must stay false"),
+        ("hydra.callbacks", not hcfg.get("callbacks"), _("must be empty: callbacks run arbitrary code")),
+        ("hydra.searchpath", not hcfg.get("searchpath"), _("must be empty: search paths import modules")),
+        ("hydra.job.env_set", not hcfg.job.get("env_set"), _("must be empty: it changes the environment of jobs")),
+        ("hydra.output_subdir", hcfg.get("output_subdir") == ".hydra", _("must stay .hydra")),
+        ("hydra.job.chdir", not hcfg.job.get("chdir"), _("must stay false")),
     )
     for key, ok, why in checks:
         if not ok:
@@ -182,27 +190,29 @@ def check_composed(hcfg) -> None:
     for group, option in choices.items():
         allowed = GROUP_CHOICES.get(group, (None,) if group == "hydra/callbacks" else ("default",))
         if group.startswith("hydra/") and option not in allowed:
-            raise ConfigError(group, option, "allowed: " + ", ".join(str(a) for a in allowed))
+            raise ConfigError(group, option, _("allowed: {items}").format(items=", ".join(str(a) for a in allowed)))
     for part, allowed in TARGETS.items():
         target = OmegaConf.select(hcfg, f"{part}._target_")
         if target not in allowed:
-            raise ConfigError(f"hydra.{part}._target_", target, "allowed: " + ", ".join(allowed))
+            raise ConfigError(f"hydra.{part}._target_", target, _("allowed: {items}").format(items=", ".join(allowed)))
         try:  # Hydra instantiates these nodes recursively: nothing below the top may name code
             node = OmegaConf.to_container(hcfg[part], resolve=True)
         except Exception as exc:  # noqa: BLE001 - an interpolation that does not resolve
-            raise ConfigError(f"hydra.{part}", "...", f"cannot be resolved ({' '.join(str(exc).split())[:100]})") from None
+            raise ConfigError(f"hydra.{part}", "...", _("cannot be resolved ({value})")
+                                                      .format(value=' '.join(str(exc).split())[:100])) from None
         for where, key, value in _walk(node, f"hydra.{part}"):
             if key in ("_target_", "_args_", "_partial_", "_recursive_", "_convert_") and where != f"hydra.{part}._target_":
-                raise ConfigError(where, value, "configs may not name Python code to run")
+                raise ConfigError(where, value, _("configs may not name Python code to run"))
     for part in ("job_logging", "hydra_logging"):  # logging.config.dictConfig: "()" and "class" import code
         node = OmegaConf.to_container(hcfg[part], resolve=False)
         for where, key, value in _walk(node, f"hydra.{part}"):
             if key == "()" or (key == "class" and value not in LOGGING_CLASSES):
-                raise ConfigError(where, value, "logging may use only " + ", ".join(LOGGING_CLASSES))
+                raise ConfigError(where, value, _("logging may use only {items}")
+                                                .format(items=", ".join(LOGGING_CLASSES)))
             if key == "filename" and value != "${hydra.runtime.output_dir}/${hydra.job.name}.log":
-                raise ConfigError(where, value, "the log file is the run folder's JOB.log")
+                raise ConfigError(where, value, _("the log file is the run folder's JOB.log"))
     if not NAME.match(str(hcfg.job.name)):
-        raise ConfigError("hydra.job.name", str(hcfg.job.name), "must be a plain name (letters, digits, _ . -)")
+        raise ConfigError("hydra.job.name", str(hcfg.job.name), _("must be a plain name (letters, digits, _ . -)"))
 
 
 def _walk(node, where: str):

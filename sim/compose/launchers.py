@@ -19,7 +19,10 @@ import socket
 
 from omegaconf import OmegaConf
 
-from sim.core.checks import ConfigError, _range
+from sim.core.checks import ConfigError, _range, os_reason
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 RAY_CONNECT_TIMEOUT_S = 5.0  # a cluster head that does not answer a TCP connection in this time is unreachable
 MAX_WORKERS = 256  # joblib workers on one machine; assumption (far above any machine these sweeps run on)
@@ -32,27 +35,31 @@ def check(hcfg) -> None:
         n = node.n_jobs
         cores = os.cpu_count() or 1
         if not isinstance(n, int) or n == 0 or not -cores <= n <= MAX_WORKERS:
-            raise ConfigError("hydra.launcher.n_jobs", n, f"must be a number of workers from 1 to {MAX_WORKERS}, "
-                              f"or -1 for one per core (-2 for all cores but one, ... down to -{cores})")
+            raise ConfigError("hydra.launcher.n_jobs", n, _("must be a number of workers from 1 to "
+                                                            "{max_workers}, or -1 for one per core (-2 for all "
+                                                            "cores but one, ... down to -{cores})")
+                                                          .format(max_workers=MAX_WORKERS, cores=cores))
         if node.timeout is not None:
             _range("hydra.launcher.timeout", node.timeout, 0, lo_open=True)
         if node.prefer not in ("processes", "threads"):
-            raise ConfigError("hydra.launcher.prefer", node.prefer, "allowed: processes, threads")
+            raise ConfigError("hydra.launcher.prefer", node.prefer, _("allowed: processes, threads"))
     elif launcher.endswith("SlurmLauncher") and shutil.which("sbatch") is None:
-        raise ConfigError("hydra/launcher", "submitit_slurm", "needs SLURM's sbatch on this machine (run the "
-                          "command on the cluster's login node); submitit_local runs the same jobs here")
+        raise ConfigError("hydra/launcher", "submitit_slurm", _("needs SLURM's sbatch on this machine (run the "
+                                                                "command on the cluster's login node); "
+                                                                "submitit_local runs the same jobs here"))
     elif launcher.endswith("RayLauncher"):
         init = node.ray.init
         for key in ("num_cpus", "num_gpus"):
             value = init.get(key)
             if value is not None and (not isinstance(value, (int, float)) or value < 0):
-                raise ConfigError(f"hydra.launcher.ray.init.{key}", value, "must be a number >= 0")
+                raise ConfigError(f"hydra.launcher.ray.init.{key}", value, _("must be a number >= 0"))
         address = init.get("address")
         if address is not None:
             for key in ("num_cpus", "num_gpus", "object_store_memory"):
                 if init.get(key) is not None:
-                    raise ConfigError(f"hydra.launcher.ray.init.{key}", init.get(key), "sizes a local cluster; "
-                                      "an existing cluster (ray.init.address) has its own size: leave it out")
+                    raise ConfigError(f"hydra.launcher.ray.init.{key}", init.get(key),
+                                      _("sizes a local cluster; an existing cluster (ray.init.address) has its "
+                                        "own size: leave it out"))
         if address not in (None, "auto", "local"):
             check_ray_address(str(address))
 
@@ -64,14 +71,14 @@ def check_ray_address(address: str) -> None:
     text = address.removeprefix("ray://")
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(key, address, "must be HOST:PORT of a Ray head (e.g. 10.0.0.5:6379), "
-                          "or auto (the cluster on this machine)")
+        raise ConfigError(key, address, _("must be HOST:PORT of a Ray head (e.g. 10.0.0.5:6379), or auto (the "
+                                          "cluster on this machine)"))
     try:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=RAY_CONNECT_TIMEOUT_S):
             pass
     except OSError as exc:
-        raise ConfigError(key, address, f"no Ray cluster answers there ({exc.strerror or exc}); "
-                          "start it with `ray start --head` or check the address") from None
+        raise ConfigError(key, address, _("no Ray cluster answers there ({value}); start it with `ray start "
+                                          "--head` or check the address").format(value=os_reason(exc))) from None
 
 
 def extra_overrides(hcfg) -> list[str]:

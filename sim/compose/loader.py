@@ -26,14 +26,18 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from sim.compose.conf_files import GROUPS
 from sim.compose.hydra_guard import check_composed, is_hydra_override
 from sim.compose import launchers
-from sim.compose.cli import calibration_choice
+from sim.compose.cli import calibration_choice, split_args
 from sim.compose.overrides import compose_hydra, config_loader, explain, first_failing, precheck
 from sim.compose.prepare import prepare
+from sim.compose.script_file import script_file_choice
 from sim.compose.structured import register_configs, typed_config
 from sim.config import Config
 from sim.core.checks import TEXT, ConfigError
 from sim.core.outdir import check_out_dir, resolve_out_dir
 from sim.compose.sweep_plan import JOB_SUBDIR
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 MAX_SWEEP_JOBS = 10_000  # jobs of one sweep command; assumption (each is checked first and gets a folder)
@@ -50,7 +54,7 @@ def or_exit(make, *args):
     try:
         return make(*args)
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+        print(_("config error") + f": {exc}", file=sys.stderr)
         sys.exit(2)
 
 
@@ -67,6 +71,18 @@ class SweepPlan:
     dirname: dict  # Hydra's override_dirname settings: kv_sep, item_sep, exclude_keys
 
 
+def command_line(args: list[str]) -> tuple[list[str], list[str]]:
+    """(flags, overrides) of a Hydra app's command line (``sim.compose.cli.split_args``)
+    with ``exercise.file=PATH`` checked, filed and chosen as ``+exercise=<option>``."""
+    flags, overrides = split_args(args)
+    return flags, script_file_choice(overrides, _script_alone, multirun=bool({"-m", "--multirun"} & set(flags)))
+
+
+def _script_alone(option: str) -> None:
+    """A script file composed with nothing else: its faults are its own."""
+    load_config([f"+exercise={option}"])
+
+
 def sweep_plan(overrides: list[str]) -> SweepPlan:
     """Expand a sweep as the configured sweeper will (sim.compose.sweep_plan): the
     experiment's ``hydra.sweeper.params`` plus the command's sweeps, or the
@@ -74,7 +90,7 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
     from sim.compose.sweep_plan import design_jobs, expand_grid, morris_design
 
     register_configs()
-    overrides = [calibration_choice(o) for o in overrides]
+    overrides = script_file_choice([calibration_choice(o) for o in overrides], _script_alone, multirun=True)
     user = [o for o in overrides if not is_hydra_override(o)]
     hydra_ov = [o for o in overrides if is_hydra_override(o)]
     precheck(overrides, multirun=True)
@@ -82,14 +98,14 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
     parsed = OverridesParser.create(config_loader=loader).parse_overrides(user)
     for o in parsed:
         if o.is_interval_sweep():
-            raise ConfigError(o.key_or_group, o.input_line, "interval sweeps need an optimising sweeper; "
-                              "use a,b,c or range(start,stop,step)")
+            raise ConfigError(o.key_or_group, o.input_line, _("interval sweeps need an optimising sweeper; use "
+                                                              "a,b,c or range(start,stop,step)"))
     fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
     keys: dict[str, str] = {}
     for o in parsed:  # Hydra keeps "key" and "++key" apart: two values, one folder name
         bare = o.key_or_group
         if bare in keys and keys[bare] != o.input_line.split("=", 1)[0]:
-            raise ConfigError(bare, o.input_line, "is given twice with different prefixes; give it once")
+            raise ConfigError(bare, o.input_line, _("is given twice with different prefixes; give it once"))
         keys[bare] = o.input_line.split("=", 1)[0]
     hcfg, subdir = _sweep_hydra_node(fixed, hydra_ov)
     sweeper, launcher = str(hcfg.sweeper._target_), str(hcfg.launcher._target_)
@@ -101,10 +117,12 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
     try:
         importlib.import_module(sweeper.rpartition(".")[0])
     except ImportError as exc:
-        raise ConfigError("hydra/sweeper", sweeper, f"cannot be imported ({exc}); reinstall: pip install -e .") from None
+        raise ConfigError("hydra/sweeper", sweeper, _("cannot be imported ({exc}); reinstall: pip install -e .")
+                                                    .format(exc=exc)) from None
     if subdir != JOB_SUBDIR:
         raise ConfigError("hydra.sweep.subdir", subdir,
-                          f"must be {JOB_SUBDIR}: resumable sweeps name job folders by their overrides")
+                          _("must be {job_subdir}: resumable sweeps name job folders by their overrides")
+                          .format(job_subdir=JOB_SUBDIR))
     od = hcfg.job.config.override_dirname
     dirname = {"kv_sep": str(od.kv_sep), "item_sep": str(od.item_sep), "exclude_keys": list(od.exclude_keys)}
     explicit = any(o.lstrip("+").startswith("hydra.sweep.dir=") for o in hydra_ov)
@@ -115,17 +133,18 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
     params = OmegaConf.to_container(node, resolve=True) if node is not None else {}
     for o in parsed:
         if o.key_or_group in (params or {}) and keys[o.key_or_group] != o.key_or_group:
-            raise ConfigError(o.key_or_group, o.input_line, "is swept by hydra.sweeper.params; "
-                              "override it without a +/++ prefix")
+            raise ConfigError(o.key_or_group, o.input_line, _("is swept by hydra.sweeper.params; override it "
+                                                              "without a +/++ prefix"))
     if sweeper.endswith("MorrisSweeper"):
         if len(fixed) != len(user):
-            raise ConfigError("hydra/sweeper", "morris", "takes fixed overrides only; "
-                              "put swept keys in hydra.sweeper.params")
+            raise ConfigError("hydra/sweeper", "morris", _("takes fixed overrides only; put swept keys in "
+                                                           "hydra.sweeper.params"))
         swept = set(params or {})
         for o in parsed:
             if o.key_or_group in swept:
-                raise ConfigError(o.key_or_group, o.value(), "is swept by the Morris design "
-                                  "(hydra.sweeper.params); set its range there instead")
+                raise ConfigError(o.key_or_group, o.value(), _("is swept by the Morris design "
+                                                               "(hydra.sweeper.params); set its range there "
+                                                               "instead"))
         s = hcfg.sweeper
         try:
             design = morris_design(params or {}, s.trajectories, s.levels, s.seed)
@@ -141,12 +160,14 @@ def sweep_plan(overrides: list[str]) -> SweepPlan:
                 try:
                     expand_grid({}, [text], config_loader())
                 except Exception as own:  # noqa: BLE001, PERF203
-                    key, _, value = text.partition("=")
+                    key, _eq, value = text.partition("=")
                     raise ConfigError(key.lstrip("+"), value, " ".join(str(own).split())) from None
             raise ConfigError("hydra.sweeper.params", params, " ".join(str(exc).split())) from None
         if len(jobs) > MAX_SWEEP_JOBS:
-            raise ConfigError("sweep", f"{len(jobs):,} jobs", f"at most {MAX_SWEEP_JOBS:,} jobs per sweep: split it "
-                              "(e.g. replicate=range(0,5000) then range(5000,10000) in the same hydra.sweep.dir)")
+            raise ConfigError("sweep", f"{len(jobs):,} jobs", _("at most {max_sweep_jobs:,} jobs per sweep: "
+                                                                "split it (e.g. replicate=range(0,5000) then "
+                                                                "range(5000,10000) in the same hydra.sweep.dir)")
+                                                              .format(max_sweep_jobs=MAX_SWEEP_JOBS))
     return SweepPlan(jobs, sweeper, launcher, extra, sweep_dir, dirname)
 
 
@@ -160,13 +181,14 @@ def _check_sweep_size(parsed: list) -> None:
         value = o.value()
         if isinstance(value, RangeSweep):
             if not value.step:
-                raise ConfigError(o.key_or_group, o.input_line.partition("=")[2], "range() step must not be zero")
+                raise ConfigError(o.key_or_group, o.input_line.partition("=")[2], _("range() step must not be zero"))
             total *= max(0, math.ceil((value.stop - value.start) / value.step))
         elif isinstance(value, ChoiceSweep):
             total *= len(value.list)
         if total > MAX_SWEEP_JOBS:
-            raise ConfigError("sweep", o.input_line, f"makes more than {MAX_SWEEP_JOBS:,} jobs; split it "
-                              "(e.g. replicate=range(0,5000) then range(5000,10000) in the same hydra.sweep.dir)")
+            raise ConfigError("sweep", o.input_line, _("makes more than {max_sweep_jobs:,} jobs; split it (e.g. "
+                                                       "replicate=range(0,5000) then range(5000,10000) in the "
+                                                       "same hydra.sweep.dir)").format(max_sweep_jobs=MAX_SWEEP_JOBS))
 
 
 def _sweep_hydra_node(fixed: list[str], hydra_ov: list[str]):
@@ -183,7 +205,7 @@ def _sweep_hydra_node(fixed: list[str], hydra_ov: list[str]):
     except Exception:
         load_config(fixed)  # names a bad non-hydra override in one line
         first_failing(hydra_ov)
-        raise ConfigError(" ".join(hydra_ov), TEXT, "Hydra cannot compose these overrides together") from None
+        raise ConfigError(" ".join(hydra_ov), TEXT, _("Hydra cannot compose these overrides together")) from None
 
 
 def _is_plain(o) -> bool:
@@ -290,12 +312,12 @@ def load_config(overrides: list[str]):
 def load_run(overrides: list[str], key: str = "hydra.run.dir", kind: str = "run") -> tuple:
     """The validated config of a single run and its checked output folder
     (absolute; ``sim.core.outdir`` rules, ``sim.overwrite`` honoured)."""
-    _, config, hcfg = _load(overrides)
+    _cfg, config, hcfg = _load(overrides)
     try:
         folder = OmegaConf.select(hcfg, key.removeprefix("hydra."))
     except Exception as exc:  # noqa: BLE001 - an interpolation that cannot be resolved here
         raise ConfigError(key, OmegaConf.select(hcfg, key.removeprefix("hydra."), throw_on_resolution_failure=False),
-                          f"cannot be resolved ({' '.join(str(exc).split())[:100]})") from None
+                          _("cannot be resolved ({value})").format(value=' '.join(str(exc).split())[:100])) from None
     return config, check_out_dir(str(folder), key, config.sim.overwrite, kind=kind)
 
 
@@ -303,7 +325,7 @@ def _load(overrides: list[str], typed: bool = True):
     """The composed DictConfig (without its hydra node), its validated Config
     (None when not ``typed``), and the hydra node (checked: sim.compose.hydra_guard)."""
     register_configs()
-    overrides = [calibration_choice(o) for o in overrides]
+    overrides = script_file_choice([calibration_choice(o) for o in overrides], _script_alone)
     parsed = precheck(overrides)
     texts = [o for o in overrides if not is_hydra_override(o)] + [o for o in overrides if is_hydra_override(o)]
     try:
@@ -316,7 +338,7 @@ def _load(overrides: list[str], typed: bool = True):
             except Exception as exc:  # noqa: PERF203
                 raise explain(o, exc) from None
         first_failing(texts[len(user):])
-        raise ConfigError(" ".join(overrides), TEXT, "these overrides cannot be composed together") from None
+        raise ConfigError(" ".join(overrides), TEXT, _("these overrides cannot be composed together")) from None
     hcfg = composed.hydra
     check_composed(hcfg)
     launchers.check(hcfg)

@@ -24,6 +24,9 @@ from sim.core.checks import ConfigError, _choice
 from sim.policing.dispatch_rules import DISPATCH_RULES
 from sim.policing.queueing_setup import degenerate
 from sim.scenarios import POLICIES
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 def check_names(cfg: Config) -> None:
@@ -33,10 +36,10 @@ def check_names(cfg: Config) -> None:
     names = cfg.policy.names()
     for name in names:
         if name not in POLICIES:
-            raise ConfigError("policy.name", cfg.policy.name, "allowed: " + ", ".join(sorted(POLICIES))
-                              + (" (several joined by +)" if len(names) > 1 else ""))
+            why = _("allowed: {items} (several joined by +)") if len(names) > 1 else _("allowed: {items}")
+            raise ConfigError("policy.name", cfg.policy.name, why.format(items=", ".join(sorted(POLICIES))))
     if len(set(names)) != len(names):
-        raise ConfigError("policy.name", cfg.policy.name, "names a policy twice")
+        raise ConfigError("policy.name", cfg.policy.name, _("names a policy twice"))
     cfg.exercise.check_against(cfg)
 
 
@@ -52,8 +55,8 @@ def prepare(cfg: Config) -> Config:
     ``calls_csv`` and the queueing set-up applied, each result checked again."""
     check_names(cfg)
     if cfg.calls_csv is not None and cfg.queueing.enabled:
-        raise ConfigError("calls_csv", cfg.calls_csv, "the queueing check replaces every call type with its own "
-                          "classes: leave calls_csv out of it")
+        raise ConfigError("calls_csv", cfg.calls_csv, _("the queueing check replaces every call type with its "
+                                                        "own classes: leave calls_csv out of it"))
     if cfg.district.kind == "gis":  # the user's files: read once, cached by their hashes
         from sim.geo.place import with_gis_district  # geopandas: imported only for a real place
 

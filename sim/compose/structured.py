@@ -15,6 +15,9 @@ from omegaconf import OmegaConf, ValueNode
 from sim.compose.conf_files import good_exercises, group_dir, registered_options
 from sim.config import Config
 from sim.core.checks import ConfigError
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 @functools.cache
@@ -68,7 +71,7 @@ def _reject_unknown_keys(node: Any, schema: Any, path: str) -> None:
         full = f"{path}.{key}" if path else str(key)
         if key not in hints:
             raise ConfigError(full, OmegaConf.select(node, str(key)),
-                              "unknown key; allowed: " + ", ".join(sorted(hints)))
+                              _("unknown key; allowed: {items}").format(items=", ".join(sorted(hints))))
         if _holds_literal(node, key):
             continue
         hint, value = hints[key], node[key]

@@ -24,10 +24,14 @@ import numpy as np
 from hydra._internal.config_loader_impl import get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 DESIGN_FILE = "morris_design.json"
 MANIFEST_FILE = "sweep.json"
-EXCLUDED_FROM_DIRNAME = ("experiment",)  # the same for every job; conf/config.yaml tells Hydra too
+# the same for every job, or (lang) no change to a result; conf/config.yaml tells Hydra too
+EXCLUDED_FROM_DIRNAME = ("experiment", "lang")
 JOB_SUBDIR = "${sim_dirname:${hydra.job.override_dirname}}"  # hydra.sweep.subdir in conf/config.yaml
 
 
@@ -58,15 +62,16 @@ def morris_design(params: Mapping[str, Any], trajectories: int, levels: int, see
     from SALib.sample import morris as morris_sample  # 1 s to import: only when a design is drawn
 
     if not params:
-        raise ValueError("the Morris sweeper needs hydra.sweeper.params: {key: [low, high], ...}")
+        raise ValueError(_("the Morris sweeper needs hydra.sweeper.params: {key: [low, high], ...}"))
     if int(trajectories) < 2 or int(levels) < 2 or int(levels) % 2:
-        raise ValueError(f"needs trajectories >= 2 (got {trajectories}) and an even number of levels "
-                         f">= 2 (got {levels})")
+        raise ValueError(_("needs trajectories >= 2 (got {trajectories}) and an even number of levels >= 2 (got "
+                           "{levels})").format(trajectories=trajectories, levels=levels))
     names, bounds = [], []
     for key, bound in params.items():
         lo, hi = (float(v) for v in bound)
         if not lo < hi:
-            raise ValueError(f"hydra.sweeper.params.{key}={list(bound)}: needs [low, high] with low < high")
+            raise ValueError(_("hydra.sweeper.params.{key}={value}: needs [low, high] with low < high")
+                             .format(key=key, value=list(bound)))
         names.append(str(key))
         bounds.append([lo, hi])
     problem = {"num_vars": len(names), "names": names, "bounds": bounds}

@@ -13,6 +13,9 @@ from typing import Any, Dict, List, Optional
 
 from sim.core.checks import ConfigError, _range
 from sim.core.land_use import LAND_USES
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 # OpenStreetMap ``highway`` classes and their speeds, km/h; assumption: urban speeds by class
 # (China's GB 50220 urban road classes: expressway 60-80, arterial 40-60, secondary 30-50,
@@ -75,39 +78,41 @@ class GisConfig:
 
     def validate(self, path: str) -> None:
         if not str(self.areas).strip():
-            raise ConfigError(f"{path}.areas", self.areas, "must name a polygon layer (.gpkg, .shp, .geojson) or "
-                              "an OpenStreetMap .osm.pbf file of the district's areas")
+            raise ConfigError(f"{path}.areas", self.areas, _("must name a polygon layer (.gpkg, .shp, .geojson) "
+                                                             "or an OpenStreetMap .osm.pbf file of the "
+                                                             "district's areas"))
         _range(f"{path}.cell_m", self.cell_m, 10, 5000)
         if self.population_field is None and self.population_total is None:
             raise ConfigError(f"{path}.population_field", None,
-                              "name the areas' population field, or give population_total")
+                              _("name the areas' population field, or give population_total"))
         if self.population_field is not None and self.population_total is not None:
             raise ConfigError(f"{path}.population_total", self.population_total,
-                              "give population_field or population_total, not both")
+                              _("give population_field or population_total, not both"))
         if self.population_total is not None:
             _range(f"{path}.population_total", self.population_total, 1, 5_000_000)
         if (self.offices is None) == (not self.office_points):
             raise ConfigError(f"{path}.office_points", list(self.office_points),
-                              "give the offices as a point layer (offices=PATH) or as office_points=[[x,y],...], "
-                              "one of the two")
+                              _("give the offices as a point layer (offices=PATH) or as "
+                                "office_points=[[x,y],...], one of the two"))
         for p in self.office_points:
             if (not isinstance(p, (list, tuple)) or len(p) != 2
                     or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p)):
                 raise ConfigError(f"{path}.office_points", p if not isinstance(p, (list, tuple)) else list(p),
-                                  "each office is [x, y], two numbers in the areas' CRS")
+                                  _("each office is [x, y], two numbers in the areas' CRS"))
             for v in p:
                 _range(f"{path}.office_points", float(v))
         if len(self.office_points) > 100:
-            raise ConfigError(f"{path}.office_points", f"{len(self.office_points)} points", "at most 100 offices")
+            raise ConfigError(f"{path}.office_points", f"{len(self.office_points)} points", _("at most 100 offices"))
         for value, use in self.land_use_map.items():
             if use not in LAND_USES or use in ("office", "outside"):
-                raise ConfigError(f"{path}.land_use_map.{value}", use, "allowed: " + ", ".join(
-                    u for u in LAND_USES if u not in ("office", "outside")))
+                raise ConfigError(f"{path}.land_use_map.{value}", use, _("allowed: {items}").format(items=", ".join(
+                    u for u in LAND_USES if u not in ("office", "outside"))))
         if self.default_land_use not in LAND_USES or self.default_land_use in ("office", "outside"):
             raise ConfigError(f"{path}.default_land_use", self.default_land_use,
-                              "allowed: " + ", ".join(u for u in LAND_USES if u not in ("office", "outside")))
+                              _("allowed: {items}")
+                              .format(items=", ".join(u for u in LAND_USES if u not in ("office", "outside"))))
         if self.land_use_map and self.land_use_field is None:
-            raise ConfigError(f"{path}.land_use_map", dict(self.land_use_map), "needs land_use_field")
+            raise ConfigError(f"{path}.land_use_map", dict(self.land_use_map), _("needs land_use_field"))
         for cls, v in self.road_speed_kmh.items():
             _range(f"{path}.road_speed_kmh.{cls}", v, 1, 200)
         _range(f"{path}.default_road_speed_kmh", self.default_road_speed_kmh, 1, 200)
@@ -122,10 +127,10 @@ class GisConfig:
             try:
                 codecs.lookup(self.encoding)
             except (LookupError, TypeError):
-                raise ConfigError(f"{path}.encoding", self.encoding, "is not a text encoding Python knows (e.g. GBK, "
-                                  "GB18030, UTF-8)") from None
+                raise ConfigError(f"{path}.encoding", self.encoding, _("is not a text encoding Python knows "
+                                                                       "(e.g. GBK, GB18030, UTF-8)")) from None
         for key in ("areas", "roads", "offices", "beats", "beats_layer", "crs", "encoding", "metric_crs", "layer",
                     "roads_layer", "road_class_field", "road_speed_field", "population_field", "land_use_field"):
             value = getattr(self, key)
             if value is not None and (not isinstance(value, str) or len(value) > 4096 or "\x00" in value):
-                raise ConfigError(f"{path}.{key}", value, "must be a short text (a path or a name)")
+                raise ConfigError(f"{path}.{key}", value, _("must be a short text (a path or a name)"))

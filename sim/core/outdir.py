@@ -23,6 +23,9 @@ import re
 from pathlib import Path
 
 from sim.core.checks import ConfigError
+from sim.i18n import N_, Translator
+
+_ = Translator("checks")
 
 PROGRAM = "community-policing-sim"  # written into every manifest: how a folder is recognised as ours
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -138,27 +141,30 @@ def resolve_out_dir(text: str | os.PathLike, key: str) -> Path:
     it is empty or could not be an output folder of its own."""
     raw = str(text).strip()
     if not raw or raw in (".", "./"):
-        raise ConfigError(key, str(text), "must name an output folder of its own, e.g. runs/my_run")
+        raise ConfigError(key, str(text), _("must name an output folder of its own, e.g. runs/my_run"))
     if "\\" in raw or "${" in raw or re.search(r"[\x00-\x1f\x7f]", raw):
-        raise ConfigError(key, str(text), "an output folder's name must not contain \\, ${ or control characters")
+        raise ConfigError(key, str(text), _("an output folder's name must not contain \\, ${ or control characters"))
     path = Path(os.path.expanduser(raw)).resolve()  # symlinks followed: a link cannot smuggle a folder past the rules
     if any(len(part.encode()) > MAX_NAME_BYTES for part in path.parts):
-        raise ConfigError(key, str(text), f"has a folder name longer than {MAX_NAME_BYTES} bytes")
+        raise ConfigError(key, str(text), _("has a folder name longer than {max_name_bytes} bytes")
+                                          .format(max_name_bytes=MAX_NAME_BYTES))
     home = Path(os.path.expanduser("~")).resolve()
-    protected = {Path.cwd().resolve(): "the working folder", PROJECT_ROOT: "the project folder", home: "the home folder"}
+    protected = {Path.cwd().resolve(): _("the working folder"), PROJECT_ROOT: _("the project folder"),
+                 home: _("the home folder")}
     if len(path.parts) <= 2:
-        raise ConfigError(key, str(text), "is the file-system root or a folder straight under it; "
-                          "name a folder of its own, e.g. runs/my_run")
+        raise ConfigError(key, str(text), _("is the file-system root or a folder straight under it; name a "
+                                            "folder of its own, e.g. runs/my_run"))
     for place, label in protected.items():
         if _inside(place, path):
-            raise ConfigError(key, str(text), f"is {label} or a folder above it; name a folder of its own, "
-                              "e.g. runs/my_run")
+            raise ConfigError(key, str(text), _("is {label} or a folder above it; name a folder of its own, e.g. "
+                                                "runs/my_run").format(label=label))
     if str(path) in ALLOWED_IN_SYSTEM_TREES:  # /var/tmp itself is shared by everyone: only a folder under it
-        raise ConfigError(key, str(text), "is a shared temporary folder; name a folder of its own under it, "
-                          f"e.g. {path}/my_run")
+        raise ConfigError(key, str(text), _("is a shared temporary folder; name a folder of its own under it, "
+                                            "e.g. {path}/my_run").format(path=path))
     for tree in SYSTEM_TREES:
         if _inside(path, Path(tree)) and not any(_inside(path, Path(ok)) for ok in ALLOWED_IN_SYSTEM_TREES):
-            raise ConfigError(key, str(text), f"lies in the system folder {tree}; write results elsewhere")
+            raise ConfigError(key, str(text), _("lies in the system folder {tree}; write results elsewhere")
+                                              .format(tree=tree))
     return path
 
 
@@ -166,6 +172,9 @@ def resolve_out_dir(text: str | os.PathLike, key: str) -> Path:
 KIND_MARKERS = (("sweep", SWEEP_MANIFEST), ("run", "DONE"), ("run", "calls.parquet"), ("plan", "plan.json"),
                 ("compare", "runs.parquet"), ("validate", "report.json"),
                 ("calibration", "calibration.json"), ("calibration", "study.journal"))
+# the kinds as a message names them (translated where shown)
+KIND_WORDS = {"sweep": N_("sweep"), "run": N_("run"), "plan": N_("plan"), "compare": N_("compare"),
+              "validate": N_("validate"), "calibration": N_("calibration")}
 
 
 def output_kind(folder: Path) -> str | None:
@@ -192,21 +201,26 @@ def check_out_dir(text: str | os.PathLike, key: str, overwrite: bool = False,
     path = resolve_out_dir(text, key)
     existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
     if not existing.is_dir():
-        raise ConfigError(key, str(text), f"{'is' if existing == path else 'lies under'} a file, not a folder")
+        raise ConfigError(key, str(text), _("is a file, not a folder") if existing == path
+                                          else _("lies under a file, not a folder"))
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(key, str(text), f"cannot be written: no permission in {existing}")
+        raise ConfigError(key, str(text), _("cannot be written: no permission in {existing}").format(existing=existing))
     if path.is_dir():
         link = symlink_inside(path)
         if link is not None:  # even with overwrite: the writes would follow it out of the folder
-            raise ConfigError(key, str(text), f"holds a symbolic link ({link.relative_to(path)}); "
-                              "an output folder may not: choose another folder")
+            raise ConfigError(key, str(text), _("holds a symbolic link ({value}); an output folder may not: "
+                                                "choose another folder").format(value=link.relative_to(path)))
         if not overwrite and not is_own_folder(path):
-            raise ConfigError(key, str(text), "holds files this program did not write (no manifest.json); "
-                              f"choose a new folder, or add {overwrite_key} to write into it anyway")
+            raise ConfigError(key, str(text), _("holds files this program did not write (no manifest.json); "
+                                                "choose a new folder, or add {overwrite_key} to write into it "
+                                                "anyway").format(overwrite_key=overwrite_key))
         held = output_kind(path) if kind is not None else None
         if held is not None and held != kind and not overwrite:
-            raise ConfigError(key, str(text), f"holds a {held} of this program, not a {kind}: choose another "
-                              f"folder (or add {overwrite_key} to replace it)")
+            raise ConfigError(key, str(text), _("holds a {held} of this program, not a {kind}: choose another "
+                                                "folder (or add {overwrite_key} to replace it)")
+                                              .format(held=_(KIND_WORDS[held]) if held in KIND_WORDS else held,
+                                                      kind=_(KIND_WORDS[kind]) if kind in KIND_WORDS else kind,
+                                                      overwrite_key=overwrite_key))
     return path
 
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import List
 
 from sim.core.checks import ConfigError, _range
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 @dataclass
@@ -16,7 +19,7 @@ class ShiftConfig:
 
     def validate(self, path: str) -> None:
         if not self.starts_h:
-            raise ConfigError(f"{path}.starts_h", self.starts_h, "needs at least one start hour")
+            raise ConfigError(f"{path}.starts_h", self.starts_h, _("needs at least one start hour"))
         for h in self.starts_h:
             _range(f"{path}.starts_h", h, 0, 23)
         _range(f"{path}.hours", self.hours, 0, 24, lo_open=True)

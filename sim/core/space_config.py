@@ -10,6 +10,9 @@ from typing import Dict, List
 from sim.core.checks import ConfigError, _choice, _range
 from sim.core.gis_config import GisConfig
 from sim.core.land_use import LAND_USES
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 DISTRICT_KINDS = ("urban", "rural", "city", "uniform", "gis")
 TRAVEL_MODELS = ("manhattan", "road", "east_west", "network")
@@ -55,19 +58,23 @@ class DistrictConfig:
         _choice(f"{path}.travel", self.travel, TRAVEL_MODELS)
         _choice(f"{path}.beats", self.beats, BEAT_LAYOUTS)
         if self.travel == "network" and self.kind != "gis":
-            raise ConfigError(f"{path}.travel", self.travel, "network travel follows a gis district's roads: "
-                              "use it with district.kind=gis (district=gis or district=helsinki)")
+            raise ConfigError(f"{path}.travel", self.travel, _("network travel follows a gis district's roads: "
+                                                               "use it with district.kind=gis (district=gis or "
+                                                               "district=helsinki)"))
         if self.kind == "gis":
             self.gis.validate(f"{path}.gis")
             if self.travel == "network" and self.gis.roads is None:
-                raise ConfigError(f"{path}.travel", self.travel, "network travel needs district.gis.roads (a line "
-                                  "layer or an OpenStreetMap file); without roads use district.travel=manhattan or road")
+                raise ConfigError(f"{path}.travel", self.travel, _("network travel needs district.gis.roads (a "
+                                                                   "line layer or an OpenStreetMap file); "
+                                                                   "without roads use district.travel=manhattan "
+                                                                   "or road"))
         if self.kind == "gis" and self.gis.beats is not None and self.beats != "file":
-            raise ConfigError(f"{path}.beats", self.beats, "district.gis.beats is given: use its polygons with "
-                              "district.beats=file (or leave district.gis.beats out)")
+            raise ConfigError(f"{path}.beats", self.beats, _("district.gis.beats is given: use its polygons with "
+                                                             "district.beats=file (or leave district.gis.beats "
+                                                             "out)"))
         if self.beats == "file" and (self.kind != "gis" or self.gis.beats is None):
-            raise ConfigError(f"{path}.beats", self.beats, "file beats are a gis district's beat polygons: "
-                              "set district.gis.beats=PATH (with district=gis)")
+            raise ConfigError(f"{path}.beats", self.beats, _("file beats are a gis district's beat polygons: set "
+                                                             "district.gis.beats=PATH (with district=gis)"))
         _range(f"{path}.cell_size_m", self.cell_size_m, 10, 5000 if self.kind == "gis" else 1000)
         min_cells = 1 if self.kind == "uniform" else 3
         max_m = 200_000 if self.kind == "gis" else 50_000  # gis: set from the files (sim.geo.areas.MAX_SPAN_M)
@@ -76,12 +83,13 @@ class DistrictConfig:
         if self.column_weights:
             if self.kind != "uniform":
                 raise ConfigError(f"{path}.column_weights", list(self.column_weights),
-                                  "only for kind=uniform")
+                                  _("only for kind=uniform"))
             cols = int(self.width_m // self.cell_size_m)
             if (len(self.column_weights) != cols or not all(math.isfinite(w) for w in self.column_weights)
                     or min(self.column_weights) < 0 or sum(self.column_weights) <= 0):
                 raise ConfigError(f"{path}.column_weights", list(self.column_weights),
-                                  f"needs {cols} finite non-negative weights (one per column), not all zero")
+                                  _("needs {cols} finite non-negative weights (one per column), not all zero")
+                                  .format(cols=cols))
         _range(f"{path}.residents", self.residents, 1, 5_000_000)
         _range(f"{path}.offices", self.offices, 1, 100)
         _range(f"{path}.grid_block_cells", self.grid_block_cells, 1, 100)
@@ -89,19 +97,19 @@ class DistrictConfig:
         _range(f"{path}.villages", self.villages, 0, 500)
         if self.kind == "rural" and (self.valleys < 1 or self.villages < 1):
             raise ConfigError(f"{path}.valleys", self.valleys,
-                              "a rural district needs valleys >= 1 and villages >= 1")
+                              _("a rural district needs valleys >= 1 and villages >= 1"))
         if self.kind == "rural" and self.offices != 1:
-            raise ConfigError(f"{path}.offices", self.offices, "a rural district has exactly 1 office")
+            raise ConfigError(f"{path}.offices", self.offices, _("a rural district has exactly 1 office"))
         cells = (self.width_m // self.cell_size_m) * (self.height_m // self.cell_size_m)
         if self.kind in ("urban", "city") and cells < 64 * self.offices:
             raise ConfigError(f"{path}.offices", self.offices,
-                              f"needs at least 64 cells per office; the grid has {int(cells)}")
+                              _("needs at least 64 cells per office; the grid has {value}").format(value=int(cells)))
         if self.kind == "rural" and cells < 400:
-            raise ConfigError(f"{path}.width_m", self.width_m, "a rural district needs at least 20 x 20 cells")
+            raise ConfigError(f"{path}.width_m", self.width_m, _("a rural district needs at least 20 x 20 cells"))
         if cells > (MAX_GIS_CELLS if self.kind == "gis" else 40_000):
             raise ConfigError(f"{path}.cell_size_m", self.cell_size_m,
-                              f"gives {int(cells)} cells; at most {MAX_GIS_CELLS if self.kind == 'gis' else 40000} "
-                              "allowed")
+                              _("gives {value} cells; at most {value2} allowed")
+                              .format(value=int(cells), value2=MAX_GIS_CELLS if self.kind == 'gis' else 40000))
         _range(f"{path}.call_rate_factor", self.call_rate_factor, 0, 100, lo_open=True)
         _range(f"{path}.crime_rate_factor", self.crime_rate_factor, 0, 100, lo_open=True)
         for use, factor in self.travel_cost_factor.items():

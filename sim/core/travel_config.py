@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Dict
 
 from sim.core.checks import ConfigError, _choice, _range
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 MODES = ("foot", "ebike", "car")
 
@@ -21,7 +24,8 @@ class TravelConfig:
     def validate(self, path: str) -> None:
         for mode in MODES:
             if mode not in self.speed_kmh:
-                raise ConfigError(f"{path}.speed_kmh", dict(self.speed_kmh), f"needs a speed for {mode}")
+                raise ConfigError(f"{path}.speed_kmh", dict(self.speed_kmh), _("needs a speed for {mode}")
+                                                                             .format(mode=mode))
         for mode, v in self.speed_kmh.items():
             _choice(f"{path}.speed_kmh", mode, MODES)
             _range(f"{path}.speed_kmh.{mode}", v, 0.5, 200)

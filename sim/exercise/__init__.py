@@ -11,7 +11,12 @@ after-action report (issue 8).
   ``replay`` for a session's log); no model code;
 - ``controls``: the model's levers the kinds pull (duty, orders, streams);
 - ``session``: plays a timeline on a model and keeps the decision log;
-- ``report``: the after-action report, side by side with the counterfactual;
+- ``report``: the after-action report, side by side with the counterfactual,
+  in the run's language (``lang``; the script's own words as written);
+- ``gallery``: the built-in scripts with their titles and briefings in both
+  languages; ``export``: a session as a script for next week, which
+  ``exercise.file=PATH`` loads back (read and checked as hostile input by
+  ``sim.compose.script_file``);
 - the headless pipeline behind ``python -m sim +exercise=NAME`` is ``sim.run_exercise`` (a pipeline, above the model).
 The browser app is ``sim.tabletop``.
 """

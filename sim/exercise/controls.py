@@ -19,6 +19,10 @@ import numpy as np
 from sim.exercise.actions import ACTIONS
 from sim.exercise.injects import INJECTS
 from sim.policing.calls import service_minutes
+from sim.i18n.terms import term
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 HOLD_RECHECK_MIN = 60.0  # a unit told to hold a spot re-confirms it hourly (an idle leg); assumption
 
@@ -77,17 +81,20 @@ class ExerciseControls:
 
     def check_unit(self, unit: int) -> None:
         if not 0 <= unit < self.model.fleet.n:
-            raise ValueError(f"unit {unit} does not exist (units 0-{self.model.fleet.n - 1})")
+            raise ValueError(_("unit {unit} does not exist (units 0-{value})")
+                             .format(unit=unit, value=self.model.fleet.n - 1))
 
     def now_or_later(self, unit: int, what: str) -> str:
         """Redeploy a unit given a new order if it is free; say when it obeys."""
         m, fleet = self.model, self.model.fleet
+        name = self.unit_names([unit])  # "auxiliary 4" / "辅警4号": the staff table's words
         if fleet.on_duty[unit] and not fleet.busy[unit]:
             m.redeploy(unit)
-            return f"unit {unit} {what}"
-        state = "after its call" if fleet.busy[unit] else "when it comes on duty"
-        return f"unit {unit} {what} ({state})"
+            return _("{name} {order}").format(name=name, order=what)
+        if fleet.busy[unit]:
+            return _("{name} {order} (after its call)").format(name=name, order=what)
+        return _("{name} {order} (when it comes on duty)").format(name=name, order=what)
 
     def unit_names(self, ids: list[int]) -> str:
         names = self.model.fleet.role_name
-        return ", ".join(f"{names[i]} {i}" for i in ids)
+        return _(", ").join(_("{role} {unit}").format(role=term(names[i]), unit=i) for i in ids)

@@ -10,6 +10,9 @@ from sim.exercise.actions import ACTIONS
 from sim.exercise.event import ExerciseEvent
 from sim.exercise.injects import INJECTS
 from sim.exercise.kinds import EventKind
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 def kind_of(name: str) -> type[EventKind]:
@@ -28,9 +31,11 @@ def check_event_time(cfg, at_h: float, where: str, per_hour: float = 1.0) -> Non
     unit: ``per_hour`` 60 for minutes)."""
     start_h, end_h = cfg.sim.warmup_days * 24.0, cfg.sim.days * 24.0
     if not math.isfinite(at_h) or not start_h <= at_h < end_h:
-        unit = "hours" if per_hour == 1.0 else "minutes"
-        raise ConfigError(where, at_h * per_hour, f"must lie in the exercise: [{start_h * per_hour:g}, "
-                          f"{end_h * per_hour:g}) {unit} (from the end of sim.warmup_days to sim.days)")
+        text = (_("must lie in the exercise: [{start:g}, {end:g}) hours (from the end of sim.warmup_days to "
+                  "sim.days)") if per_hour == 1.0 else
+                _("must lie in the exercise: [{start:g}, {end:g}) minutes (from the end of sim.warmup_days to "
+                  "sim.days)"))
+        raise ConfigError(where, at_h * per_hour, text.format(start=start_h * per_hour, end=end_h * per_hour))
 
 
 def check_event_in(cfg, event: ExerciseEvent, where: str, units: int | None = None) -> None:

@@ -23,6 +23,9 @@ from typing import Any, Callable, ClassVar, Sequence
 from sim.core.checks import ConfigError, _choice, _range
 from sim.core.registry import registrar
 from sim.exercise.event import WIRE_PARAMS
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 REQUIRED = object()  # a parameter's default when the event must give it
 
@@ -101,10 +104,11 @@ class EventKind:
             value = getattr(event, name)
             if value is not None and name not in cls.params:
                 raise ConfigError(f"{path}.{name}", value,
-                                  f"is not a parameter of {cls.name}; it takes: {', '.join(cls.params) or 'nothing'}")
+                                  _("is not a parameter of {name}; it takes: {value}")
+                                  .format(name=cls.name, value=', '.join(cls.params) or 'nothing'))
         for name, param in cls.params.items():
             if param.default is REQUIRED and getattr(event, name) is None:
-                raise ConfigError(f"{path}.{name}", None, f"{cls.name} needs {name}")
+                raise ConfigError(f"{path}.{name}", None, _("{name} needs {name2}").format(name=cls.name, name2=name))
         _range(f"{path}.at_h", event.at_h, 0)
         values = {k: v for k, v in cls.values(event).items() if v is not None}
         named = [n for n in WIRE_PARAMS if n in values]

@@ -6,26 +6,31 @@ from __future__ import annotations
 from sim.core.checks import ConfigError
 from sim.core.roles import ROLES
 from sim.exercise.kinds import REQUIRED, Param
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 def _inside_width(cfg, value, key, units) -> None:
     if value > cfg.district.width_m:
-        raise ConfigError(key, value, f"must lie inside the district (<= district.width_m {cfg.district.width_m:g})")
+        raise ConfigError(key, value, _("must lie inside the district (<= district.width_m {width_m:g})")
+                                      .format(width_m=cfg.district.width_m))
 
 
 def _inside_height(cfg, value, key, units) -> None:
     if value > cfg.district.height_m:
-        raise ConfigError(key, value, f"must lie inside the district (<= district.height_m {cfg.district.height_m:g})")
+        raise ConfigError(key, value, _("must lie inside the district (<= district.height_m {height_m:g})")
+                                      .format(height_m=cfg.district.height_m))
 
 
 def _an_office(cfg, value, key, units) -> None:
     if value >= cfg.district.offices:
-        raise ConfigError(key, value, f"must be < district.offices ({cfg.district.offices})")
+        raise ConfigError(key, value, _("must be < district.offices ({offices})").format(offices=cfg.district.offices))
 
 
 def _a_unit(cfg, value, key, units) -> None:
     if units is not None and value >= units:  # units: known once the model is built (with its reserves)
-        raise ConfigError(key, value, f"no such unit: units are 0-{units - 1}")
+        raise ConfigError(key, value, _("no such unit: units are 0-{value}").format(value=units - 1))
 
 
 X_M = Param(REQUIRED, lo=0, within=_inside_width)  # metres east of the district's west edge

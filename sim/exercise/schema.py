@@ -22,6 +22,9 @@ from sim.exercise.event import ExerciseEvent
 from sim.exercise.event_checks import check_event, check_event_in, check_event_time
 from sim.exercise.injects import INJECTS
 from sim.exercise.replay import load_replay
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 @dataclass
@@ -30,9 +33,12 @@ class ExerciseConfig:
     when the warm-up ends (``sim.warmup_days``): the room sees the district at
     that moment, and the summaries cover the exercise only."""
 
-    name: Optional[str] = None  # set from the file name by +exercise=NAME; null = no exercise
+    name: Optional[str] = None  # set from the file name by +exercise=NAME (or exercise.file's stem); null = none
+    file: Optional[str] = None  # the script file of exercise.file=PATH (absolute; sim.exercise.script_file)
     title: str = ""
+    title_zh: str = ""  # the title in Chinese (lang=zh); empty: the English one is shown
     briefing: str = ""  # read to the room at the start
+    briefing_zh: str = ""  # the briefing in Chinese (lang=zh); empty: the English one is shown
     # per office, people of each role off the roster who can be called in (call_in); counts an assumption,
     # the practice is seed 003 §5.1 (staff drawn from the station and agencies for holidays and major events)
     reserves: Dict[str, int] = field(default_factory=lambda: {role: 0 for role in ROLES})
@@ -41,6 +47,14 @@ class ExerciseConfig:
     actions: List[ExerciseEvent] = field(default_factory=list)
     counterfactual: bool = True  # also run the same seed without the actions, for the after-action report
     replay: Optional[str] = None  # a session's decisions.parquet: its injects and actions replace the script's
+
+    def shown_title(self, lang: str) -> str:
+        """The title in ``lang`` (the English one when the script has none in it)."""
+        return (self.title_zh if lang == "zh" else "") or self.title
+
+    def shown_briefing(self, lang: str) -> str:
+        """The briefing in ``lang`` (the English one when the script has none in it)."""
+        return (self.briefing_zh if lang == "zh" else "") or self.briefing
 
     def validate(self, path: str) -> None:
         for role, n in self.reserves.items():
@@ -51,14 +65,15 @@ class ExerciseConfig:
         for k, e in enumerate(self.actions):
             check_event(e, f"{path}.actions[{k}]", ACTIONS)
         if self.replay is not None and (self.injects or self.actions) and self.name is None:
-            raise ConfigError(f"{path}.replay", self.replay, "replaces the injects and actions: give one or the other")
+            raise ConfigError(f"{path}.replay", self.replay, _("replaces the injects and actions: give one or "
+                                                               "the other"))
 
     def check_against(self, cfg, path: str = "exercise") -> None:
         """Cross-field checks against the rest of the config (times, places, types,
         policies) and the replay file: run by composition (sim.compose.prepare),
         since config loading itself reads no files."""
         if self.replay is not None and not Path(self.replay).is_file():
-            raise ConfigError(f"{path}.replay", self.replay, "must be an existing decisions.parquet")
+            raise ConfigError(f"{path}.replay", self.replay, _("must be an existing decisions.parquet"))
         units = cfg.unit_count()
         for group in ("injects", "actions"):
             for k, e in enumerate(getattr(self, group)):

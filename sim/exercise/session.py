@@ -23,6 +23,9 @@ from sim.exercise.controls import ExerciseControls
 from sim.exercise.event import SOURCES, ExerciseEvent
 from sim.exercise.event_checks import check_event, check_event_in
 from sim.exercise.injects import INJECTS
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 DECISION_SCHEMA = pa.schema([
     ("seq", pa.int32()), ("t_min", pa.float64()), ("clock", pa.string()), ("source", pa.string()),
@@ -32,9 +35,9 @@ DECISION_SCHEMA = pa.schema([
 
 
 def clock(t_min: float) -> str:
-    """'Day 1 18:30' for a time in minutes on the run's clock."""
+    """'Day 1 18:30' (in the current language) for a time in minutes on the run's clock."""
     day, minute = divmod(int(math.floor(t_min + 1e-9)), 1440)
-    return f"Day {day + 1} {minute // 60:02d}:{minute % 60:02d}"
+    return _("Day {day} {hh:02d}:{mm:02d}").format(day=day + 1, hh=minute // 60, mm=minute % 60)
 
 
 @dataclass(order=True)
@@ -128,14 +131,23 @@ class ExerciseSession:
         event = ExerciseEvent(at_h=self.now / MIN_PER_HOUR, kind=kind, note=note, **params)
         return self._apply(event, source)
 
-    def _apply(self, event: ExerciseEvent, source: str) -> Decision:
+    def check(self, kind: str, source: str, note: str = "", **params) -> None:
+        """What ``fire`` would refuse, raised now and nothing done (a page checks in its seat's
+        language, then fires in the session's: one language in the decision log)."""
+        self._checked(ExerciseEvent(at_h=self.now / MIN_PER_HOUR, kind=kind, note=note, **params), source)
+
+    def _checked(self, event: ExerciseEvent, source: str) -> str:
         if source not in SOURCES:
             raise ValueError(f"source {source!r}: allowed {', '.join(SOURCES)}")
         category = "inject" if event.kind in INJECTS else "action"
         check_event(event, category, INJECTS if category == "inject" else ACTIONS)
         check_event_in(self.cfg, event, category, units=self.model.fleet.n)
         if self.finished:
-            raise ValueError("the exercise is over")
+            raise ValueError(_("the exercise is over"))
+        return category
+
+    def _apply(self, event: ExerciseEvent, source: str) -> Decision:
+        category = self._checked(event, source)
         kind = self.controls.kinds[event.kind]
         params = kind.values(event)
         effect = kind.apply(**params)

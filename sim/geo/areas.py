@@ -13,6 +13,9 @@ import shapely
 
 from sim.core.checks import ConfigError
 from sim.core.space import LAND_USE_CODE
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 INSIDE_SHARE = 0.5  # a cell at least half covered by the areas is inside the district; assumption
@@ -43,8 +46,8 @@ class Grid:
 def polygons(key: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     kinds = set(frame.geometry.geom_type)
     if not kinds <= set(POLYGONAL):
-        raise ConfigError(key, sorted(kinds), "must be a polygon layer (communities or grid cells); found other "
-                          "geometry types")
+        raise ConfigError(key, sorted(kinds), _("must be a polygon layer (communities or grid cells); found "
+                                                "other geometry types"))
     return frame
 
 
@@ -54,18 +57,24 @@ MAX_SPAN_M = 200_000.0  # a district's width or height: a large rural county (åŽ
 def grid_over(outline, cell_m: float, max_cells: int, key: str, areas_key: str, areas_text: str) -> Grid:
     minx, miny, maxx, maxy = outline.bounds
     if max(maxx - minx, maxy - miny) > MAX_SPAN_M:
-        raise ConfigError(areas_key, areas_text, f"the areas span {(maxx - minx) / 1000:.0f} x "
-                          f"{(maxy - miny) / 1000:.0f} km; a district is at most {MAX_SPAN_M / 1000:.0f} km across: "
-                          "keep only your district's areas")
+        raise ConfigError(areas_key, areas_text, _("the areas span {value:.0f} x {value2:.0f} km; a district is "
+                                                   "at most {value3:.0f} km across: keep only your district's "
+                                                   "areas")
+                                                 .format(value=(maxx - minx) / 1000, value2=(maxy - miny) / 1000,
+                                                         value3=MAX_SPAN_M / 1000))
     width, height = max(1, int(np.ceil((maxx - minx) / cell_m))), max(1, int(np.ceil((maxy - miny) / cell_m)))
     if width * height > max_cells:
         side = float(np.sqrt((maxx - minx) * (maxy - miny) / max_cells))
-        raise ConfigError(key, cell_m, f"gives {width} x {height} = {width * height:,} cells over "
-                          f"{(maxx - minx) / 1000:.1f} x {(maxy - miny) / 1000:.1f} km; at most {max_cells:,}: "
-                          f"use cells of at least {np.ceil(side):.0f} m")
+        raise ConfigError(key, cell_m, _("gives {width} x {height} = {value:,} cells over {value2:.1f} x "
+                                         "{value3:.1f} km; at most {max_cells:,}: use cells of at least "
+                                         "{value4:.0f} m")
+                                       .format(width=width, height=height, value=width * height,
+                                               value2=(maxx - minx) / 1000, value3=(maxy - miny) / 1000,
+                                               max_cells=max_cells, value4=np.ceil(side)))
     if width < 3 or height < 3:
-        raise ConfigError(key, cell_m, f"gives a {width} x {height} grid over "
-                          f"{maxx - minx:.0f} x {maxy - miny:.0f} m; needs at least 3 x 3 cells: use smaller cells")
+        raise ConfigError(key, cell_m, _("gives a {width} x {height} grid over {value:.0f} x {value2:.0f} m; "
+                                         "needs at least 3 x 3 cells: use smaller cells")
+                                       .format(width=width, height=height, value=maxx - minx, value2=maxy - miny))
     return Grid(float(minx), float(miny), float(cell_m), width, height)
 
 
@@ -80,18 +89,20 @@ def overlaps(geoms: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def population_values(key: str, frame: gpd.GeoDataFrame, field: str) -> np.ndarray:
     if field not in frame.columns:
-        raise ConfigError(key, field, "no such field in the areas layer; fields: " + ", ".join(
-            str(c) for c in frame.columns if c != frame.geometry.name)[:300])
+        raise ConfigError(key, field, _("no such field in the areas layer; fields: {value}").format(value=", ".join(
+            str(c) for c in frame.columns if c != frame.geometry.name)[:300]))
     values = pd.to_numeric(frame[field], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ConfigError(key, field, f"{int(bad.sum())} areas have no valid population (first: feature {i}, "
-                          f"value {frame[field].iloc[i]!r}); needs a number >= 0 for every area")
+        raise ConfigError(key, field, _("{value} areas have no valid population (first: feature {i}, value "
+                                        "{value2!r}); needs a number >= 0 for every area")
+                                      .format(value=int(bad.sum()), i=i, value2=frame[field].iloc[i]))
     if values.sum() < 1:
-        raise ConfigError(key, field, "the areas' populations add up to 0")
+        raise ConfigError(key, field, _("the areas' populations add up to 0"))
     if values.sum() > 5_000_000:
-        raise ConfigError(key, field, f"the areas hold {values.sum():,.0f} residents; at most 5,000,000")
+        raise ConfigError(key, field, _("the areas hold {value:,.0f} residents; at most 5,000,000")
+                                      .format(value=values.sum()))
     return values
 
 
@@ -136,7 +147,8 @@ def residents_by_cell(areas: gpd.GeoDataFrame, grid: Grid, boxes: np.ndarray, cf
         per_feature = np.bincount(feature, weights=weight, minlength=len(geoms))
         lost = (per_feature <= 0) & (pop > 0)
         if lost.any():
-            raise ConfigError(key, f"feature {int(np.flatnonzero(lost)[0])}", "an area with residents covers no cell")
+            raise ConfigError(key, f"feature {int(np.flatnonzero(lost)[0])}",
+                              _("an area with residents covers no cell"))
         exact = np.bincount(cell, weights=pop[feature] * weight / per_feature[feature], minlength=n_cells)
     else:
         total = int(cfg.population_total)
@@ -155,7 +167,7 @@ def land_use_by_cell(areas: gpd.GeoDataFrame, pairs: tuple, covered: np.ndarray,
     lu = np.full(n_cells, LAND_USE_CODE[cfg.default_land_use], dtype=np.int8)
     if cfg.land_use_field is not None:
         if cfg.land_use_field not in areas.columns:
-            raise ConfigError(key, cfg.land_use_field, "no such field in the areas layer")
+            raise ConfigError(key, cfg.land_use_field, _("no such field in the areas layer"))
         codes = np.array([LAND_USE_CODE[cfg.land_use_map.get(str(v), cfg.default_land_use)]
                           for v in areas[cfg.land_use_field]], dtype=np.int8)
         _paint_largest(lu, pairs, codes, n_cells)
@@ -191,8 +203,11 @@ def office_cells(points_xy: np.ndarray, outline, grid: Grid, key: str, inside: n
     cells = []
     for k, (x, y) in enumerate(points_xy):
         if not shapely.intersects_xy(outline, x, y) and shapely.distance(outline, shapely.Point(x, y)) > tolerance:
-            raise ConfigError(key, f"office {k}", f"at ({x:.0f}, {y:.0f}) in the grid's CRS lies "
-                              f"{shapely.distance(outline, shapely.Point(x, y)):.0f} m outside the areas{hint}")
+            raise ConfigError(key, f"office {k}", _("at ({x:.0f}, {y:.0f}) in the grid's CRS lies {distance:.0f} m "
+                                                    "outside the areas{hint}")
+                                                  .format(x=x, y=y,
+                                                          distance=shapely.distance(outline, shapely.Point(x, y)),
+                                                          hint=hint))
         cx = int(min(max((x - grid.x0) // grid.cell_m, 0), grid.width - 1))
         cy = int(min(max((y - grid.y0) // grid.cell_m, 0), grid.height - 1))
         if not inside[cx * grid.height + cy]:
@@ -200,7 +215,8 @@ def office_cells(points_xy: np.ndarray, outline, grid: Grid, key: str, inside: n
             best = candidates[np.argmin(np.hypot(*(centres[candidates] - (x, y)).T))]
             cx, cy = divmod(int(best), grid.height)
         if (cx, cy) in cells:
-            raise ConfigError(key, f"office {k}", f"shares cell ({cx}, {cy}) with office {cells.index((cx, cy))}; "
-                              "use smaller cells (district.gis.cell_m) or separate the offices")
+            raise ConfigError(key, f"office {k}", _("shares cell ({cx}, {cy}) with office {value}; use smaller "
+                                                    "cells (district.gis.cell_m) or separate the offices")
+                                                  .format(cx=cx, cy=cy, value=cells.index((cx, cy))))
         cells.append((cx, cy))
     return cells

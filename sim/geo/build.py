@@ -24,6 +24,9 @@ from sim.geo import sources as S
 from sim.geo.cache import cache_key, load, save
 from sim.geo.frame import GeoFrame
 from sim.geo.roads import build_network, tie_cells
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 KEY = "district.gis"
 
@@ -77,8 +80,9 @@ def read_files(gis) -> GisBuild:
     try:
         return _read_files(gis)
     except (GEOSException, pyproj.exceptions.ProjError) as exc:
-        raise ConfigError(f"{KEY}.areas", gis.areas, f"the layers could not be processed "
-                          f"({str(exc).splitlines()[0][:160]}); repair the geometries (e.g. QGIS Fix geometries)") from None
+        raise ConfigError(f"{KEY}.areas", gis.areas, _("the layers could not be processed ({value}); repair the "
+                                                       "geometries (e.g. QGIS Fix geometries)")
+                                                     .format(value=str(exc).splitlines()[0][:160])) from None
 
 
 def _read_files(gis) -> GisBuild:
@@ -87,14 +91,15 @@ def _read_files(gis) -> GisBuild:
     buildings = landuse = None
     if S.is_osm(path):
         if gis.population_field is not None:
-            raise ConfigError(f"{KEY}.population_field", gis.population_field, "an OpenStreetMap file has no "
-                              "population field: give district.gis.population_total (spread by floor area)")
+            raise ConfigError(f"{KEY}.population_field", gis.population_field,
+                              _("an OpenStreetMap file has no population field: give "
+                                "district.gis.population_total (spread by floor area)"))
         roads_ll = S.read_osm(f"{KEY}.areas", path, "roads")
         buildings = S.read_osm(f"{KEY}.areas", path, "buildings")
         landuse = S.read_osm(f"{KEY}.areas", path, "landuse")
         parts = [f for f in (roads_ll, buildings) if len(f)]
         if not parts:
-            raise ConfigError(f"{KEY}.areas", gis.areas, "the OpenStreetMap file has no roads and no buildings")
+            raise ConfigError(f"{KEY}.areas", gis.areas, _("the OpenStreetMap file has no roads and no buildings"))
         bounds = np.array([f.total_bounds for f in parts])
         box = shapely.box(bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
         import geopandas as gpd
@@ -111,7 +116,7 @@ def _read_files(gis) -> GisBuild:
     areas = areas[~areas.geometry.is_empty]
     outline = shapely.union_all(areas.geometry.to_numpy())
     if outline.area <= 0:
-        raise ConfigError(f"{KEY}.areas", gis.areas, "the areas have no extent (zero area)")
+        raise ConfigError(f"{KEY}.areas", gis.areas, _("the areas have no extent (zero area)"))
     grid = A.grid_over(outline, gis.cell_m, MAX_GIS_CELLS, f"{KEY}.cell_m", f"{KEY}.areas", gis.areas)
     boxes = grid.boxes()
     buildings, landuse = (_valid(f.to_crs(metric)) if f is not None and len(f) else None for f in (buildings, landuse))
@@ -124,8 +129,8 @@ def _read_files(gis) -> GisBuild:
                and (np.abs(pts[:, 1]) <= 90).all())
     offices = A.office_cells(office_xy, outline, grid, f"{KEY}.offices" if gis.offices else f"{KEY}.office_points",
                              land_use != LAND_USE_CODE["outside"], hint=(
-                                 f" (these look like lon/lat degrees; the areas' CRS is {source_crs.name})"
-                                 if degrees else ""))
+                                 _(" (these look like lon/lat degrees; the areas' CRS is {crs})")
+                                 .format(crs=source_crs.name) if degrees else ""))
     for cx, cy in offices:
         land_use[cx * grid.height + cy] = LAND_USE_CODE["office"]
     net = None
@@ -136,7 +141,7 @@ def _read_files(gis) -> GisBuild:
                  else S.read_layer(f"{KEY}.roads", rpath, gis.roads_layer, f"{KEY}.crs", gis.crs,
                                    encoding=gis.encoding))
         if len(lines) == 0:
-            raise ConfigError(f"{KEY}.roads", gis.roads, "has no drivable roads")
+            raise ConfigError(f"{KEY}.roads", gis.roads, _("has no drivable roads"))
         net = build_network(lines.to_crs(metric), outline, gis, f"{KEY}.roads", gis.roads)
         roads_wkb = net.lines_wkb
     cell_node, access = tie_cells(net, grid.centres(), gis.access_factor) if net is not None else (None, None)
@@ -172,13 +177,13 @@ def _beat_polygons(gis, metric, grid, boxes) -> np.ndarray:
     beat = np.full(len(boxes), -1, dtype=np.int32)
     pairs = A.overlaps(geoms, boxes)
     if len(pairs[0]) == 0:
-        raise ConfigError(f"{KEY}.beats", gis.beats, "no beat polygon overlaps the areas (another place or CRS?)")
+        raise ConfigError(f"{KEY}.beats", gis.beats, _("no beat polygon overlaps the areas (another place or CRS?)"))
     A._paint_largest(beat, pairs, np.arange(len(geoms), dtype=np.int32), len(boxes))
     used, beat[beat >= 0] = np.unique(beat[beat >= 0], return_inverse=True)  # polygons with cells, numbered 0..
     centres = grid.centres()
     covered = beat >= 0
     if not covered.all():
-        _, nearest = cKDTree(centres[covered]).query(centres[~covered])
+        _dist, nearest = cKDTree(centres[covered]).query(centres[~covered])
         beat[~covered] = beat[covered][nearest]
     return beat
 
@@ -191,11 +196,12 @@ def _without_empty(frame, gis):
 
         lost = pd.to_numeric(frame.loc[empty, gis.population_field], errors="coerce").fillna(0).clip(lower=0).sum()
         if lost > 0:
-            raise ConfigError(f"{KEY}.areas", gis.areas, f"{int(empty.sum())} features have no geometry but carry "
-                              f"{lost:,.0f} residents; draw them or remove them")
+            raise ConfigError(f"{KEY}.areas", gis.areas, _("{value} features have no geometry but carry "
+                                                           "{lost:,.0f} residents; draw them or remove them")
+                                                         .format(value=int(empty.sum()), lost=lost))
     frame = frame[~empty]
     if frame.empty:
-        raise ConfigError(f"{KEY}.areas", gis.areas, "has no features with a geometry (an empty layer)")
+        raise ConfigError(f"{KEY}.areas", gis.areas, _("has no features with a geometry (an empty layer)"))
     return frame
 
 
@@ -213,18 +219,20 @@ def _office_points(gis, source_crs, metric) -> np.ndarray:
         path = S.resolve(f"{KEY}.offices", gis.offices)
         frame = S.read_layer(f"{KEY}.offices", path, None, f"{KEY}.crs", gis.crs, encoding=gis.encoding)
         if not set(frame.geometry.geom_type) <= {"Point", "MultiPoint"}:
-            raise ConfigError(f"{KEY}.offices", gis.offices, "must be a point layer (one point per office)")
+            raise ConfigError(f"{KEY}.offices", gis.offices, _("must be a point layer (one point per office)"))
         pts = frame.to_crs(metric).geometry.explode(index_parts=False)
         xy = shapely.get_coordinates(pts.to_numpy())
         if len(xy) > 100:
-            raise ConfigError(f"{KEY}.offices", gis.offices, f"has {len(xy)} points; at most 100 offices")
+            raise ConfigError(f"{KEY}.offices", gis.offices, _("has {value} points; at most 100 offices")
+                                                             .format(value=len(xy)))
         return xy
     pts = np.asarray(gis.office_points, dtype=float).reshape(-1, 2)
     x, y = transformer(source_crs.to_wkt(), metric.to_wkt()).transform(pts[:, 0], pts[:, 1])
     xy = np.column_stack([x, y])
     if not np.isfinite(xy).all():
-        raise ConfigError(f"{KEY}.office_points", gis.office_points, "cannot be placed in the areas' CRS "
-                          "(are they in the areas' CRS, e.g. lon/lat for an OpenStreetMap file?)")
+        raise ConfigError(f"{KEY}.office_points", gis.office_points, _("cannot be placed in the areas' CRS (are "
+                                                                       "they in the areas' CRS, e.g. lon/lat for "
+                                                                       "an OpenStreetMap file?)"))
     return xy
 
 
@@ -245,8 +253,8 @@ def gis_district(dcfg, built: GisBuild):
         beat_file=None if built.beat_file is None else built.beat_file.copy())
     if dcfg.travel == "network":
         if built.node_xy is None:
-            raise ConfigError("district.travel", "network", "needs a road network: set district.gis.roads, or "
-                              "district.travel=manhattan or road")
+            raise ConfigError("district.travel", "network", _("needs a road network: set district.gis.roads, or "
+                                                              "district.travel=manhattan or road"))
         travel = NetworkTravel(district, built.csr(), built.cell_node, built.access_m)
         district.office_area = travel.nearest_of([cx * h + cy for cx, cy in district.offices]).reshape(w, h)
     else:

@@ -9,6 +9,9 @@ import numpy as np
 import shapely
 
 from sim.core.checks import ConfigError
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 def with_gis_district(cfg):
@@ -24,7 +27,7 @@ def with_gis_district(cfg):
         w, h = frame.extent_m
         if not (np.isfinite(x) and np.isfinite(y) and 0 <= x < w and 0 <= y < h):
             raise ConfigError("response.station.point", list(station.point),
-                              "lies outside the district's grid (in the areas' CRS: lon, lat for OpenStreetMap)")
+                              _("lies outside the district's grid (in the areas' CRS: lon, lat for OpenStreetMap)"))
     else:  # the middle of the district, inside its outline
         p = shapely.point_on_surface(frame.outline())
         x, y = float(p.x), float(p.y)

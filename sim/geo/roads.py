@@ -17,6 +17,9 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from sim.core.checks import ConfigError
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 LINEAR = ("LineString", "MultiLineString", "LinearRing")
 DROPPED_REFUSE_SHARE = 0.5  # more road nodes cut off the main network: refused (a broken layer); assumption
@@ -41,8 +44,8 @@ def line_speeds(lines: gpd.GeoDataFrame, cfg, key: str) -> tuple[np.ndarray, np.
     speeds = np.full(len(lines), cfg.default_road_speed_kmh)
     if cfg.road_class_field not in lines.columns and cfg.road_class_field != "highway" and cfg.road_speed_field is None:
         raise ConfigError(f"{key.rsplit('.', 1)[0]}.road_class_field", cfg.road_class_field,
-                          "no such field in the road layer; fields: " + ", ".join(
-                              str(c) for c in lines.columns if c != lines.geometry.name)[:300])
+                          _("no such field in the road layer; fields: {value}").format(value=", ".join(
+                              str(c) for c in lines.columns if c != lines.geometry.name)[:300]))
     if cfg.road_class_field in lines.columns:
         by_class = lines[cfg.road_class_field].astype(str).map(
             {str(k): float(v) for k, v in cfg.road_speed_kmh.items()})
@@ -50,8 +53,8 @@ def line_speeds(lines: gpd.GeoDataFrame, cfg, key: str) -> tuple[np.ndarray, np.
     if cfg.road_speed_field is not None:
         if cfg.road_speed_field not in lines.columns:
             raise ConfigError(f"{key.rsplit('.', 1)[0]}.road_speed_field", cfg.road_speed_field,
-                              "no such field in the road layer; fields: " + ", ".join(
-                                  str(c) for c in lines.columns if c != lines.geometry.name)[:300])
+                              _("no such field in the road layer; fields: {value}").format(value=", ".join(
+                                  str(c) for c in lines.columns if c != lines.geometry.name)[:300]))
         given = pd.to_numeric(lines[cfg.road_speed_field], errors="coerce").to_numpy(dtype=float)
         ok = np.isfinite(given) & (given >= 1) & (given <= 200)
         speeds = np.where(ok, given, speeds)
@@ -64,11 +67,11 @@ def line_speeds(lines: gpd.GeoDataFrame, cfg, key: str) -> tuple[np.ndarray, np.
 def build_network(lines: gpd.GeoDataFrame, outline, cfg, key: str, shown: str) -> RoadNetwork:
     kinds = set(lines.geometry.geom_type)
     if not kinds <= set(LINEAR):
-        raise ConfigError(key, sorted(kinds), "must be a line layer (roads) or an OpenStreetMap file")
+        raise ConfigError(key, sorted(kinds), _("must be a line layer (roads) or an OpenStreetMap file"))
     near = outline.buffer(NEAR_M)
     lines = lines[lines.geometry.intersects(near)].reset_index(drop=True)
     if lines.empty or not lines.geometry.intersects(outline).any():
-        raise ConfigError(key, shown, "no road of the layer overlaps the areas (another place, or another CRS?)")
+        raise ConfigError(key, shown, _("no road of the layer overlaps the areas (another place, or another CRS?)"))
     speeds, by_default = line_speeds(lines, cfg, key)
     lengths = shapely.length(lines.geometry.to_numpy())
     default_share = float(lengths[by_default].sum() / max(lengths.sum(), 1e-9))
@@ -92,15 +95,16 @@ def build_network(lines: gpd.GeoDataFrame, outline, cfg, key: str, shown: str) -
     lo, hi, weight, length = lo[first_of_pair], hi[first_of_pair], weight[first_of_pair], length[first_of_pair]
     n = len(node_xy)
     graph = coo_matrix((weight, (lo, hi)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
+    _count, label = connected_components(graph, directed=False)
     main = np.argmax(np.bincount(label))
     kept = label == main
     new_id = np.cumsum(kept) - 1
     on = kept[lo]
     dropped = int((~kept).sum())
     if dropped > DROPPED_REFUSE_SHARE * n:
-        raise ConfigError(key, shown, f"{dropped} of {n} road nodes ({dropped / n:.0%}) are not connected to the "
-                          "largest network: lines that should meet do not (raise district.gis.snap_m, e.g. 5)")
+        raise ConfigError(key, shown, _("{dropped} of {n} road nodes ({value:.0%}) are not connected to the "
+                                        "largest network: lines that should meet do not (raise "
+                                        "district.gis.snap_m, e.g. 5)").format(dropped=dropped, n=n, value=dropped / n))
     return RoadNetwork(node_xy=node_xy[kept], edge_u=new_id[lo[on]].astype(np.int32),
                        edge_v=new_id[hi[on]].astype(np.int32), edge_weight=weight[on], edge_length=length[on],
                        lines_wkb=shapely.to_wkb(shapely.multilinestrings(geoms)), dropped_nodes=dropped,
@@ -114,7 +118,7 @@ def snap_nodes(coords: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarra
     if len(pairs):
         n = len(uniq)
         join = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-        _, cluster = connected_components(join, directed=False)
+        _count, cluster = connected_components(join, directed=False)
         first = np.unique(cluster, return_index=True)[1]
         return cluster[node_of.ravel()], uniq[first]
     return node_of.ravel(), uniq

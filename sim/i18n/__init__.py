@@ -37,6 +37,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "tabletop": ("tabletop",),
     "reports": ("output", "compare", "plan", "study"),
     "cli": ("__main__.py", "run.py", "run_any.py"),
+    "checks": ("calibrate", "community", "compose", "config.py", "core", "geo", "policing", "validate"),
 }
 
 _default = DEFAULT_LANGUAGE
@@ -90,6 +91,14 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _catalogue(self.domain, current_language()).ngettext(singular, plural, n)
+
+
+LIST_SEPARATORS = {"en": ", ", "zh": "、"}  # a list inside a sentence: "3 officers, 5 auxiliaries" / "民警 3 名、辅警 5 名"
+
+
+def join_list(items) -> str:
+    """``items`` as a list inside a sentence, with the current language's separator."""
+    return LIST_SEPARATORS[current_language()].join(items)
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark only"

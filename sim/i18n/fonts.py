@@ -33,18 +33,23 @@ def cjk_font() -> str | None:
     return known()
 
 
-@lru_cache(maxsize=1)
 def use_cjk_fonts() -> str | None:
-    """Set matplotlib's font list to DejaVu Sans then the CJK family."""
+    """Set matplotlib's font list to DejaVu Sans then the CJK family (every call:
+    something else may have reset matplotlib's settings since)."""
     import matplotlib
 
     family = cjk_font()
     if family is None:
-        warnings.warn("no CJK font found (install Debian's fonts-noto-cjk: ./dev setup); Chinese labels in "
-                      "figures will not render", stacklevel=2)
+        _warn_no_font()
         return None
     # the families themselves, not the generic "sans-serif": matplotlib expands a generic name to its first
     # available font only, so the glyph-by-glyph fallback needs the list in font.family
     matplotlib.rcParams["font.family"] = ["DejaVu Sans", family]
     matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font has no U+2212
     return family
+
+
+@lru_cache(maxsize=1)
+def _warn_no_font() -> None:
+    warnings.warn("no CJK font found (install Debian's fonts-noto-cjk: ./dev setup); Chinese labels in "
+                  "figures will not render", stacklevel=3)

@@ -12,6 +12,9 @@ from typing import Dict
 
 from sim.core.checks import ConfigError, _range
 from sim.core.roles import ROLES
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 
 @dataclass
@@ -35,13 +38,14 @@ class CostConfig:
     def validate(self, path: str) -> None:
         for role, n in self.included_staff.items():
             if role not in ROLES:
-                raise ConfigError(f"{path}.included_staff", role, "allowed roles: " + ", ".join(ROLES))
+                raise ConfigError(f"{path}.included_staff", role, _("allowed roles: {items}")
+                                                                  .format(items=", ".join(ROLES)))
             if isinstance(n, bool) or not isinstance(n, int):
-                raise ConfigError(f"{path}.included_staff.{role}", n, "must be a whole number of people")
+                raise ConfigError(f"{path}.included_staff.{role}", n, _("must be a whole number of people"))
             _range(f"{path}.included_staff.{role}", n, 0, 500)
         _range(f"{path}.office_build_kyuan", self.office_build_kyuan, 0, 1e6)
         _range(f"{path}.non_staff_share", self.non_staff_share, 0, 1)
         if self.running_includes_staff and not any(self.included_staff.values()):
             raise ConfigError(f"{path}.included_staff", dict(self.included_staff),
-                              "needs at least one person: the running cost includes their pay "
-                              "(or set cost.running_includes_staff=false)")
+                              _("needs at least one person: the running cost includes their pay (or set "
+                                "cost.running_includes_staff=false)"))

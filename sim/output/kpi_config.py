@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Dict, Optional
 
 from sim.core.checks import ConfigError, _range
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 
 @dataclass
@@ -25,11 +28,12 @@ class KpiConfig:
 
     def validate(self, path: str) -> None:
         if set(self.weights) != set(self.PARTS):
-            raise ConfigError(f"{path}.weights", dict(self.weights), "needs exactly: " + ", ".join(self.PARTS))
+            raise ConfigError(f"{path}.weights", dict(self.weights), _("needs exactly: {items}")
+                                                                     .format(items=", ".join(self.PARTS)))
         for k, v in self.weights.items():
             _range(f"{path}.weights.{k}", v, 0, 1)
         if abs(sum(self.weights.values()) - 1.0) > 1e-6:
-            raise ConfigError(f"{path}.weights", dict(self.weights), "must add up to 1")
+            raise ConfigError(f"{path}.weights", dict(self.weights), _("must add up to 1"))
         _range(f"{path}.hazard_deadline_h", self.hazard_deadline_h, 0, 8760, lo_open=True)
         if self.innovation_score is not None:
             _range(f"{path}.innovation_score", self.innovation_score, 0, 1)

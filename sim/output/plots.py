@@ -11,14 +11,19 @@ import pyarrow as pa  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
 from sim.core.land_use import LAND_USES  # noqa: E402
+from sim.i18n import Translator  # noqa: E402
+from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
+
+_ = Translator("reports")
 
 LAND_USE_COLOURS = {"residential": "#f2e6d0", "commercial": "#f7b267", "market": "#e07a5f",
                     "school": "#9ad1d4", "park": "#a7c957", "farmland": "#dde5b6",
                     "road": "#adb5bd", "mountain": "#6c584c", "office": "#1d3557", "outside": "#ffffff"}
 
 
-def response_time_figure(calls: pa.Table, path: str) -> None:
-    """Histogram of response times per priority, with the 3- and 10-minute targets."""
+def response_time_fig(calls: pa.Table):
+    """Histogram of response times per priority, with the 3- and 10-minute targets (the Figure)."""
+    use_cjk_fonts()
     resp = calls["response_min"].to_numpy(zero_copy_only=False)
     prio = calls["priority"].to_numpy()
     ok = ~np.isnan(resp)
@@ -26,26 +31,38 @@ def response_time_figure(calls: pa.Table, path: str) -> None:
     top = np.percentile(resp[ok], 99) if ok.any() else 10.0
     bins = np.linspace(0, max(top, 12.0), 40)
     for k in sorted(set(prio[ok].tolist())):
-        ax.hist(resp[ok & (prio == k)], bins=bins, histtype="step", linewidth=1.5, label=f"priority {k}")
-    for target, label in ((3, "3-min arrival target"), (10, "10-min goal")):
+        ax.hist(resp[ok & (prio == k)], bins=bins, histtype="step", linewidth=1.5,
+                label=_("priority {k}").format(k=k))
+    for target, label in ((3, _("3-min arrival target")), (10, _("10-min goal"))):
         ax.axvline(target, color="grey", linestyle="--", linewidth=1)
         ax.text(target, ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, va="top")
-    ax.set_xlabel("response time (min) = wait for a unit + turnout + travel")
-    ax.set_ylabel("calls")
-    ax.set_title(f"Response times ({int(ok.sum())} calls reached)")
+    ax.set_xlabel(_("response time (min) = wait for a unit + turnout + travel"))
+    ax.set_ylabel(_("calls"))
+    ax.set_title(_("Response times ({n} calls reached)").format(n=int(ok.sum())))
     if ax.get_legend_handles_labels()[0]:  # no call reached anyone: nothing to label
         ax.legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def response_time_figure(calls: pa.Table, path: str) -> None:
+    fig = response_time_fig(calls)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def incident_map_figure(district, incidents: pa.Table, path: str) -> None:
-    """Land use, incidents (reported and not), offices and beat boundaries (``draw_incident_map``)."""
+def incident_map_fig(district, incidents: pa.Table):
+    """Land use, incidents (reported and not), offices and beat boundaries (the Figure)."""
+    use_cjk_fonts()
     w_m, h_m = district.extent_m
     fig, ax = plt.subplots(figsize=(7, 7 * h_m / w_m + 0.5))
     draw_incident_map(ax, district, incidents)
     fig.tight_layout()
+    return fig
+
+
+def incident_map_figure(district, incidents: pa.Table, path: str) -> None:
+    fig = incident_map_fig(district, incidents)
     fig.savefig(path, dpi=110, bbox_inches="tight" if district.geo is not None else None)  # the key beside
     plt.close(fig)
 
@@ -56,6 +73,7 @@ def draw_incident_map(ax, district, incidents: pa.Table) -> None:
     (easting/northing in metres, as the GIS layers and cells.gpkg are: true
     shapes and distances, where lon/lat axes would stretch east-west by
     1/cos(latitude), twice at Helsinki); an invented one in model metres."""
+    use_cjk_fonts()
     w_m, h_m = district.extent_m
     geo = district.geo
     x0, y0 = (geo.x0, geo.y0) if geo is not None else (0.0, 0.0)  # model metres -> the map's coordinates
@@ -63,8 +81,9 @@ def draw_incident_map(ax, district, incidents: pa.Table) -> None:
     ax.imshow(district.land_use.T, origin="lower", extent=(x0, x0 + w_m, y0, y0 + h_m), cmap=cmap,
               vmin=-0.5, vmax=len(LAND_USES) - 0.5, interpolation="nearest")
     if geo is not None:
-        _draw_lines(ax, geo.roads(), x0, y0, colors="#6c757d", linewidths=0.6, label="roads")
-        _draw_lines(ax, geo.outline().boundary, x0, y0, colors="#1d3557", linewidths=1.6, label="district outline")
+        _draw_lines(ax, geo.roads(), x0, y0, colors="#6c757d", linewidths=0.6, label=_("roads"))
+        _draw_lines(ax, geo.outline().boundary, x0, y0, colors="#1d3557", linewidths=1.6,
+                    label=_("district outline"))
     beat = district.beat
     size = district.cell_size_m
     xs, ys = np.nonzero(beat[1:, :] != beat[:-1, :])  # vertical boundary segments
@@ -74,22 +93,22 @@ def draw_incident_map(ax, district, incidents: pa.Table) -> None:
     x = incidents["x_m"].to_numpy() + x0
     y = incidents["y_m"].to_numpy() + y0
     rep = incidents["reported"].to_numpy(zero_copy_only=False).astype(bool)
-    ax.scatter(x[rep], y[rep], s=6, c="crimson", label=f"reported crime ({rep.sum()})")
-    ax.scatter(x[~rep], y[~rep], s=6, c="purple", marker="x", label=f"unreported ({(~rep).sum()})")
+    ax.scatter(x[rep], y[rep], s=6, c="crimson", label=_("reported crime ({n})").format(n=rep.sum()))
+    ax.scatter(x[~rep], y[~rep], s=6, c="purple", marker="x", label=_("unreported ({n})").format(n=(~rep).sum()))
     ox, oy = district.cell_centre_m(*np.array(district.offices).T)
-    ax.scatter(ox + x0, oy + y0, s=120, marker="*", c="gold", edgecolors="k", label="office", zorder=5)
+    ax.scatter(ox + x0, oy + y0, s=120, marker="*", c="gold", edgecolors="k", label=_("office"), zorder=5)
     ax.set_xlim(x0, x0 + w_m)
     ax.set_ylim(y0, y0 + h_m)
     if geo is not None:
         crs = _crs_name(geo.metric_crs)
-        ax.set_xlabel(f"easting (m, {crs})")
-        ax.set_ylabel("northing (m)")
+        ax.set_xlabel(_("easting (m, {crs})").format(crs=crs))
+        ax.set_ylabel(_("northing (m)"))
         ax.ticklabel_format(useOffset=False, style="plain")
         ax.tick_params(axis="x", labelrotation=30)
     else:
         ax.set_xlabel("x (m)")
         ax.set_ylabel("y (m)")
-    ax.set_title("Incidents, offices and beat boundaries")
+    ax.set_title(_("Incidents, offices and beat boundaries"))
     if geo is not None:  # a real place fills its frame: the key beside the map, not over offices
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     else:

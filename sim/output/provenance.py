@@ -13,6 +13,9 @@ from pathlib import Path
 
 from sim.core.checks import ConfigError
 from sim.core.outdir import MANIFEST, PROGRAM, is_own_folder, symlink_inside, unmark, write_atomic
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 DONE = "DONE"  # marker written last: the run finished and every output is in place
 PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "pandas", "matplotlib", "hydra-core", "omegaconf",
@@ -21,9 +24,14 @@ PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pyarrow", "pandas", "matplotlib"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+PRESENTATION_KEYS = ("lang",)  # change what people read, never a result: not part of a configuration's identity
+
+
 def config_hash(cfg) -> str:
-    """Identifies a run's configuration (a sweep skips a job whose DONE names it)."""
-    text = json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str)
+    """Identifies a run's configuration (a sweep skips a job whose DONE names it;
+    the language it was written in does not count)."""
+    values = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in PRESENTATION_KEYS}
+    text = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -67,11 +75,13 @@ def prepare_dir(out_dir: str | Path, cfg=None, overwrite: bool | None = None, ki
     if overwrite is None:
         overwrite = cfg is not None and cfg.sim.overwrite
     if out.is_dir() and symlink_inside(out) is not None:
-        raise ConfigError("hydra.run.dir", str(out), f"holds a symbolic link ({symlink_inside(out).name}); "
-                          "an output folder may not: choose another folder")
+        raise ConfigError("hydra.run.dir", str(out), _("holds a symbolic link ({name}); an output folder may "
+                                                       "not: choose another folder")
+                                                     .format(name=symlink_inside(out).name))
     if out.is_dir() and not overwrite and not is_own_folder(out):
-        raise ConfigError("hydra.run.dir", str(out), "holds files this program did not write (no manifest.json); "
-                          "choose a new folder, or add sim.overwrite=true to write into it anyway")
+        raise ConfigError("hydra.run.dir", str(out), _("holds files this program did not write (no "
+                                                       "manifest.json); choose a new folder, or add "
+                                                       "sim.overwrite=true to write into it anyway"))
     out.mkdir(parents=True, exist_ok=True)
     unmark(out)
     claim = {"program": PROGRAM, "kind": kind, "status": "running", "started_utc": now_utc()}

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from sim.core.checks import ConfigError, _choice, _range
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 PLAN_TIERS = ("office", "station")  # plan.tier: what the planner sizes (issue 19)
 
@@ -83,19 +86,20 @@ class PlanConfig:
     def validate(self, path: str) -> None:
         if not self.shift_starts_h or sorted(set(self.shift_starts_h)) != list(self.shift_starts_h):
             raise ConfigError(f"{path}.shift_starts_h", list(self.shift_starts_h),
-                              "needs increasing, distinct start hours, e.g. [0, 8, 16]")
+                              _("needs increasing, distinct start hours, e.g. [0, 8, 16]"))
         for h in self.shift_starts_h:
             _range(f"{path}.shift_starts_h", h, 0, 23)
         n = len(self.shift_starts_h)
         if 24 % n or any(b - a != 24 // n for a, b in zip(self.shift_starts_h, self.shift_starts_h[1:])):
             raise ConfigError(f"{path}.shift_starts_h", list(self.shift_starts_h),
-                              "needs equal shifts covering the day (24 / count hours apart), e.g. [0, 8, 16]")
+                              _("needs equal shifts covering the day (24 / count hours apart), e.g. [0, 8, 16]"))
         for role, v in self.relief_factor.items():
             _choice(f"{path}.relief_factor", role, ("officer", "auxiliary"))
             _range(f"{path}.relief_factor.{role}", v, 1, 20)
         for role in ("officer", "auxiliary"):
             if role not in self.relief_factor:
-                raise ConfigError(f"{path}.relief_factor", dict(self.relief_factor), f"needs a factor for {role}")
+                raise ConfigError(f"{path}.relief_factor", dict(self.relief_factor), _("needs a factor for {role}")
+                                                                                     .format(role=role))
         _range(f"{path}.volunteer_hours_per_week_max", self.volunteer_hours_per_week_max, 0, 100_000)
         _range(f"{path}.officers_min_per_shift", self.officers_min_per_shift, 0, 100)
         _range(f"{path}.aux_per_officer_min", self.aux_per_officer_min, 0, 100)
@@ -103,7 +107,8 @@ class PlanConfig:
         _range(f"{path}.max_units_per_shift", self.max_units_per_shift, 1, 500)
         if self.officers_min_per_shift > self.max_units_per_shift:
             raise ConfigError(f"{path}.officers_min_per_shift", self.officers_min_per_shift,
-                              f"must be <= plan.max_units_per_shift ({self.max_units_per_shift})")
+                              _("must be <= plan.max_units_per_shift ({max_units_per_shift})")
+                              .format(max_units_per_shift=self.max_units_per_shift))
         _range(f"{path}.confidence", self.confidence, 0.5, 0.999)
         _range(f"{path}.replications_min", self.replications_min, 2, 1000)
         _range(f"{path}.replications_max", self.replications_max, self.replications_min, 1000)
@@ -113,5 +118,5 @@ class PlanConfig:
         _range(f"{path}.jobs", self.jobs, 0, 256)
         _choice(f"{path}.tier", self.tier, PLAN_TIERS)
         if isinstance(self.new_offices, bool) or not isinstance(self.new_offices, int):
-            raise ConfigError(f"{path}.new_offices", self.new_offices, "must be a whole number of offices")
+            raise ConfigError(f"{path}.new_offices", self.new_offices, _("must be a whole number of offices"))
         _range(f"{path}.new_offices", self.new_offices, 0, 1000)

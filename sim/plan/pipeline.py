@@ -23,10 +23,13 @@ from sim.plan.costs import annual_cost, building_cost
 from sim.plan.demand import block_hours, block_label, office_demand
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation, as_configured
 from sim.plan.runner import Runner
-from sim.plan.search import Planner, describe
+from sim.plan.search import Planner, describe, staffing_text
 from sim.plan.tiers import tier_figures
 from sim.policing.dispatch_rules import DISPATCH_RULES
 from sim.run_any import is_exercise
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers"}
 
@@ -34,41 +37,50 @@ ROLE_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "vo
 def check_plannable(cfg: Config) -> Config:
     """What the planner cannot honour fails before any run."""
     if is_exercise(cfg):
-        raise ConfigError("exercise", cfg.exercise.name or "injects/actions", "the planner sizes staffing for everyday "
-                          "demand, not a tabletop exercise; run exercises with python -m sim or sim.tabletop")
+        raise ConfigError("exercise", cfg.exercise.name or "injects/actions", _("the planner sizes staffing for "
+                                                                                "everyday demand, not a tabletop "
+                                                                                "exercise; run exercises with python "
+                                                                                "-m sim or sim.tabletop"))
     if cfg.queueing.enabled:
-        raise ConfigError("queueing.enabled", True, "the planner plans a district, not the queueing check; "
-                          "leave +experiment=queueing_check out")
+        raise ConfigError("queueing.enabled", True, _("the planner plans a district, not the queueing check; "
+                                                      "leave +experiment=queueing_check out"))
     if "elastic" in cfg.policy.names():
         raise ConfigError("policy.name", cfg.policy.name,
-                          "the planner sets every shift itself and elastic moves shifts; plan without elastic")
+                          _("the planner sets every shift itself and elastic moves shifts; plan without elastic"))
     t = cfg.target
     if t.p1_within_min is None and t.saturation_max is None and t.window_wait_p90_min is None \
             and t.satisfaction_min is None and t.crimes_per_1000_max is None:
-        raise ConfigError("target", "all null", "every target is switched off: there is nothing to plan for; "
-                          "set at least one target.* (e.g. target.p1_within_min=8)")
+        raise ConfigError("target", "all null", _("every target is switched off: there is nothing to plan for; "
+                                                  "set at least one target.* (e.g. target.p1_within_min=8)"))
     if cfg.plan.tier == "station" and not cfg.response.has("station"):
-        raise ConfigError("plan.tier", cfg.plan.tier, f"response.tiers={cfg.response.tiers} has no station to plan; "
-                          "use response.tiers=office_station (or office_station_rapid), or plan.tier=office")
+        raise ConfigError("plan.tier", cfg.plan.tier, _("response.tiers={tiers} has no station to plan; use "
+                                                        "response.tiers=office_station (or "
+                                                        "office_station_rapid), or plan.tier=office")
+                                                      .format(tiers=cfg.response.tiers))
     if cfg.plan.tier == "station" and not DISPATCH_RULES[cfg.dispatch.name].sends_other_tiers:
-        raise ConfigError("plan.tier", cfg.plan.tier, f"dispatch={cfg.dispatch.name} never sends the station to the "
-                          "district's calls; use dispatch=office_first or dispatch=nearest_any")
+        raise ConfigError("plan.tier", cfg.plan.tier, _("dispatch={name} never sends the station to the "
+                                                        "district's calls; use dispatch=office_first or "
+                                                        "dispatch=nearest_any").format(name=cfg.dispatch.name))
     if cfg.plan.new_offices > cfg.district.offices:
-        raise ConfigError("plan.new_offices", cfg.plan.new_offices, f"must be <= the district's offices "
-                          f"({cfg.district.offices}): the planner staffs the configured offices, it never adds one")
+        raise ConfigError("plan.new_offices", cfg.plan.new_offices, _("must be <= the district's offices "
+                                                                      "({offices}): the planner staffs the "
+                                                                      "configured offices, it never adds one")
+                                                                    .format(offices=cfg.district.offices))
     drawn = [c for c in cfg.calls.values() if c.rate_per_1000_per_year > 0]
     if not drawn:
-        raise ConfigError("calls", "all rates 0", "no call type has a rate above 0: there is no demand to plan for")
+        raise ConfigError("calls", "all rates 0", _("no call type has a rate above 0: there is no demand to plan for"))
     if t.p1_within_min is not None and not any(c.priority == 1 for c in drawn):
-        raise ConfigError("target.p1_within_min", t.p1_within_min, "no call type with a rate has priority 1; "
-                          "switch the target off (target.p1_within_min=null) or give a call type priority 1")
+        raise ConfigError("target.p1_within_min", t.p1_within_min, _("no call type with a rate has priority 1; "
+                                                                     "switch the target off "
+                                                                     "(target.p1_within_min=null) or give a call "
+                                                                     "type priority 1"))
     return cfg
 
 
 def headcount(cfg: Config, cand: Candidate) -> list[dict[str, int]]:
     """People per office for a candidate: block posts x block hours / 24 x relief,
     plus window clerks over their opening hours, rounded up per office."""
-    _, hours = block_hours(cfg)
+    _starts, hours = block_hours(cfg)
     relief = cfg.plan.relief_factor
     clerk_hours = (cfg.window.close_h - cfg.window.open_h) * 7 if cfg.window.enabled else 0.0
     out = []
@@ -188,7 +200,8 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
     now = today(cfg, district)
     result = planner.run(tuple(r["volunteers"] for r in now))
     best, ev = result.best, result.evaluation
-    log(f"plan: {describe(best)} after {runner.runs} simulated replications")
+    log(_("plan: {staffing} after {n} simulated replications").format(staffing=staffing_text(describe(best)),
+                                                                        n=runner.runs))
     curve = []
     if cfg.plan.curve:
         cands = curve_candidates(planner, best)

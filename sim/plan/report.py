@@ -11,15 +11,31 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sim.config import Config  # noqa: E402
 from sim.core.markdown import md_table  # noqa: E402
 from sim.core.outdir import write_atomic  # noqa: E402
+from sim.i18n import N_, Translator, join_list  # noqa: E402
+from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
+from sim.output.labels import metric_label  # noqa: E402
+from sim.plan.search import staffing_text  # noqa: E402
 from sim.plan.tiers import TIER_LABELS  # noqa: E402
 
-ROLES = ("officers", "auxiliaries", "volunteers")
+_ = Translator("reports")
+
+ROLES = ("officers", "auxiliaries", "volunteers")  # plan.json's keys
+ROLE_HEADS = {"officers": N_("officers"), "auxiliaries": N_("auxiliaries"), "volunteers": N_("volunteers")}
+
+
+def role_heads() -> list[str]:
+    """The roles' column headings in the current language."""
+    return [_(ROLE_HEADS[r]) for r in ROLES]
+
+
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else _("no")
 
 
 def _pct(d: dict | None, share: bool = True) -> str:
     """An estimate with its 95% interval, as a percentage (``share``) or a plain number."""
     if not d or d.get("estimate") is None:
-        return "n/a"
+        return _("n/a")
     lo, hi = d["ci95"]
     fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.1f}")
     return f"{fmt(d['estimate'])} ({fmt(lo)}-{fmt(hi)})" if lo is not None else fmt(d["estimate"])
@@ -28,83 +44,106 @@ def _pct(d: dict | None, share: bool = True) -> str:
 def _met(d: dict | None) -> str:
     if not d or "met" not in d:
         return ""
-    return "met" if d["met"] else "**not met**"
+    return _("met") if d["met"] else _("**not met**")
 
 
 def curve_figure(plan: dict, path: Path) -> None:
+    fig = curve_fig(plan)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def curve_fig(plan: dict):
     """Attainment of the priority-1 target and worst-shift saturation against
-    officers + auxiliaries, with 95% bands; the plan, today and the targets marked."""
+    officers + auxiliaries, with 95% bands; the plan, today and the targets marked (the Figure)."""
+    use_cjk_fonts()
     pts = [p for p in plan["curve"] if p.get("p1") or p.get("saturation_worst_shift")]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     staff = [p["officers"] + p["auxiliaries"] for p in pts]
     t = plan["targets"]
     for ax, key, target, label in (
             (axes[0], "p1", t["p1_share"] if t["p1_within_min"] is not None else None,
-             f"priority-1 calls reached within {t['p1_within_min']:g} min" if t["p1_within_min"] else "n/a"),
-            (axes[1], "saturation_worst_shift", t["saturation_max"], "busy share of on-duty time, worst shift")):
+             _("priority-1 calls reached within {minutes:g} min").format(minutes=t["p1_within_min"])
+             if t["p1_within_min"] else _("n/a")),
+            (axes[1], "saturation_worst_shift", t["saturation_max"], _("busy share of on-duty time, worst shift"))):
         rows = [(s, p[key]) for s, p in zip(staff, pts) if p.get(key) and p[key]["estimate"] is not None]
         if rows:
             xs = [s for s, _ in rows]
             ys = [d["estimate"] for _, d in rows]
             lo = [d["ci95"][0] if d["ci95"][0] is not None else d["estimate"] for _, d in rows]
             hi = [d["ci95"][1] if d["ci95"][1] is not None else d["estimate"] for _, d in rows]
-            ax.fill_between(xs, lo, hi, alpha=0.25, color="tab:blue", label="95% interval")
-            ax.plot(xs, ys, "o-", color="tab:blue", label="simulated")
+            ax.fill_between(xs, lo, hi, alpha=0.25, color="tab:blue", label=_("95% interval"))
+            ax.plot(xs, ys, "o-", color="tab:blue", label=_("simulated"))
             for s, p in zip(staff, pts):
                 if p["is_plan"] and p.get(key):
-                    ax.plot([s], [p[key]["estimate"]], "*", ms=16, color="tab:green", label="plan", zorder=5)
+                    ax.plot([s], [p[key]["estimate"]], "*", ms=16, color="tab:green", label=_("plan"), zorder=5)
         today = plan["today_attainment"].get(
             next((k for k in plan["today_attainment"] if k.startswith("p1_within")), "") if key == "p1"
             else "saturation_worst_shift")
         if today and today.get("estimate") is not None:
             needs = plan["today_roster_needs"]
             ax.plot([needs["officers"] + needs["auxiliaries"]], [today["estimate"]], "s", ms=9, color="tab:red",
-                    label=f"today's roster (needs {needs['officers'] + needs['auxiliaries']:.0f} people, "
-                          f"has {plan['current']['officers'] + plan['current']['auxiliaries']})")
+                    label=_("today's roster (needs {needs:.0f} people, has {has})").format(
+                        needs=needs["officers"] + needs["auxiliaries"],
+                        has=plan["current"]["officers"] + plan["current"]["auxiliaries"]))
         if target is not None:
-            ax.axhline(target, ls="--", color="grey", label="target")
-        ax.set_xlabel("officers + auxiliaries (headcount)")
+            ax.axhline(target, ls="--", color="grey", label=_("target"))
+        ax.set_xlabel(_("officers + auxiliaries (headcount)"))
         ax.set_ylabel(label)
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:  # nothing to show when a target is switched off
             ax.legend(fontsize=8, loc="best")
-    fig.suptitle(f"Staffing curve: {plan['district']}, policy {plan['policy']}")
+    fig.suptitle(_("Staffing curve: {district}, policy {policy}").format(district=plan["district"],
+                                                                          policy=_policy(plan["policy"])))
     fig.tight_layout()
+    return fig
+
+
+def _policy(name: str) -> str:
+    """A policy (or a combination ``a+b``) by its shared terms."""
+    from sim.i18n.terms import term
+
+    return " + ".join(term(p) for p in str(name).split("+"))
+
+
+def gap_figure(plan: dict, path: Path) -> None:
+    fig = gap_fig(plan)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def gap_figure(plan: dict, path: Path) -> None:
-    """Headcount today, required, and (officers) the ministry norm; per office if several."""
+def gap_fig(plan: dict):
+    """Headcount today, required, and (officers) the ministry norm; per office if several (the Figure)."""
+    use_cjk_fonts()
     several = plan["offices"] > 1
     fig, axes = plt.subplots(1, 2 if several else 1, figsize=(11 if several else 6, 4.2), squeeze=False)
     ax = axes[0][0]
     xs = range(len(ROLES))
-    ax.bar([x - 0.2 for x in xs], [plan["current"][r] for r in ROLES], 0.4, label="today", color="tab:red")
-    ax.bar([x + 0.2 for x in xs], [plan["required"][r] for r in ROLES], 0.4, label="required", color="tab:green")
+    ax.bar([x - 0.2 for x in xs], [plan["current"][r] for r in ROLES], 0.4, label=_("today"), color="tab:red")
+    ax.bar([x + 0.2 for x in xs], [plan["required"][r] for r in ROLES], 0.4, label=_("required"), color="tab:green")
     ax.plot([-0.4, 0.4], [plan["ministry_norm_officers"]] * 2, "k--",
-            label=f"ministry norm (1 per {plan['ministry_residents_per_officer']:,})")
-    ax.set_xticks(list(xs), ROLES)
-    ax.set_ylabel("people")
-    ax.set_title("headcount")
+            label=_("ministry norm (1 per {residents})").format(
+                residents=f"{plan['ministry_residents_per_officer']:,}"))
+    ax.set_xticks(list(xs), role_heads())
+    ax.set_ylabel(_("people"))
+    ax.set_title(_("headcount"))
     ax.legend(fontsize=8)
     if several:
         ax = axes[0][1]
         rows = plan["allocation"]
         xs = range(len(rows))
-        ax.bar([x - 0.2 for x in xs], [r["current"]["officers"] for r in rows], 0.4, label="officers today",
+        ax.bar([x - 0.2 for x in xs], [r["current"]["officers"] for r in rows], 0.4, label=_("officers today"),
                color="tab:red")
-        ax.bar([x + 0.2 for x in xs], [r["required"]["officers"] for r in rows], 0.4, label="officers required",
+        ax.bar([x + 0.2 for x in xs], [r["required"]["officers"] for r in rows], 0.4, label=_("officers required"),
                color="tab:green")
-        ax.plot(list(xs), [r["ministry_norm_officers"] for r in rows], "k_", ms=18, label="ministry norm")
+        ax.plot(list(xs), [r["ministry_norm_officers"] for r in rows], "k_", ms=18, label=_("ministry norm"))
         ax.set_xticks(list(xs), [str(r["office"]) for r in rows])
-        ax.set_xlabel("office")
-        ax.set_title("officers by office")
+        ax.set_xlabel(_("office"))
+        ax.set_title(_("officers by office"))
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def _shift_table(shifts: list[dict]) -> str:
@@ -112,67 +151,102 @@ def _shift_table(shifts: list[dict]) -> str:
     rows = [[r["office"], r["shift"], r["officers"], r["auxiliaries"],
              f"{r['analytic_start'][0]}+{r['analytic_start'][1]}", f"{r['calls_per_hour']:.2f}",
              _pct(r["p1_attainment"]), _pct(r["p1_unit_free_at_once"]), _pct(r["saturation"]),
-             ("yes" if r["shown_at_confidence"] else "on the estimate") if r["targets_met"] else "no"]
+             (_("yes") if r["shown_at_confidence"] else _("on the estimate")) if r["targets_met"] else _("no")]
             for r in shifts]
-    return md_table(["office", "shift", "officers", "auxiliaries", "analytic start", "calls/h",
-                     "priority-1 in time (95% CI)", "priority-1 unit free at once", "saturation (95% CI)", "met"],
-                    rows, align="rlrrlrllll")
+    return md_table([_("office"), _("shift"), *role_heads()[:2], _("analytic start"), _("calls/h"),
+                     _("priority-1 in time (95% CI)"), _("priority-1 unit free at once"), _("saturation (95% CI)"),
+                     _("met")], rows, align="rlrrlrllll")
+
+
+def targets_line(targets: dict, skip_station: bool = True) -> str:
+    """The targets as the config keys that set them (code, not labels)."""
+    keys = ", ".join(f"`target.{k}={v}`" for k, v in targets.items()
+                     if v is not None and not (skip_station and k.startswith("station_")))
+    return _("Targets: {targets}.").format(targets=keys)
+
+
+def met_line(plan: dict, long: bool = True) -> str:
+    """Targets met: yes/no, and whether only on the estimates (a sentence)."""
+    met = _yes(plan["targets_met"])
+    if plan["targets_met"] or plan["unreachable"] or not plan["targets_met_on_estimate"]:
+        return _("Targets met: **{met}**.").format(met=met)
+    if long:
+        return _("Targets met: **{met}** (met on the estimates, but not all shown at the stated confidence: see the "
+                 "table by shift).").format(met=met)
+    return _("Targets met: **{met}** (met on the estimates, but not all shown at the stated confidence).").format(
+        met=met)
+
+
+def unreachable_lines(plan: dict) -> list[str]:
+    return [_("- office {office}, shift {shift}: {why}").format(office=u["office"], shift=u["shift"], why=u["why"])
+            for u in plan["unreachable"]]
+
+
+def attainment_row(key: str, d: dict | None) -> tuple[str, bool]:
+    """A target's label and whether it is a share."""
+    share = key.endswith("share") or key.startswith(("saturation", "satisfaction"))
+    return metric_label(key), share
 
 
 def markdown(plan: dict, cfg: Config) -> str:
     """plan.md: headcount, shifts, targets, cost, allocation, and how the plan was found."""
-    t = plan["targets"]
-    lines = [f"# Staffing plan: {plan['district']} ({plan['residents']:,} residents, {plan['offices']} office(s))",
-             "", f"Policy `{plan['policy']}`. Targets met: **{'yes' if plan['targets_met'] else 'no'}**"
-             + ("" if plan["targets_met"] or plan["unreachable"] or not plan["targets_met_on_estimate"] else
-                " (met on the estimates, but not all shown at the stated confidence: see the table by shift)")
-             + ".", "",
-             "Targets: " + "; ".join(f"{k} = {v}" for k, v in t.items()
-                                     if v is not None and not k.startswith("station_")) + ".", ""]
+    lines = [_("# Staffing plan: {district} ({residents} residents, {offices} office(s))").format(
+                 district=plan["district"], residents=f"{plan['residents']:,}", offices=plan["offices"]),
+             "", _("Policy: {name} (`{policy}`).").format(name=_policy(plan["policy"]), policy=plan["policy"])
+             + " " + met_line(plan), "",
+             targets_line(plan["targets"]), ""]
     if plan["unreachable"]:
-        lines += ["Out of reach by staffing alone (travel, not waiting, misses the target; a deployment that "
-                  "spreads staff, e.g. `policy=random_patrol`, or a longer target changes that):", ""]
-        lines += [f"- office {u['office']}, shift {u['shift']}: {u['why']}" for u in plan["unreachable"]]
-        lines += [""]
+        lines += [_("Out of reach by staffing alone (travel, not waiting, misses the target; a deployment that "
+                    "spreads staff, e.g. `policy=random_patrol`, or a longer target changes that):"), ""]
+        lines += unreachable_lines(plan) + [""]
     headcount = [[name, *(f"{plan[key][r]:+d}" if key == "gap" else plan[key][r] for r in ROLES)]
-                 for name, key in (("required", "required"), ("today", "current"), ("gap (required - today)", "gap"))]
-    lines += ["## Headcount", "", md_table(["", *ROLES], headcount, align="lrrr")]
+                 for name, key in ((_("required"), "required"), (_("today"), "current"),
+                                   (_("gap (required - today)"), "gap"))]
+    lines += [_("## Headcount"), "", md_table(["", *role_heads()], headcount, align="lrrr")]
     needs = plan["today_roster_needs"]
-    lines += ["", f"Today's roster, as the model runs it (each person on duty every day), would take "
-              f"{needs['officers']:g} officers and {needs['auxiliaries']:g} auxiliaries at these relief factors; "
-              f"the 'today' column of the targets table simulates that roster.",
-              "", f"Ministry norm (1 officer per {cfg.plan.ministry_residents_per_officer:,} residents): "
-              f"{plan['ministry_norm_officers']} officers; the plan needs "
-              f"{plan['gap_to_ministry_norm_officers']['required_minus_norm']:+d} against it, today has "
-              f"{plan['gap_to_ministry_norm_officers']['current_minus_norm']:+d}.",
-              f"Posts become people with relief factors {plan['relief_factor']} per post round the clock "
-              f"(auxiliaries include {plan['window_clerks_per_office']} window clerk(s) per office over opening hours).",
-              "", "## On duty by shift", "", _shift_table(plan["required_by_shift"])]
+    norm = plan["gap_to_ministry_norm_officers"]
+    lines += ["", _("Today's roster, as the model runs it (each person on duty every day), would take {officers:g} "
+                    "officers and {auxiliaries:g} auxiliaries at these relief factors; the 'today' column of the "
+                    "targets table simulates that roster.").format(officers=needs["officers"],
+                                                                   auxiliaries=needs["auxiliaries"]),
+              "", _("Ministry norm (1 officer per {residents} residents): {norm} officers; the plan needs {plan_gap} "
+                    "against it, today has {today_gap}.").format(
+                        residents=f"{cfg.plan.ministry_residents_per_officer:,}", norm=plan["ministry_norm_officers"],
+                        plan_gap=f"{norm['required_minus_norm']:+d}", today_gap=f"{norm['current_minus_norm']:+d}"),
+              _("Posts become people with relief factors {relief} per post round the clock (auxiliaries include "
+                "{clerks} window clerk(s) per office over opening hours).").format(
+                    relief=", ".join(f"`{k}={v:g}`" for k, v in plan["relief_factor"].items()),
+                    clerks=plan["window_clerks_per_office"]),
+              "", _("## On duty by shift"), "", _shift_table(plan["required_by_shift"])]
     targets = []
     for key, d in plan["attainment"].items():
-        share = key.endswith("share") or key.startswith(("saturation", "satisfaction"))
-        targets.append([key, _pct(d, share), _met(d), _pct(plan["today_attainment"].get(key), share)])
-    lines += ["", "## Targets", "", md_table(["target", "plan (95% CI)", "", "today, as rostered (95% CI)"], targets)]
+        label, share = attainment_row(key, d)
+        targets.append([label, _pct(d, share), _met(d), _pct(plan["today_attainment"].get(key), share)])
+    lines += ["", _("## Targets"), "",
+              md_table([_("target"), _("plan (95% CI)"), "", _("today, as rostered (95% CI)")], targets)]
     lines += tiers_section(plan)
     lines += cost_section(plan, cfg)
     if plan["offices"] > 1:
         allocation = [[a["office"], f"{a['residents']:,}",
                        f"{a['required']['officers']} / {a['current']['officers']} / {a['ministry_norm_officers']}",
                        f"{a['required']['auxiliaries']} / {a['current']['auxiliaries']}"] for a in plan["allocation"]]
-        lines += ["", "## Allocation across offices", "",
-                  md_table(["office", "residents", "officers req. / today / norm", "auxiliaries req. / today"],
-                           allocation, align="rrll")]
+        lines += ["", _("## Allocation across offices"), "",
+                  md_table([_("office"), _("residents"), _("officers req. / today / norm"),
+                            _("auxiliaries req. / today")], allocation, align="rrll")]
     s = plan["search"]
-    lines += ["", "## How it was found", "",
-              f"Analytic start (Erlang C, square-root law, workload), then {s['replications_run']} simulated "
-              f"replications of {s['plan_days']:g} days with common random numbers; the plan was verified on "
-              f"{s['replications']} replications; a target counts as met when its one-sided "
-              f"{cfg.plan.confidence:.0%} bound clears it. {s['seconds']:.0f} s.", ""]
-    lines += [f"- {st['step']}: {st['staffing']}" for st in s["steps"]]
-    lines += ["", "![staffing curve](staffing_curve.png)", "", "![headcount gap](gap.png)", ""]
-    lines += ["Planning assumptions: every on-duty post is filled (turnover, vacancies and absences are the "
-              "relief factor's part); grid workers stay as configured; volunteers stay at today's number unless "
-              "a crime or satisfaction floor needs more. Today's column simulates the configuration as given.", ""]
+    lines += ["", _("## How it was found"), "",
+              _("Analytic start (Erlang C, square-root law, workload), then {runs} simulated replications of "
+                "{days:g} days with common random numbers; the plan was verified on {reps} replications; a target "
+                "counts as met when its one-sided {level:.0%} bound clears it. {seconds:.0f} s.").format(
+                    runs=s["replications_run"], days=s["plan_days"], reps=s["replications"],
+                    level=cfg.plan.confidence, seconds=s["seconds"]), ""]
+    lines += ["- " + _("{step}: {staffing}").format(step=_(st["step"]), staffing=staffing_text(st["staffing"]))
+              for st in s["steps"]]
+    lines += ["", "![{alt}](staffing_curve.png)".format(alt=_("staffing curve")), "",
+              "![{alt}](gap.png)".format(alt=_("headcount gap")), ""]
+    lines += [_("Planning assumptions: every on-duty post is filled (turnover, vacancies and absences are the relief "
+                "factor's part); grid workers stay as configured; volunteers stay at today's number unless a crime "
+                "or satisfaction floor needs more. Today's column simulates the configuration as given."), ""]
     if plan.get("calls_fit"):
         from sim.policing.calls_csv import report_markdown
 
@@ -180,55 +254,66 @@ def markdown(plan: dict, cfg: Config) -> str:
     return "\n".join(lines)
 
 
-def tiers_section(plan: dict, today_label: str = "today, as rostered") -> list[str]:
+def tiers_section(plan: dict, today_label: str | None = None) -> list[str]:
     """Who reached priority-1 calls in time: the office alone, the station's (and rapid) units."""
+    today_label = today_label or _("today, as rostered")
     fig, today = plan["tiers"], plan["today_tiers"]
     rows = []
     if "p1_within_min" in fig:
-        for name, key in ((f"priority-1 within {fig['p1_within_min']:g} min, any tier", "p1_within_target_share"),
-                          ("... reached by the office alone", "p1_office_alone_share"),
-                          ("... carried by the station (station and rapid units)", "p1_station_carries_share")):
+        for name, key in ((_("priority-1 within {minutes:g} min, any tier").format(minutes=fig["p1_within_min"]),
+                           "p1_within_target_share"),
+                          (_("... reached by the office alone"), "p1_office_alone_share"),
+                          (_("... carried by the station (station and rapid units)"), "p1_station_carries_share")):
             rows.append([name, _pct(fig[key]), _pct(today.get(key))])
     for tier, d in fig["tier_shares"].items():
-        rows.append([f"calls led by {TIER_LABELS[tier]}", _pct(d), _pct(today["tier_shares"].get(tier))])
-    rows.append(["the station's own calls (outside the district): mean response, min",
+        rows.append([_("calls led by {tier}").format(tier=_(TIER_LABELS[tier])), _pct(d),
+                     _pct(today["tier_shares"].get(tier))])
+    rows.append([_("the station's own calls (outside the district): mean response, min"),
                  _pct(fig["station_own_calls_response_mean_min"], share=False),
                  _pct(today.get("station_own_calls_response_mean_min"), share=False)])
-    planned = ("The office is planned given the backup of the tiers beyond it (`response.tiers=office` plans it "
-               "alone)." if plan["tier"] == "office" else "The station's cars are planned around the office as "
-               "configured.")
-    return ["", f"## Response tiers (`response.tiers={fig['response_tiers']}`)", "",
-            planned + " A call counts for the tier of its lead unit, so the office's part and the station's add "
-            "up to the share reached in time. Leaning on the station slows its own calls (seed 003 §7.1).", "",
-            md_table(["", "plan (95% CI)", f"{today_label} (95% CI)"], rows, align="lll")]
+    planned = (_("The office is planned given the backup of the tiers beyond it (`response.tiers=office` plans it "
+                 "alone).") if plan["tier"] == "office" else
+               _("The station's cars are planned around the office as configured."))
+    return ["", _("## Response tiers (`response.tiers={tiers}`)").format(tiers=fig["response_tiers"]), "",
+            planned + " " + _("A call counts for the tier of its lead unit, so the office's part and the station's "
+                              "add up to the share reached in time. Leaning on the station slows its own calls "
+                              "(seed 003 §7.1)."), "",
+            md_table(["", _("plan (95% CI)"), _("{today} (95% CI)").format(today=today_label)], rows, align="lll")]
 
 
 def cost_section(plan: dict, cfg: Config) -> list[str]:
     """A year of staff, running cost and the station's share; the one-off building cost."""
+    from sim.i18n.terms import term
+
     keys = ("officers", "auxiliaries", "volunteers", "grid_workers", "office_running", "tiers", "total_kyuan")
     costs = [[name, *(f"{c[k]:,.0f}" for k in keys)]
-             for name, c in (("plan", plan["annual_cost"]), ("today", plan["current_annual_cost"]))]
+             for name, c in ((_("plan"), plan["annual_cost"]), (_("today"), plan["current_annual_cost"]))]
     c = cfg.cost
     if c.running_includes_staff:
-        plural = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers",
-                  "grid_worker": "grid workers"}
-        team = ", ".join(f"{n} {plural.get(role, role)}" for role, n in c.included_staff.items() if n)
-        note = (f"The running cost ({cfg.kpi.office_running_cost_kyuan_per_year:,.0f} per office) includes the pay "
-                f"of an office's reference team ({team}; `cost.running_includes_staff`, seed 003 §5.3); the columns "
-                f"split each office's cost among the roles and the rest of the running cost as summary.json's "
-                f"`cost_*` do (`sim.output.kpi.cost_summary`), so staff beyond or short of that team cost more or less.")
+        plural = {"officer": N_("officers"), "auxiliary": N_("auxiliaries"), "volunteer": N_("volunteers"),
+                  "grid_worker": N_("grid workers")}
+        team = join_list(_("{n} {role}").format(n=n, role=_(plural[role]) if role in plural else term(role))
+                         for role, n in c.included_staff.items() if n)
+        note = _("The running cost ({running} per office) includes the pay of an office's reference team ({team}; "
+                 "`cost.running_includes_staff`, seed 003 §5.3); the columns split each office's cost among the roles "
+                 "and the rest of the running cost as summary.json's `cost_*` do (`sim.output.kpi.cost_summary`), so "
+                 "staff beyond or short of that team cost more or less.").format(
+                     running=f"{cfg.kpi.office_running_cost_kyuan_per_year:,.0f}", team=team)
     else:
-        note = "Each role's column is everyone's pay, on top of the running cost (`cost.running_includes_staff=false`)."
+        note = _("Each role's column is everyone's pay, on top of the running cost "
+                 "(`cost.running_includes_staff=false`).")
     a, b = plan["annual_cost"], plan["building_cost"]
-    return ["", "## Annual cost (thousand yuan)", "",
-            md_table(["", *ROLES, "grid workers", "running", "station's share", "total"], costs, align="lrrrrrrr"),
-            "", note + f" The station's share is the district's share (by residents) of the pay of the station's "
-            f"and rapid units. Per office {a['per_office_kyuan']:,.0f} thousand yuan a year; per resident "
-            f"{a['per_resident_yuan']:,.1f} yuan.", "",
-            f"One-off building cost: {b['new_offices']} new office(s) x {b['kyuan_per_office']:,.0f} = "
-            f"**{b['total_kyuan']:,.0f} thousand yuan** (`plan.new_offices`, `cost.office_build_kyuan`, seed 003 "
-            f"§5.3). The planner staffs the district's configured offices and never proposes another; "
-            f"`plan.new_offices` says how many of them are still to be built."]
+    return ["", _("## Annual cost (thousand yuan)"), "",
+            md_table(["", *role_heads(), _("grid workers"), _("running"), _("station's share"), _("total")], costs,
+                     align="lrrrrrrr"),
+            "", note + " " + _("The station's share is the district's share (by residents) of the pay of the "
+                               "station's and rapid units. Per office {per_office} thousand yuan a year; per resident "
+                               "{per_resident} yuan.").format(per_office=f"{a['per_office_kyuan']:,.0f}",
+                                                             per_resident=f"{a['per_resident_yuan']:,.1f}"), "",
+            _("One-off building cost: {n} new office(s) x {each} = **{total} thousand yuan** (`plan.new_offices`, "
+              "`cost.office_build_kyuan`, seed 003 §5.3). The planner staffs the district's configured offices and "
+              "never proposes another; `plan.new_offices` says how many of them are still to be built.").format(
+                  n=b["new_offices"], each=f"{b['kyuan_per_office']:,.0f}", total=f"{b['total_kyuan']:,.0f}")]
 
 
 def write_outputs(plan: dict, cfg: Config, out: Path) -> None:

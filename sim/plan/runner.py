@@ -14,11 +14,13 @@ from typing import Callable, Hashable
 from joblib import Parallel, delayed
 
 from sim.config import Config
+from sim.i18n import language
 from sim.plan.evaluate import Evaluation, candidate_config, measure
 
 
 def _one(cfg: Config) -> dict:
-    return measure(cfg)
+    with language(cfg.lang):  # a worker process does not inherit the planner's language
+        return measure(cfg)
 
 
 class Runner:

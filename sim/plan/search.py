@@ -32,6 +32,14 @@ from sim.plan.analytic import block_attainment, block_saturation, cheapest_block
 from sim.plan.demand import window_load
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation
 from sim.plan.runner import Runner
+from sim.i18n import N_, Translator
+
+_ = Translator("reports")
+
+# the search's steps as plan.json records them (English keys), translated where shown (log, plan.md)
+STEPS = (N_("analytic start finds no staffing for some shifts; simulated the cap"),
+         N_("bisect the shifts the analytic model gave up on"), N_("climb"),
+         N_("descend officer -1"), N_("descend officer -> auxiliary"), N_("descend auxiliary -1"), N_("floor"))
 
 
 @dataclass
@@ -104,7 +112,7 @@ class Planner:
                 if ev.block_verdicts(self.cfg)[key].get("p1", MET) in OK:
                     pessimistic.append(key)
                 else:
-                    self._drop(key, ev, "at the most staff allowed")
+                    self._drop(key, ev, _("at the most staff allowed"))
                     pairs[key] = self._cheapest(key) or self._cap_pair(key)
             if pessimistic:
                 pairs.update(self._bisect(pairs, pessimistic, clerks, volunteers))
@@ -148,17 +156,18 @@ class Planner:
         share of priority-1 calls finding one at once."""
         t = self.cfg.target
         est = ev.block_estimates(self.cfg)[key]["p1"]
-        got = f"{est.estimate:.0%} (95% CI {est.low:.0%}-{est.high:.0%})" if est is not None else "n/a"
+        got = estimate_text(est)
         d = self.demand[key]
         p1 = [c for c in d.classes if c.priority == 1]
-        why = f"priority-1 within {t.p1_within_min:g} min: {got} {where}"
+        why = _("priority-1 within {minutes:g} min: {got} {where}").format(minutes=t.p1_within_min, got=got,
+                                                                            where=where)
         if not any(d.disperses.values()) and d.travel_takes_time and p1:
             rate = sum(c.rate_per_min for c in p1)
             reach = sum(c.rate_per_min * max(c.within_office_p[r] for r in ("officer", "auxiliary") if getattr(c, r))
                         for c in p1) / rate
-            why += f"; only {reach:.0%} of these calls are within reach of the office in time"
-        self.unreachable[key] = why + (f"; planned instead so that {t.p1_share:.0%} of priority-1 calls find a unit "
-                                       f"free at once")
+            why += _("; only {share:.0%} of these calls are within reach of the office in time").format(share=reach)
+        self.unreachable[key] = why + _("; planned instead so that {share:.0%} of priority-1 calls find a unit "
+                                        "free at once").format(share=t.p1_share)
         self.failed[key].clear()  # those failures were against the arrival target
 
     def block_ok(self, ev: Evaluation) -> dict[tuple[int, int], bool]:
@@ -216,18 +225,18 @@ class Planner:
         """``start``: begin from this candidate instead of the analytic one (tests)."""
         started = time.perf_counter()
         cand = start = start or self.start(volunteers)
-        self.log(f"analytic start: {describe(start)}")
+        self.log(_("analytic start: {staffing}").format(staffing=staffing_text(describe(start))))
         ev = self._decide([cand])[0]
-        for _ in range(max_rounds):
+        for _round in range(max_rounds):
             cand, ev, changed = self._climb_round(cand, ev)
             if not changed:
                 break
         cand, ev = self._descend(cand, ev)
-        for _ in range(3):  # verify jointly; a block that slipped climbs again
+        for _check in range(3):  # verify jointly; a block that slipped climbs again
             ev = self._decide([cand], full=True)[0]
             if self._blocks_met(ev) and self._window_met(ev):
                 break
-            for _ in range(max_rounds):
+            for _round in range(max_rounds):
                 cand, ev, changed = self._climb_round(cand, ev)
                 if not changed:
                     break
@@ -252,7 +261,8 @@ class Planner:
             nxt = self.climb(key, pair, ests[key])
             if nxt is None:
                 if key not in self.unreachable and ev.block_verdicts(self.cfg)[key].get("p1", MET) not in OK:
-                    self._drop(key, ev, f"with {pair[0]}+{pair[1]}, the most the search may add")
+                    self._drop(key, ev, _("with {officers}+{auxiliaries}, the most the search may add").format(
+                        officers=pair[0], auxiliaries=pair[1]))
                 continue
             new, changed = new.with_block(key[0], key[1], nxt), True
         if not self._window_met(ev):
@@ -300,7 +310,7 @@ class Planner:
         auxiliary (or officer) in every block."""
         cfg, p = self.cfg, self.cfg.plan
         vol_hours = cfg.staffing.shifts["volunteer"].hours * cfg.staffing.shifts["volunteer"].days_per_week
-        for _ in range(10):
+        for _step in range(10):
             verdicts = ev.global_verdicts(cfg)
             if all(v in OK for v in verdicts.values()):
                 break
@@ -324,10 +334,24 @@ class Planner:
     def _note(self, what: str, cand: Candidate, ev: Evaluation) -> None:
         step = {"step": what, "staffing": describe(cand), "replications": len(ev.reps)}
         self.steps.append(step)
-        self.log(f"{what}: {describe(cand)}")
+        self.log(_("{step}: {staffing}").format(step=_(what), staffing=staffing_text(describe(cand))))
 
 
 def describe(cand: Candidate) -> str:
-    """Compact text of a candidate: office: officers+auxiliaries per block; clerks."""
+    """Compact text of a candidate: office: officers+auxiliaries per block; clerks (plan.json keeps it)."""
     offices = "; ".join(" ".join(f"{o}+{a}" for o, a in row) for row in cand.posts)
     return f"[{offices}] clerks {cand.clerks}"
+
+
+def staffing_text(described: str) -> str:
+    """``describe``'s text in the current language (the console, plan.md)."""
+    posts, sep, clerks = described.rpartition(" clerks ")
+    return _("{posts} clerks {n}").format(posts=posts, n=clerks) if sep else described
+
+
+def estimate_text(est) -> str:
+    """A share with its 95% interval, for a sentence."""
+    if est is None:
+        return _("n/a")
+    return _("{estimate:.0%} (95% CI {low:.0%}-{high:.0%})").format(estimate=est.estimate, low=est.low,
+                                                                   high=est.high)

@@ -33,6 +33,10 @@ from sim.config import Config
 from sim.plan.demand import block_hours, block_label
 from sim.plan.evaluate import MET, OK, UNDECIDED, Estimate, Evaluation, as_configured, ratio_estimate, verdict
 from sim.plan.runner import Runner
+from sim.plan.search import estimate_text
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 
 def station_config(base: Config, cars: int, replicate: int) -> Config:
@@ -99,8 +103,9 @@ class StationSearch:
     def judge(self, cars: int, full: bool = False) -> bool:
         ev = self.runner.decide([cars], full, self.at_once)[0]
         met = self.tried[cars] = self.meets(ev)
-        self.log(f"station: {cars} car(s) per shift {'meet' if met else 'miss'} the targets "
-                 f"({len(ev.reps)} replications)")
+        text = (_("station: {cars} car(s) per shift meet the targets ({n} replications)") if met else
+                _("station: {cars} car(s) per shift miss the targets ({n} replications)"))
+        self.log(text.format(cars=cars, n=len(ev.reps)))
         return met
 
     def run(self) -> StationResult:
@@ -134,12 +139,14 @@ class StationSearch:
         for key, blk in ev.block_verdicts(cfg).items():
             if blk.get("p1", MET) not in OK:
                 est = ests[key]["p1"]
-                got = f"{est.estimate:.0%} (95% CI {est.low:.0%}-{est.high:.0%})" if est is not None else "n/a"
+                got = estimate_text(est)
                 self.at_once.add(key)
-                out[key] = (f"priority-1 within {t.p1_within_min:g} min: {got} even with {cap} cars per shift; "
-                            f"judged instead on {t.p1_share:.0%} of priority-1 calls finding a unit free at once")
+                out[key] = _("priority-1 within {minutes:g} min: {got} even with {cap} cars per shift; judged instead "
+                             "on {share:.0%} of priority-1 calls finding a unit free at once").format(
+                                 minutes=t.p1_within_min, got=got, cap=cap, share=t.p1_share)
         self.beyond = {k for k, v in named_verdicts(cfg, ev, self.at_once).items() if v not in OK}
         self.tried[cap] = True  # by construction: everything the cap misses is left out
         for k in sorted(self.beyond):
-            self.log(f"station: {k} is missed even with {cap} cars per shift: not the cars' to meet")
+            self.log(_("station: {target} is missed even with {cap} cars per shift: not the cars' to meet").format(
+                target=k, cap=cap))
         return out

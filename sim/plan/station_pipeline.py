@@ -22,17 +22,20 @@ from sim.plan.pipeline import (attainment, begin_plan, calls_fit_report, estimat
 from sim.plan.runner import Runner
 from sim.plan.station import StationResult, StationSearch, named_verdicts, station_off_estimate, station_runner
 from sim.plan.tiers import tier_estimates, tier_figures
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 
 def run_station_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
     out, started = begin_plan(cfg, out_dir, "station")
-    _, facts, district = office_demand(cfg)
+    _demand, facts, district = office_demand(cfg)
     runner = station_runner(cfg)
     result = StationSearch(cfg, runner, log=log).run()
     configured = cfg.response.station.patrol_cars_per_shift
     today_ev = runner.decide([configured], True, result.at_once)[0]
-    log(f"plan: {result.cars} patrol car(s) per shift at the station (configured {configured}) "
-        f"after {runner.runs} simulated replications")
+    log(_("plan: {cars} patrol car(s) per shift at the station (configured {configured}) after {n} simulated "
+          "replications").format(cars=result.cars, configured=configured, n=runner.runs))
     now = total(today(cfg, district))
     ev = result.evaluation
     starts, hours = block_hours(cfg)

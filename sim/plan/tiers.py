@@ -13,8 +13,13 @@ from __future__ import annotations
 from sim.config import Config
 from sim.core.roles import TIER_NAMES
 from sim.plan.evaluate import Estimate, Evaluation, mean_estimate, ratio_estimate
+from sim.i18n import N_, Translator, join_list
 
-TIER_LABELS = {"office": "the office's units", "station": "the station's units", "rapid": "rapid-response units"}
+_ = Translator("reports")
+
+# translated where shown: _(TIER_LABELS[tier])
+TIER_LABELS = {"office": N_("the office's units"), "station": N_("the station's units"),
+               "rapid": N_("rapid-response units")}
 
 
 def tier_estimates(cfg: Config, ev: Evaluation) -> dict[str, Estimate | None]:
@@ -62,13 +67,17 @@ def tier_figures(cfg: Config, ev: Evaluation) -> dict:
 
 def tier_line(figures: dict) -> str:
     """One line for the console and plan.md: the priority-1 target by tier, and tier shares."""
-    shares = ", ".join(f"{name} {_pct(figures['tier_shares'][name])}" for name in TIER_NAMES)
+    from sim.i18n.terms import term
+
+    shares = join_list(f"{term(name)} {_pct(figures['tier_shares'][name])}" for name in TIER_NAMES)
     if "p1_within_min" not in figures:
-        return f"calls led by tier: {shares}"
-    return (f"priority-1 within {figures['p1_within_min']:g} min: {_pct(figures['p1_within_target_share'])} "
-            f"(the office alone {_pct(figures['p1_office_alone_share'])}, the station carries "
-            f"{_pct(figures['p1_station_carries_share'])}); calls led by tier: {shares}")
+        return _("calls led by tier: {shares}").format(shares=shares)
+    return _("priority-1 within {minutes:g} min: {all} (the office alone {office}, the station carries {station}); "
+             "calls led by tier: {shares}").format(
+                 minutes=figures["p1_within_min"], all=_pct(figures["p1_within_target_share"]),
+                 office=_pct(figures["p1_office_alone_share"]), station=_pct(figures["p1_station_carries_share"]),
+                 shares=shares)
 
 
 def _pct(d: dict | None) -> str:
-    return "n/a" if not d or d.get("estimate") is None else f"{d['estimate']:.1%}"
+    return _("n/a") if not d or d.get("estimate") is None else f"{d['estimate']:.1%}"

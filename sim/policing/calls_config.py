@@ -10,6 +10,9 @@ from typing import Dict, List
 from sim.core.checks import ConfigError, _choice, _range
 from sim.core.hour_profiles import HOUR_PROFILES
 from sim.core.roles import ROLES
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 SERVICE_DISTS = ("lognormal", "exponential", "deterministic", "erlang2")
 PLACES = ("residents", "activity", "elderly_alone")
@@ -45,7 +48,8 @@ class CallTypeConfig:
             if w and ((n is not None and len(w) != n) or min(w) < 0 or sum(w) <= 0
                       or not all(math.isfinite(v) for v in w)):
                 raise ConfigError(f"{path}.{key}", f"{len(w)} values",
-                                  f"needs {n or 'one per cell:'} non-negative finite weights, not all zero")
+                                  _("needs {n} non-negative finite weights, not all zero").format(n=n) if n
+                                  else _("needs one per cell: non-negative finite weights, not all zero"))
         _range(f"{path}.rate_per_1000_per_year", self.rate_per_1000_per_year, 0, None if derived else 10_000)
         _range(f"{path}.on_scene_mean_min", self.on_scene_mean_min, 0, 24 * 60, lo_open=True)
         _range(f"{path}.on_scene_cv", self.on_scene_cv, 0, 5)
@@ -55,16 +59,16 @@ class CallTypeConfig:
         _choice(f"{path}.hour_profile", self.hour_profile, tuple(HOUR_PROFILES))
         _choice(f"{path}.place", self.place, PLACES)
         if not self.eligible_roles:
-            raise ConfigError(f"{path}.eligible_roles", [], "needs at least one role")
+            raise ConfigError(f"{path}.eligible_roles", [], _("needs at least one role"))
         for role in self.eligible_roles:
             _choice(f"{path}.eligible_roles", role, ROLES)
         if (self.priority == 1 or self.violent) and (
                 {"volunteer", "grid_worker"} & set(self.eligible_roles)):
             raise ConfigError(f"{path}.eligible_roles", list(self.eligible_roles),
-                              "volunteers and grid workers are never sent to emergencies or violent calls")
+                              _("volunteers and grid workers are never sent to emergencies or violent calls"))
         if self.violent and "officer" not in self.eligible_roles:
             raise ConfigError(f"{path}.eligible_roles", list(self.eligible_roles),
-                              "a violent call needs 'officer' (auxiliaries never go alone)")
+                              _("a violent call needs 'officer' (auxiliaries never go alone)"))
 
 
 def default_call_types() -> Dict[str, CallTypeConfig]:

@@ -55,6 +55,9 @@ from sim.policing.calls_csv_reader import read_calls_csv, resolved_path
 
 if TYPE_CHECKING:  # the root config sits above the features: named for the reader only
     from sim.config import Config
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 # prior of the hour-of-day shape: pseudo-calls spread by the configured shape, about one per hour;
 # assumption: a type with a few dozen calls keeps roughly its configured shape, one with thousands its own
@@ -158,8 +161,11 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
     residents = float(d.residents)
     first, last = min(rec.time), max(rec.time)
     if (last.date() - first.date()).days + 1 > MAX_SPAN_DAYS:
-        raise ConfigError("calls_csv", shown, f"the records span {(last.date() - first.date()).days + 1:,} days "
-                          f"({first.date()} to {last.date()}); at most {MAX_SPAN_DAYS:,}: check the dates")
+        raise ConfigError("calls_csv", shown, _("the records span {value:,} days ({value2} to {value3}); at most "
+                                                "{max_span_days:,}: check the dates")
+                                              .format(value=(last.date() - first.date()).days + 1,
+                                                      value2=first.date(), value3=last.date(),
+                                                      max_span_days=MAX_SPAN_DAYS))
     first, last, span_days, exposure_days = _span(rec.time)
     years = span_days / DAYS_PER_YEAR
     cols, rows = int(d.width_m // d.cell_size_m), int(d.height_m // d.cell_size_m)
@@ -187,9 +193,13 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
         else:
             rate = n / years / residents * 1000.0 / (call.report_prob if crime else 1.0)
             if rate > MAX_RATE_PER_1000_PER_YEAR:
-                raise ConfigError("calls_csv", shown, f"{n} {name} records over {span_days} days are {rate:.0f} "
-                                  f"per 1,000 residents a year, above {MAX_RATE_PER_1000_PER_YEAR:.0f}: "
-                                  f"check district.residents ({d.residents})")
+                raise ConfigError("calls_csv", shown, _("{n} {name} records over {span_days} days are {rate:.0f} "
+                                                        "per 1,000 residents a year, above "
+                                                        "{max_rate_per_1000_per_year:.0f}: check "
+                                                        "district.residents ({residents})")
+                                                      .format(n=n, name=name, span_days=span_days, rate=rate,
+                                                              max_rate_per_1000_per_year=MAX_RATE_PER_1000_PER_YEAR,
+                                                              residents=d.residents))
             new = replace(call, rate_per_1000_per_year=rate)
             entry["rate_fitted"] = rate
             if n == 0:
@@ -206,8 +216,9 @@ def fit_calls_csv(cfg: Config) -> CallsFit:
         per_type[name] = entry
 
     if not any(c.rate_per_1000_per_year > 0 for c in calls.values()):
-        raise ConfigError("calls_csv", shown, "none of the call types the model draws appear in the records "
-                          f"(only {', '.join(sorted(counts)) or 'none'}): the fit would make no calls at all")
+        raise ConfigError("calls_csv", shown, _("none of the call types the model draws appear in the records "
+                                                "(only {value}): the fit would make no calls at all")
+                                              .format(value=', '.join(sorted(counts)) or _('none')))
     notes = []
     if span_days < SHORT_SPAN_DAYS:
         notes.append(f"The records span only {span_days} days: rates and shapes are rough.")

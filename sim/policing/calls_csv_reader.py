@@ -29,12 +29,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.checks import ConfigError
+from sim.core.checks import ConfigError, os_reason
 from sim.core.outdir import SYSTEM_TREES
 from sim.policing.call_type_aliases import OTHER_SERVICES, alias_key, known_type_names
 
 if TYPE_CHECKING:  # the root config sits above the features: named for the reader only
     from sim.config import Config
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 # header names read as the project's (after stripping; English ones in any case): a bureau's export
 # keeps its Chinese headers (110 接处警 exports name these four so; assumption), and the long English forms
@@ -102,36 +105,44 @@ def _header_columns(header: list[str], cfg: Config) -> Columns:
     names = [COLUMN_ALIASES.get(h.lower(), h.lower()) for h in raw]
     present = [pair for pair in COORDINATE_PAIRS if set(pair) & set(names)]
     if len(present) > 1:
-        raise ConfigError("calls_csv", shown, "has " + " and ".join(",".join(p) for p in present) + " columns: "
-                          "keep one pair of coordinates (rename or delete the others)")
+        raise ConfigError("calls_csv", shown, _("has {items} columns: keep one pair of coordinates (rename or "
+                                                "delete the others)")
+                                              .format(items=_(" and ").join(",".join(p) for p in present)))
     pair = present[0] if present else MODEL_METRES  # none: the message names x_m, as it always has
     for name in ("time", "type") + pair:
         if names.count(name) != 1:
-            problem = "has no column" if name not in names else "has more than one column"
-            raise ConfigError("calls_csv", shown, f"{problem} '{name}' (header line 1 needs {HEADER_HELP}, in any "
-                              f"order; found: {','.join(raw)})")
+            problem = (_("has no column '{name}' (header line 1 needs {header_help}, in any order; found: {items})")
+                       if name not in names else
+                       _("has more than one column '{name}' (header line 1 needs {header_help}, in any order; "
+                         "found: {items})"))
+            raise ConfigError("calls_csv", shown, problem.format(name=name, header_help=HEADER_HELP,
+                                                                 items=",".join(raw)))
     index = {key: names.index(name) for key, name in zip(("time", "type", "x", "y"), ("time", "type") + pair)}
     labels = (raw[index["x"]], raw[index["y"]])
     crs_text = cfg.calls_csv_crs
     if pair == MODEL_METRES:
         if crs_text is not None:
-            raise ConfigError("calls_csv_crs", crs_text, "x_m,y_m are the model's own metres and have no CRS: leave "
-                              "calls_csv_crs out, or give lon,lat or x,y columns")
+            raise ConfigError("calls_csv_crs", crs_text, _("x_m,y_m are the model's own metres and have no CRS: "
+                                                           "leave calls_csv_crs out, or give lon,lat or x,y "
+                                                           "columns"))
         return Columns(index, labels, None, False, "x_m,y_m (model metres)")
     d = cfg.district
     if d.kind != "gis":
-        raise ConfigError("calls_csv", shown, f"has {','.join(labels)} columns, but district {d.name!r} is invented "
-                          "and has no place on Earth: use district=gis (or helsinki) for real coordinates, or give "
-                          "x_m,y_m in the district's metres")
+        raise ConfigError("calls_csv", shown, _("has {items} columns, but district {name!r} is invented and has "
+                                                "no place on Earth: use district=gis (or helsinki) for real "
+                                                "coordinates, or give x_m,y_m in the district's metres")
+                                              .format(items=','.join(labels), name=d.name))
     if pair == PROJECTED and crs_text is None:
-        raise ConfigError("calls_csv_crs", None, f"calls_csv has {','.join(labels)} columns: say their CRS, e.g. "
-                          "calls_csv_crs=EPSG:4547 (or give lon,lat columns in WGS84)")
+        raise ConfigError("calls_csv_crs", None, _("calls_csv has {items} columns: say their CRS, e.g. "
+                                                   "calls_csv_crs=EPSG:4547 (or give lon,lat columns in WGS84)")
+                                                 .format(items=','.join(labels)))
     from sim.geo.sources import parse_crs  # pyproj: imported only for real coordinates
 
     crs = parse_crs("calls_csv_crs", crs_text if crs_text is not None else WGS84)
     if pair == LON_LAT and not crs.is_geographic:
-        raise ConfigError("calls_csv_crs", crs_text, f"is a projected CRS, but calls_csv has {','.join(labels)} "
-                          "columns (degrees): name them x,y, or give a geographic CRS (EPSG:4326, EPSG:4490)")
+        raise ConfigError("calls_csv_crs", crs_text, _("is a projected CRS, but calls_csv has {items} columns "
+                                                       "(degrees): name them x,y, or give a geographic CRS "
+                                                       "(EPSG:4326, EPSG:4490)").format(items=','.join(labels)))
     described = f"{','.join(labels)} ({crs_text if crs_text is not None else 'WGS84'})"
     return Columns(index, labels, crs.to_wkt(), bool(crs.is_geographic), described)
 
@@ -180,28 +191,31 @@ def read_calls_csv(cfg: Config) -> Records:
     known = known_type_names(cfg.calls)
     out = Records()
     if not str(shown).strip():
-        raise ConfigError("calls_csv", shown, f"must name a CSV file of calls ({HEADER_HELP})")
+        raise ConfigError("calls_csv", shown, _("must name a CSV file of calls ({header_help})")
+                                              .format(header_help=HEADER_HELP))
     try:
         st = path.stat()
     except OSError as exc:
-        raise ConfigError("calls_csv", shown, f"cannot read the file ({exc.strerror or exc})") from None
+        raise ConfigError("calls_csv", shown, _("cannot read the file ({value})")
+                                              .format(value=os_reason(exc))) from None
     if not stat.S_ISREG(st.st_mode):  # a folder, a device such as /dev/zero, a pipe that would never end
-        raise ConfigError("calls_csv", shown, "is not a regular file")
+        raise ConfigError("calls_csv", shown, _("is not a regular file"))
     if any(path == Path(t) or Path(t) in path.parents for t in SYSTEM_TREES):  # /proc/self/environ and the like
-        raise ConfigError("calls_csv", shown, "lies in a system folder; a calls file is a CSV of your records")
+        raise ConfigError("calls_csv", shown, _("lies in a system folder; a calls file is a CSV of your records"))
     if st.st_size > MAX_FILE_BYTES:
-        raise ConfigError("calls_csv", shown, f"is {st.st_size:,} bytes; at most {MAX_FILE_BYTES:,} (split it "
-                          "by year)")
+        raise ConfigError("calls_csv", shown, _("is {st_size:,} bytes; at most {max_file_bytes:,} (split it by "
+                                                "year)").format(st_size=st.st_size, max_file_bytes=MAX_FILE_BYTES))
     for encoding in ENCODINGS:
         try:
             out, raw_x, raw_y = _read_rows(path, shown, encoding, cfg, known)
             break
         except UnicodeDecodeError as exc:
             if encoding == ENCODINGS[-1]:
-                raise ConfigError("calls_csv", shown, f"is neither UTF-8 nor GB18030/GBK text (byte {exc.start}); "
-                                  "save it as CSV UTF-8") from None
+                raise ConfigError("calls_csv", shown, _("is neither UTF-8 nor GB18030/GBK text (byte {start}); "
+                                                        "save it as CSV UTF-8").format(start=exc.start)) from None
         except OSError as exc:
-            raise ConfigError("calls_csv", shown, f"cannot read the file ({exc.strerror or exc})") from None
+            raise ConfigError("calls_csv", shown, _("cannot read the file ({value})")
+                                                  .format(value=os_reason(exc))) from None
     _place_points(out, np.asarray(raw_x, dtype=float), np.asarray(raw_y, dtype=float), out.cols, cfg)
     _refuse_if_mostly_bad(out, shown)
     return out
@@ -215,7 +229,8 @@ def _read_rows(path: Path, shown: str, encoding: str, cfg: Config, known: dict) 
         try:
             header = next(reader, None)
             if header is None:
-                raise ConfigError("calls_csv", shown, f"is empty; needs a header line: {HEADER_HELP}")
+                raise ConfigError("calls_csv", shown, _("is empty; needs a header line: {header_help}")
+                                                      .format(header_help=HEADER_HELP))
             cols = _header_columns(header, cfg)
             out.coordinates = cols.described
             end_of_last = reader.line_num
@@ -225,7 +240,8 @@ def _read_rows(path: Path, shown: str, encoding: str, cfg: Config, known: dict) 
                     continue  # a blank line
                 out.rows_read += 1
                 if out.rows_read > MAX_ROWS:
-                    raise ConfigError("calls_csv", shown, f"has more than {MAX_ROWS:,} rows; split it (by year)")
+                    raise ConfigError("calls_csv", shown, _("has more than {max_rows:,} rows; split it (by year)")
+                                                          .format(max_rows=MAX_ROWS))
                 reason, good = _parse_row(row, len(header), cols, known)
                 if reason is not None:
                     if reason.startswith(OTHER_SERVICE):
@@ -240,7 +256,8 @@ def _read_rows(path: Path, shown: str, encoding: str, cfg: Config, known: dict) 
                 raw_x.append(good[2])
                 raw_y.append(good[3])
         except csv.Error as exc:
-            raise ConfigError("calls_csv", shown, f"line {reader.line_num + 1}: not valid CSV ({exc})") from None
+            raise ConfigError("calls_csv", shown, _("line {value}: not valid CSV ({exc})")
+                                                  .format(value=reader.line_num + 1, exc=exc)) from None
     out.cols = cols
     return out, raw_x, raw_y
 
@@ -312,7 +329,8 @@ def _bounded_lines(f, shown: str):
             return
         number += 1
         if len(line) > MAX_LINE_CHARS:
-            raise ConfigError("calls_csv", shown, f"line {number} is longer than {MAX_LINE_CHARS:,} characters")
+            raise ConfigError("calls_csv", shown, _("line {number} is longer than {max_line_chars:,} characters")
+                                                  .format(number=number, max_line_chars=MAX_LINE_CHARS))
         yield line
 
 
@@ -320,10 +338,12 @@ def _refuse_if_mostly_bad(rec: Records, shown: str) -> None:
     """No good rows, or more than MAX_BAD_SHARE of the data rows bad: the file
     is probably the wrong one (or the wrong district), not a few typos."""
     if rec.rows_read == 0:
-        raise ConfigError("calls_csv", shown, "has no data rows, only the header")
+        raise ConfigError("calls_csv", shown, _("has no data rows, only the header"))
     n_bad = len(rec.bad_rows)
     if not rec.time or n_bad > MAX_BAD_SHARE * rec.rows_read:
         first = rec.bad_rows[0]
-        raise ConfigError("calls_csv", shown, f"{n_bad} of {rec.rows_read} rows are malformed "
-                          f"(first: line {first['line']}: {first['reason']})")
+        raise ConfigError("calls_csv", shown, _("{n_bad} of {rows_read} rows are malformed (first: line {line}: "
+                                                "{reason})")
+                                              .format(n_bad=n_bad, rows_read=rec.rows_read, line=first["line"],
+                                                      reason=first["reason"]))
 

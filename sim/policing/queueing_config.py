@@ -9,6 +9,9 @@ from typing import Any
 from sim.core.checks import ConfigError, _choice, _range
 from sim.core.units import MIN_PER_HOUR
 from sim.policing.calls_config import SERVICE_DISTS
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 # calls in one queueing_check run: about 15 minutes and, with records streamed to disk, flat memory; assumption
 MAX_QUEUEING_CALLS = 20_000_000
@@ -41,9 +44,9 @@ class QueueingConfig:
             rates = self.rates()
         except (TypeError, ValueError):
             raise ConfigError(f"{path}.arrival_rate_per_hour", self.arrival_rate_per_hour,
-                              "must be a number or a list of numbers") from None
+                              _("must be a number or a list of numbers")) from None
         if not rates or len(rates) > 9:
-            raise ConfigError(f"{path}.arrival_rate_per_hour", rates, "needs 1 to 9 rates")
+            raise ConfigError(f"{path}.arrival_rate_per_hour", rates, _("needs 1 to 9 rates"))
         for r in rates:
             _range(f"{path}.arrival_rate_per_hour", r, 0, 10_000, lo_open=True)
         _range(f"{path}.service_mean_min", self.service_mean_min, 0, 24 * 60, lo_open=True)  # as calls.*.on_scene_mean_min
@@ -61,6 +64,9 @@ class QueueingConfig:
         """A theory check stays a check: at most MAX_QUEUEING_CALLS calls per run."""
         calls = sum(self.rates()) * 24.0 * days
         if self.enabled and calls > MAX_QUEUEING_CALLS:
-            raise ConfigError("sim.days", days, f"at queueing.arrival_rate_per_hour={self.arrival_rate_per_hour} "
-                              f"that is {calls:,.0f} calls; at most {MAX_QUEUEING_CALLS:,} per run "
-                              f"(sim.days <= {MAX_QUEUEING_CALLS / (sum(self.rates()) * 24.0):,.1f})")
+            raise ConfigError("sim.days", days, _("at queueing.arrival_rate_per_hour={arrival_rate_per_hour} "
+                                                  "that is {calls:,.0f} calls; at most {max_queueing_calls:,} "
+                                                  "per run (sim.days <= {value:,.1f})")
+                                                .format(arrival_rate_per_hour=self.arrival_rate_per_hour, calls=calls,
+                                                        max_queueing_calls=MAX_QUEUEING_CALLS,
+                                                        value=MAX_QUEUEING_CALLS / (sum(self.rates()) * 24.0)))

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, List, Optional
 
 from sim.core.checks import ConfigError, _choice, _range, check_bounds
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 TIER_SETS = {"office": ("office",), "office_station": ("office", "station"),
              "office_station_rapid": ("office", "station", "rapid")}
@@ -56,14 +59,14 @@ class StationConfig:
     def validate(self, path: str) -> None:
         check_bounds(self, path)
         if self.point is not None and (len(self.point) != 2 or not all(math.isfinite(v) for v in self.point)):
-            raise ConfigError(f"{path}.point", list(self.point), "is [x, y] in the gis district's CRS")
+            raise ConfigError(f"{path}.point", list(self.point), _("is [x, y] in the gis district's CRS"))
         if not self.shift_starts_h:
-            raise ConfigError(f"{path}.shift_starts_h", [], "needs at least one start hour")
+            raise ConfigError(f"{path}.shift_starts_h", [], _("needs at least one start hour"))
         for h in self.shift_starts_h:
             _range(f"{path}.shift_starts_h", h, 0, 23)
         if len(set(self.shift_starts_h)) != len(self.shift_starts_h):
             raise ConfigError(f"{path}.shift_starts_h", list(self.shift_starts_h),
-                              "needs distinct start hours (each starts one shift of units every day)")
+                              _("needs distinct start hours (each starts one shift of units every day)"))
         _choice(f"{path}.mode", self.mode, ("foot", "ebike", "car"))
 
 
@@ -80,14 +83,14 @@ class RapidConfig:
         _range(f"{path}.units_per_post", self.units_per_post, 0, 50)
         _choice(f"{path}.mode", self.mode, ("foot", "ebike", "car"))
         if len(self.posts_m) > 100:
-            raise ConfigError(f"{path}.posts_m", f"{len(self.posts_m)} posts", "at most 100 posts")
+            raise ConfigError(f"{path}.posts_m", f"{len(self.posts_m)} posts", _("at most 100 posts"))
         for k, post in enumerate(self.posts_m):
             try:
                 xy = [float(v) for v in post]
             except (TypeError, ValueError):
-                raise ConfigError(f"{path}.posts_m", post, "each post is [x_m, y_m]") from None
+                raise ConfigError(f"{path}.posts_m", post, _("each post is [x_m, y_m]")) from None
             if len(xy) != 2:
-                raise ConfigError(f"{path}.posts_m", list(post), "each post is [x_m, y_m]")
+                raise ConfigError(f"{path}.posts_m", list(post), _("each post is [x_m, y_m]"))
             for v in xy:
                 _range(f"{path}.posts_m", v, 0, 50_000)
             self.posts_m[k] = xy

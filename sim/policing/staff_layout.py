@@ -15,6 +15,9 @@ from sim.core.checks import ConfigError
 from sim.core.fleet import Fleet
 from sim.core.roles import ROLES
 from sim.core.space import beats_by_population, beats_from_file, beats_nearest_post, grid_blocks_by_office
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 
 @dataclass
@@ -54,7 +57,7 @@ def lay_out_staff(district, per_office: list[dict[str, int]], posts_m: list | No
     if posts_m is not None:
         if len(posts_m) != len(roles):
             raise ConfigError("staffing.posts_m", f"{len(posts_m)} posts",
-                              f"needs one [x_m, y_m] per unit: {len(roles)}")
+                              _("needs one [x_m, y_m] per unit: {value}").format(value=len(roles)))
         posts = np.array(posts_m, float)
     n_rostered = len(roles)
     for o in range(len(district.offices)):

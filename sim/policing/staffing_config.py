@@ -14,6 +14,9 @@ from sim.core.checks import ConfigError, _choice, _range
 from sim.core.roles import ROLES
 from sim.core.shifts_config import ShiftConfig
 from sim.core.travel_config import MODES
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 MIX_ROLES = ROLES[:3]  # who a "a+b+c" staffing mix counts: officers, auxiliaries, volunteers (DOMAIN.md §2)
 STAFF_COUNT_KEYS = {"officer": "officers", "auxiliary": "auxiliaries", "volunteer": "volunteers",
@@ -66,8 +69,8 @@ class StaffingConfig:
         except ValueError:
             shares = []
         if len(shares) != 3 or any(not math.isfinite(s) or not 0 <= s <= 1e6 for s in shares) or sum(shares) <= 0:
-            raise ConfigError("staffing.mix", self.mix, "must be officer+auxiliary+volunteer, three numbers "
-                              "from 0 to 1000000, not all 0 (e.g. 3+5+4)")
+            raise ConfigError("staffing.mix", self.mix, _("must be officer+auxiliary+volunteer, three numbers "
+                                                          "from 0 to 1000000, not all 0 (e.g. 3+5+4)"))
         return shares
 
     def mix_counts(self) -> dict[str, int]:
@@ -116,7 +119,8 @@ class StaffingConfig:
             self.mix_shares()
             if (self.mix_headcount is None) == (self.mix_budget_kyuan_per_year is None):
                 raise ConfigError(f"{path}.mix", self.mix,
-                                  "set exactly one of staffing.mix_headcount and staffing.mix_budget_kyuan_per_year")
+                                  _("set exactly one of staffing.mix_headcount and "
+                                    "staffing.mix_budget_kyuan_per_year"))
             if self.mix_headcount is not None:
                 _range(f"{path}.mix_headcount", self.mix_headcount, 1, 1500)
             else:
@@ -124,20 +128,20 @@ class StaffingConfig:
                 for role in MIX_ROLES:
                     if role not in self.cost_kyuan_per_year:
                         raise ConfigError(f"{path}.cost_kyuan_per_year", dict(self.cost_kyuan_per_year),
-                                          f"needs a cost for {role}")
+                                          _("needs a cost for {role}").format(role=role))
                 if sum(self.mix_counts().values()) == 0:
                     costs = ", ".join(f"{r} {self.cost_kyuan_per_year[r]:g}" for r in ("officer", "auxiliary",
                                                                                          "volunteer"))
                     raise ConfigError(f"{path}.mix_budget_kyuan_per_year", self.mix_budget_kyuan_per_year,
-                                      f"buys nobody of the mix at the costs in staffing.cost_kyuan_per_year "
-                                      f"({costs} thousand yuan a year each)")
+                                      _("buys nobody of the mix at the costs in staffing.cost_kyuan_per_year "
+                                        "({costs} thousand yuan a year each)").format(costs=costs))
             if self.residents_per_officer is not None:
-                raise ConfigError(f"{path}.mix", self.mix, "cannot be combined with staffing.residents_per_officer")
+                raise ConfigError(f"{path}.mix", self.mix, _("cannot be combined with staffing.residents_per_officer"))
             if self.posts_m is not None:
-                raise ConfigError(f"{path}.mix", self.mix, "cannot be combined with staffing.posts_m")
+                raise ConfigError(f"{path}.mix", self.mix, _("cannot be combined with staffing.posts_m"))
         elif (self.officers is None) == (self.residents_per_officer is None):
             raise ConfigError(f"{path}.officers", self.officers,
-                              "set exactly one of officers and residents_per_officer")
+                              _("set exactly one of officers and residents_per_officer"))
         if self.officers is not None:
             _range(f"{path}.officers", self.officers, 0, 500)
         if self.residents_per_officer is not None:
@@ -148,14 +152,14 @@ class StaffingConfig:
         _range(f"{path}.officer_non_community_share", self.officer_non_community_share, 0, 0.95)
         if self.posts_m is not None:
             if self.officers is None:
-                raise ConfigError(f"{path}.posts_m", "...", "needs explicit staffing.officers")
+                raise ConfigError(f"{path}.posts_m", "...", _("needs explicit staffing.officers"))
             for k, post in enumerate(self.posts_m):
                 try:
                     self.posts_m[k] = [float(v) for v in post]
                 except (TypeError, ValueError):
-                    raise ConfigError(f"{path}.posts_m", post, "each post is [x_m, y_m]") from None
+                    raise ConfigError(f"{path}.posts_m", post, _("each post is [x_m, y_m]")) from None
                 if len(post) != 2:
-                    raise ConfigError(f"{path}.posts_m", list(post), "each post is [x_m, y_m]")
+                    raise ConfigError(f"{path}.posts_m", list(post), _("each post is [x_m, y_m]"))
                 for v in self.posts_m[k]:
                     _range(f"{path}.posts_m", v, 0)
         for k, counts in enumerate(self.per_office or []):
@@ -163,15 +167,16 @@ class StaffingConfig:
                 _choice(f"{path}.per_office[{k}]", role, ROLES)
                 _range(f"{path}.per_office[{k}].{role}", n, 0, 500)
         if self.per_office is not None and (self.mix is not None or self.residents_per_officer is not None):
-            raise ConfigError(f"{path}.per_office", "...", "cannot be combined with staffing.mix or residents_per_officer")
+            raise ConfigError(f"{path}.per_office", "...", _("cannot be combined with staffing.mix or "
+                                                             "residents_per_officer"))
         for key in self.mode:
             _choice(f"{path}.mode", key, ROLES)
         for key in self.shifts:
             _choice(f"{path}.shifts", key, ROLES)
         for role in ROLES:
             if role not in self.mode:
-                raise ConfigError(f"{path}.mode", dict(self.mode), f"needs a mode for {role}")
+                raise ConfigError(f"{path}.mode", dict(self.mode), _("needs a mode for {role}").format(role=role))
             _choice(f"{path}.mode.{role}", self.mode[role], MODES)
             if role not in self.shifts:
-                raise ConfigError(f"{path}.shifts", list(self.shifts), f"needs a shift for {role}")
+                raise ConfigError(f"{path}.shifts", list(self.shifts), _("needs a shift for {role}").format(role=role))
             self.shifts[role].validate(f"{path}.shifts.{role}")

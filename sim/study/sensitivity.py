@@ -33,6 +33,11 @@ from SALib.analyze import morris  # noqa: E402
 
 from sim.core.markdown import fmt_number, md_table  # noqa: E402
 from sim.compose.sweep_plan import DESIGN_FILE  # noqa: E402
+from sim.i18n import Translator  # noqa: E402
+from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
+from sim.output.labels import metric_label  # noqa: E402
+
+_ = Translator("reports")
 
 BOOTSTRAP_RESAMPLES = 1000  # resamples for mu_star_conf, count
 CONFIDENCE = 0.95  # coverage of mu_star_conf, probability
@@ -50,10 +55,10 @@ def load_design(sweep_dir: str | Path) -> dict | None:
         return None
     design = json.loads(path.read_text())
     if not isinstance(design, dict):
-        raise SensitivityError(f"{path}: not a design")
+        raise SensitivityError(_("{path}: not a design").format(path=path))
     missing = [k for k in ("names", "bounds", "X") if k not in design]
     if missing:
-        raise SensitivityError(f"{path}: missing {', '.join(missing)}")
+        raise SensitivityError(_("{path}: missing {items}").format(path=path, items=', '.join(missing)))
     names, bounds, x = design["names"], design["bounds"], design["X"]
     try:
         ok = (isinstance(names, list) and all(isinstance(n, str) for n in names) and isinstance(bounds, list)
@@ -63,7 +68,8 @@ def load_design(sweep_dir: str | Path) -> dict | None:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise SensitivityError(f"{path}: damaged (names, [low, high] bounds and rows X of one number per name)")
+        raise SensitivityError(_("{path}: damaged (names, [low, high] bounds and rows X of one number per name)")
+                               .format(path=path))
     return design
 
 
@@ -78,18 +84,21 @@ def design_outputs(runs: pd.DataFrame, design: dict, metric: str) -> np.ndarray:
     replicates. Raises if any row has no finished run."""
     n_rows = len(design["X"])
     if "design_row" not in runs.columns:
-        raise SensitivityError("no run has a design_row override; is this a Morris sweep?")
+        raise SensitivityError(_("no run has a design_row override; is this a Morris sweep?"))
     rows = pd.to_numeric(runs["design_row"], errors="coerce")
     outside = sorted(set(rows.dropna().astype(int)) - set(range(n_rows)))
     if outside or rows.isna().any():
-        raise SensitivityError(f"design_row values outside 0..{n_rows - 1}: {outside or 'unset'}")
+        raise SensitivityError(_("design_row values outside 0..{value}: {value2}")
+                               .format(value=n_rows - 1, value2=outside or _("unset")))
     y = runs[metric].groupby(rows.astype(int)).mean().reindex(range(n_rows))
     absent = sorted(set(range(n_rows)) - set(rows.astype(int)))
     if absent:
         shown = ", ".join(map(str, absent[:10])) + (" ..." if len(absent) > 10 else "")
-        raise SensitivityError(f"{len(absent)} of {n_rows} design rows have no finished run "
-                               f"({'row' if len(absent) == 1 else 'rows'} {shown}); "
-                               "Morris needs every row of every trajectory")
+        raise SensitivityError((_("{n} of {n_rows} design rows have no finished run (row {shown}); "
+                                  "Morris needs every row of every trajectory") if len(absent) == 1 else
+                                _("{n} of {n_rows} design rows have no finished run (rows {shown}); "
+                                  "Morris needs every row of every trajectory"))
+                               .format(n=len(absent), n_rows=n_rows, shown=shown))
     return y.to_numpy(dtype=float)
 
 
@@ -106,7 +115,8 @@ def morris_analysis(runs: pd.DataFrame, metrics: list[str], design: dict,
     spec = problem(design)
     x = np.asarray(design["X"], dtype=float)
     if x.shape[1] != spec["num_vars"]:
-        raise SensitivityError(f"design X has {x.shape[1]} columns for {spec['num_vars']} names")
+        raise SensitivityError(_("design X has {value} columns for {value2} names")
+                               .format(value=x.shape[1], value2=spec['num_vars']))
     levels = int(design.get("levels", 4))
     frames, skipped = [], {}
     for metric in metrics:
@@ -137,6 +147,7 @@ def sensitivity_figure(table: pd.DataFrame, path: str | Path) -> None:
     n_params = table["parameter"].nunique() if len(table) else 1
     cols = min(3, max(len(metrics), 1))
     rows = max(math.ceil(len(metrics) / cols), 1)
+    use_cjk_fonts()
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, (1.5 + 0.32 * n_params) * rows), squeeze=False)
     for ax in axes.flat[len(metrics):]:
         ax.set_visible(False)
@@ -145,11 +156,11 @@ def sensitivity_figure(table: pd.DataFrame, path: str | Path) -> None:
         y = np.arange(len(t))
         ax.barh(y, t["mu_star"], xerr=t["mu_star_conf"], color="C0", alpha=0.8, capsize=3)
         ax.set_yticks(y, t["parameter"], fontsize=7)
-        ax.set_title(metric, fontsize=9)
-        ax.set_xlabel("mu* (metric units per full range)", fontsize=7)
+        ax.set_title(metric_label(metric), fontsize=9)
+        ax.set_xlabel(_("mu* (metric units per full range)"), fontsize=7)
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle("Morris screening: mean absolute elementary effect, "
-                 f"{CONFIDENCE:.0%} bootstrap interval", fontsize=10)
+    fig.suptitle(_("Morris screening: mean absolute elementary effect, {level:.0%} bootstrap interval").format(
+        level=CONFIDENCE), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -158,22 +169,24 @@ def sensitivity_figure(table: pd.DataFrame, path: str | Path) -> None:
 def report_lines(table: pd.DataFrame, design: dict, runs: pd.DataFrame) -> list[str]:
     """The report.md section: design, how to read the indices, one table per metric."""
     n_rows, k = len(design["X"]), len(design["names"])
-    lines = ["## Sensitivity (Morris)", "",
-             f"Every run of a Morris sweep is its own design point, so there are no per-configuration "
-             f"means or paired differences here. Design: {k} parameters, "
-             f"{design.get('trajectories', n_rows // (k + 1))} trajectories, {design.get('levels', 4)} levels, "
-             f"{n_rows} design rows, {len(runs)} finished runs.", "",
-             "- `mu*` (mean |elementary effect|, in the metric's units per full range of the parameter) ranks "
-             "influence; `sigma` large next to `mu*` means non-linear effects or interactions; `mu` far below "
-             "`mu*` means effects of both signs.", ""]
+    lines = [_("## Sensitivity (Morris)"), "",
+             _("Every run of a Morris sweep is its own design point, so there are no per-configuration means or "
+               "paired differences here. Design: {k} parameters, {trajectories} trajectories, {levels} levels, "
+               "{rows} design rows, {runs} finished runs.").format(
+                 k=k, trajectories=design.get("trajectories", n_rows // (k + 1)), levels=design.get("levels", 4),
+                 rows=n_rows, runs=len(runs)), "",
+             _("- `mu*` (mean |elementary effect|, in the metric's units per full range of the parameter) ranks "
+               "influence; `sigma` large next to `mu*` means non-linear effects or interactions; `mu` far below "
+               "`mu*` means effects of both signs."), ""]
     bounds = ", ".join(f"`{n}` [{fmt_number(lo)}, {fmt_number(hi)}]"
                        for n, (lo, hi) in zip(design["names"], design["bounds"]))
-    lines += [f"- parameter ranges: {bounds}", ""]
+    lines += [_("- parameter ranges: {bounds}").format(bounds=bounds), ""]
     for metric, reason in table.attrs.get("skipped", {}).items():
-        lines.append(f"- skipped `{metric}`: {reason}")
+        lines.append(_("- skipped `{metric}`: {reason}").format(metric=metric, reason=reason))
     for metric, t in table.groupby("metric", sort=False):
-        rows = [[str(r["rank"]), r["parameter"],
+        rows = [[str(r["rank"]), f"`{r['parameter']}`",
                  *(fmt_number(r[k]) for k in ("mu_star", "mu_star_conf", "mu", "sigma"))]
-                for _, r in t.sort_values("rank").iterrows()]
-        lines += ["", f"### {metric}", "", md_table(["rank", "parameter", "mu*", "± (95%)", "mu", "sigma"], rows)]
+                for _row, r in t.sort_values("rank").iterrows()]
+        lines += ["", f"### {metric_label(metric)}", "",
+                  md_table([_("rank"), _("parameter"), "mu*", "± (95%)", "mu", "sigma"], rows)]
     return lines + [""]

@@ -36,8 +36,11 @@ from sim.compose.loader import is_hydra_override
 from sim.config import Config, ConfigError
 from sim.core.orphans import watch_parent
 from sim.core.outdir import is_own_folder, remove_own_tmp
+from sim.i18n import Translator
 from sim.output.provenance import DONE, config_hash, git_commit, package_versions, write_json_atomic
 from sim.compose.sweep_plan import MANIFEST_FILE, job_dirname
+
+_ = Translator("reports")
 
 FAILED = "FAILED"
 SWEEPS_ROOT = Path("runs") / "sweeps"
@@ -56,12 +59,14 @@ def shown(path: Path) -> str:
 def default_sweep_dir(overrides: list[str]) -> Path:
     """``runs/sweeps/<experiment>-<hash>``: the same study command always maps
     to the same folder (so re-running it resumes), whichever launcher runs it.
-    Sweeper settings count (they change the jobs); launcher settings do not."""
-    user = sorted(o for o in overrides if not is_hydra_override(o)
+    Sweeper settings count (they change the jobs); launcher settings and the
+    language (it changes no result: a sweep re-run in Chinese is the same study) do not."""
+    user = sorted(o for o in overrides if (not is_hydra_override(o)
                   or o.lstrip("+~").startswith(("hydra.sweeper.", "hydra/sweeper=")))
+                  and not o.lstrip("+~").startswith("lang="))
     label = "sweep"
     for o in user:
-        key, _, value = o.lstrip("+").partition("=")
+        key, _eq, value = o.lstrip("+").partition("=")
         if key == "experiment":
             label = value
     digest = hashlib.sha256("\n".join(user).encode()).hexdigest()[:8]
@@ -118,13 +123,15 @@ class Sweep:
         seen: set[str] = set()
         for name in self.dirnames:
             if name in seen:
-                raise ConfigError("sweep", name or "(empty)", "two jobs would share this folder; "
-                                  "sweep each value once and keep swept keys out of exclude_keys")
+                raise ConfigError("sweep", name or "(empty)", _("two jobs would share this folder; sweep each "
+                                                                "value once and keep swept keys out of "
+                                                                "exclude_keys"))
             if not name:
-                raise ConfigError("sweep", "(empty)", "a job needs at least one override that names its folder")
+                raise ConfigError("sweep", "(empty)", _("a job needs at least one override that names its folder"))
             if len(name.encode()) > 255:
-                raise ConfigError("sweep", name[:60] + "...", f"folder name of {len(name.encode())} bytes "
-                                  "(limit 255): move fixed overrides into an experiment file")
+                raise ConfigError("sweep", name[:60] + "...", _("folder name of {value} bytes (limit 255): move "
+                                                                "fixed overrides into an experiment file")
+                                                              .format(value=len(name.encode())))
             seen.add(name)
 
     @cached_property
@@ -143,8 +150,8 @@ class Sweep:
             data = None
         invocations = data.get("invocations", []) if isinstance(data, dict) else None
         if not isinstance(invocations, list) or not all(isinstance(i, dict) for i in invocations):
-            raise ConfigError("hydra.sweep.dir", str(self.root), "its sweep.json is damaged; move it away or "
-                              "choose another hydra.sweep.dir")
+            raise ConfigError("hydra.sweep.dir", str(self.root), _("its sweep.json is damaged; move it away or "
+                                                                   "choose another hydra.sweep.dir"))
         return invocations
 
     def check_folders(self, overwrite: bool = False) -> None:
@@ -154,8 +161,9 @@ class Sweep:
         for name in self.dirnames:
             folder = self.root / name
             if folder.is_dir() and not overwrite and not is_own_folder(folder):
-                raise ConfigError("hydra.sweep.dir", str(folder), "a job folder holds files this program did not "
-                                  "write; choose another hydra.sweep.dir, or add sim.overwrite=true")
+                raise ConfigError("hydra.sweep.dir", str(folder), _("a job folder holds files this program did "
+                                                                    "not write; choose another hydra.sweep.dir, "
+                                                                    "or add sim.overwrite=true"))
 
     def statuses(self) -> list[str]:
         return [job_status(self.root / d, h) for d, h in zip(self.dirnames, self.hashes)]
@@ -209,11 +217,11 @@ class Monitor:
         from tqdm import tqdm
 
         resumed = self.before.count("done")
-        self.bar = tqdm(total=len(self.sweep.jobs), initial=resumed, unit="job", desc="sweep",
+        self.bar = tqdm(total=len(self.sweep.jobs), initial=resumed, unit=_("job"), desc=_("sweep"),
                         file=self.stream, dynamic_ncols=True)
         if resumed:
-            self.bar.write(f"resuming: {resumed} of {len(self.sweep.jobs)} jobs already done, skipped",
-                           file=self.stream)
+            self.bar.write(_("resuming: {done} of {n} jobs already done, skipped").format(
+                done=resumed, n=len(self.sweep.jobs)), file=self.stream)
         self._thread.start()
         return self
 
@@ -234,7 +242,9 @@ class Monitor:
         for name, status in zip(self.sweep.dirnames, statuses):
             if status == "failed" and name not in self.reported and self._failed_now(name):
                 self.reported.add(name)
-                self.bar.write(f"FAILED {name}: {failure_message(self.sweep.root / name)}", file=self.stream)
+                self.bar.write(_("FAILED {job}: {error}")
+                               .format(job=name, error=failure_message(self.sweep.root / name)),
+                               file=self.stream)
 
     def _failed_now(self, name: str) -> bool:
         """A FAILED marker written by this run, not left by an earlier one."""
@@ -253,14 +263,17 @@ class Monitor:
             "unfinished": statuses.count("unfinished"),
         }
         out = self.stream
-        print(f"sweep {shown(self.sweep.root)}: {counts['done']} of {len(statuses)} jobs done "
-              f"({counts['done'] - counts['done_before']} this run, {counts['done_before']} before), "
-              f"{counts['failed']} failed, {counts['unfinished']} unfinished", file=out)
+        print(_("sweep {folder}: {done} of {n} jobs done ({now} this run, {before} before), {failed} failed, "
+                "{unfinished} unfinished").format(
+                    folder=shown(self.sweep.root), done=counts["done"], n=len(statuses),
+                    now=counts["done"] - counts["done_before"], before=counts["done_before"],
+                    failed=counts["failed"], unfinished=counts["unfinished"]), file=out)
         for name, status in zip(self.sweep.dirnames, statuses):
             if status == "failed":
-                print(f"  FAILED {name}: {failure_message(self.sweep.root / name)}", file=out)
+                print("  " + _("FAILED {job}: {error}").format(job=name, error=failure_message(self.sweep.root / name)),
+                      file=out)
         if counts["failed"] or counts["unfinished"]:
-            print("  run the same command again to retry the jobs not done", file=out)
+            print("  " + _("run the same command again to retry the jobs not done"), file=out)
         return counts
 
 

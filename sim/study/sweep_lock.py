@@ -16,7 +16,10 @@ import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sim.core.checks import ConfigError
+from sim.core.checks import ConfigError, os_reason
+from sim.i18n import Translator
+
+_ = Translator("reports")
 
 LOCK_FILE = "sweep.lock"
 
@@ -33,16 +36,17 @@ class SweepLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as exc:
             raise ConfigError("hydra.sweep.dir", str(self.path.parent),
-                              f"cannot hold its lock file ({exc.strerror or exc})") from None
+                              _("cannot hold its lock file ({value})").format(value=os_reason(exc))) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = self._holder(fd)
             os.close(fd)
             raise ConfigError("hydra.sweep.dir", str(self.path.parent),
-                              f"is in use by another sweep (process {holder.get('pid', '?')} on "
-                              f"{holder.get('host', '?')}, since {holder.get('started_utc', '?')}); "
-                              "wait for it to end or stop it, then run the command again") from None
+                              _("is in use by another sweep (process {value} on {value2}, since {value3}); wait "
+                                "for it to end or stop it, then run the command again")
+                              .format(value=holder.get('pid', '?'), value2=holder.get('host', '?'),
+                                      value3=holder.get('started_utc', '?'))) from None
         record = {"pid": os.getpid(), "host": socket.gethostname(),
                   "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)

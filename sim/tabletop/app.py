@@ -1,242 +1,347 @@
-"""The tabletop page: Mesa's SolaraViz (Step, Play/Pause, Reset, play speed in
-the sidebar) around the room's own panels.
+"""The tabletop's pages (issue 22), served by ``python -m sim.tabletop``
+(never import this module from model code: it starts Solara).
 
-Served by ``python -m sim.tabletop`` (never import this module from model
-code: it starts Solara). One model per browser tab (``use_memo``); every panel
-is a Solara component that re-renders on Mesa's ``update_counter``. The Play
-button steps the model in a thread, so every change to the model (a step, an
-inject, an order, a jump, Finish) holds the model's lock.
-
-Elements carry ``data-testid`` attributes for the browser test.
+Routes: ``/`` starts a session (the command line's script or one from the
+gallery) or joins one by its code; ``/facilitator?session=CODE``,
+``/trainee?session=CODE`` and ``/projector?session=CODE`` are the seats of
+one session (``&lang=zh`` / ``&lang=en`` picks the seat's starting language;
+each page has a switch). Every seat of a session shows the same model
+(``sessions``), re-rendering within a second of a change anywhere.
+``/tabletop-report/CODE`` serves a finished session's after_action.html.
 """
 from __future__ import annotations
 
 import html
-
 import json
 import os
+from pathlib import Path
+from urllib.parse import parse_qs
 
 import solara
-from mesa.visualization import SolaraViz, solara_viz
-from mesa.visualization.utils import force_update, update_counter
 
-from sim.core.checks import ConfigError
-from sim.core.markdown import md_table
 from sim.core.units import MIN_PER_HOUR
 from sim.exercise.actions import ACTIONS
 from sim.exercise.injects import INJECTS
-from sim.tabletop.figures import LAYERS, charts_figure, map_figure, open_calls, unit_states
-from sim.tabletop.forms import choices, form_fields, parse
-from sim.tabletop.room import TICK_CHOICES_MIN, TabletopModel
+from sim.i18n import LANGUAGES, N_, Translator
+from sim.i18n.terms import term
+from sim.tabletop import origin_guard, sessions
+from sim.tabletop.figures import clock_text
+from sim.tabletop.forms import parse_hour
+from sim.tabletop.panels import (REPORT_PATH, Briefing, Clock, EndBanner, EventForm, Header, LogPanel,
+                                 MapCard, QueuePanel, StaffPanel, form_kind, message, testid)
+from sim.tabletop.panels import as_text  # noqa: F401 - the tests' handle on the page's escaping
+from sim.tabletop.room import OUT_ENV, OVERRIDES_ENV, TICK_CHOICES_MIN, default_out_dir
+from sim.tabletop.widgets import current_seat_lang, in_seat_lang, seat_lang, translated, \
+    use_session_version
 
-OVERRIDES_ENV = "SIM_TABLETOP_OVERRIDES"  # JSON list, set by python -m sim.tabletop
-WRAP = {"flex-wrap": "wrap", "height": "auto"}  # toggle rows wrap instead of overflowing the card
-MAX_ROWS = 12  # rows of the queue and staff tables; assumption (a projector's worth)
+_ = Translator("tabletop")
+origin_guard.install()  # only this server's pages may open its websocket (sim/tabletop/origin_guard.py)
 
+SEATS = ("facilitator", "trainee", "projector")
+UPCOMING_SHOWN = 12  # scripted injects listed on the facilitator's timeline; assumption
 
-# (x, y, w, h) on SolaraViz's 12-column grid, one per panel in Page's order; Mesa's default gives every
-# component the same half-width 10-row box, which clips the map and the forms
-LAYOUT = ((0, 0, 6, 16), (6, 0, 6, 11), (0, 16, 6, 13), (6, 16, 6, 13), (0, 29, 6, 11), (6, 11, 6, 5),
-          (6, 29, 6, 13), (0, 40, 6, 11))
+jump_text = solara.reactive("")  # per tab
+join_text = solara.reactive("")
+show_charts = solara.reactive(False)
+export_text = solara.reactive("")
+jump_message = solara.reactive("")  # shown beside the jump and export buttons, not under the inject form
 
-
-def grid_layout(n: int) -> list[dict]:
-    return [{"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False} for i, (x, y, w, h) in enumerate(LAYOUT[:n])]
-
-
-solara_viz.make_initial_grid_layout = grid_layout  # ComponentsView looks it up when it lays out a page
 
 
 def overrides() -> tuple[str, ...]:
     return tuple(json.loads(os.environ.get(OVERRIDES_ENV, "[]")))
 
 
-def label(kind: str) -> str:
-    return kind.replace("_", " ")
+def base_out() -> Path:
+    return Path(os.environ.get(OUT_ENV) or default_out_dir())
 
 
-# per browser tab (Solara scopes module-level reactives to the tab's kernel)
-layer = solara.reactive(LAYERS[0])
-inject_kind = solara.reactive("major_incident")
-action_kind = solara.reactive("call_in")
-texts = solara.reactive({})  # (kind, parameter) -> text typed in the field
-notes = solara.reactive({})  # kind -> note typed
-message = solara.reactive("")
-jump_text = solara.reactive("")
+def seat_url(seat: str, code: str, lang: str | None = None) -> str:
+    return f"/{seat}?session={code}" + (f"&lang={lang}" if lang else "")
 
 
-def testid(name: str) -> dict:
-    return {"data-testid": name}
+def use_seat_session():
+    """The session named in the URL (and the seat's starting language from ``lang=``)."""
+    router = solara.use_router()
+    query = parse_qs(router.search or "")
+    lang = (query.get("lang") or [""])[0]
+    if lang in LANGUAGES and not seat_lang.value:
+        seat_lang.set(lang)
+    session = sessions.get((query.get("session") or [""])[0])
+    return session, use_session_version(session)
 
 
-@solara.component
-def MapPanel(model):
-    update_counter.get()
-    with solara.Card("District"):
-        with solara.Div(attributes=testid("layer")):
-            solara.ToggleButtonsSingle(value=layer, values=list(LAYERS))
-        with model.lock:
-            fig = map_figure(model, layer.value)
-        with solara.Div(attributes=testid("map")):
-            solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.env.now, layer.value,
-                                                                      len(model.session.log)])
+@translated
+def NoSession():
+    solara.Error(_("No session with this code on this server: start one or join one from the home page."))
+    solara.HTML(tag="a", unsafe_innerHTML=html.escape(_("Home page")), attributes={"href": "/"})
 
 
-@solara.component
-def ExercisePanel(model):
-    update_counter.get()
-    ex = model.cfg.exercise
-    queued = sum(r["queued"] for r in open_calls(model))
-    on_duty = int(model.fleet.on_duty.sum())
-
-    def set_tick(text):
-        model.tick_min = float(text.split()[0])
-        force_update()
+# --- the facilitator ---------------------------------------------------------------------------------
+@translated
+def Controls(session):
+    snap = session.snap
+    over = snap.finished or session.finishing or session.outputs is not None
 
     def jump():
-        try:
-            hour = float(jump_text.value)
-        except ValueError:
-            message.set(f"jump: {jump_text.value!r} is not an hour (e.g. 21.5 for 21:30 on day 1)")
+        hour = parse_hour(jump_text.value)
+        if hour is None:
+            jump_message.set(_("jump: {text} is not a time (e.g. 21:30 or 21.5)").format(text=jump_text.value))
             return
-        with model.lock:
-            model.jump_to(hour * MIN_PER_HOUR)
-        message.set(f"jumped to {model.session.clock()}")
-        force_update()
+        if not session.jump_to(hour * MIN_PER_HOUR):
+            jump_message.set(_("cannot jump back: the clock is at {clock} and the past has happened; give a later "
+                               "time").format(clock=clock_text(session.snap.t_min)))
+            return
+        jump_message.set(_("jumped to {clock}").format(clock=clock_text(session.snap.t_min)))
 
-    def finish():
-        with model.lock:
-            path = model.finish()
-        message.set(f"after-action report: {path}")
-        force_update()
+    def export():
+        try:
+            path, text = session.export()
+        except Exception as exc:
+            jump_message.set(_("export failed: {error}").format(error=exc))
+            return
+        export_text.set(text)
+        jump_message.set(_("session saved as a script: {path}").format(path=path))
 
-    with solara.Card(ex.title or "Free play"):
-        solara.Div(children=[model.session.clock()], attributes=testid("clock"),
-                   style={"font-size": "26px", "font-weight": "bold"})
-        solara.Div(children=[f"{queued} calls waiting, {len(open_calls(model)) - queued} being worked, "
-                             f"{on_duty} staff on duty" + (" - exercise over" if model.session.finished else "")],
-                   attributes=testid("status"))
-        solara.Text("Minutes per step:")
+    with solara.Card(_("Exercise")):
+        Clock(session, version=session.version)
+        k = snap.kpis
+        solara.Div(children=[_("{queued} calls waiting, {working} being worked, {on_duty} staff on duty").format(
+            queued=k["queued"], working=k["open"] - k["queued"], on_duty=k["on_duty"])], attributes=testid("status"))
+        solara.Text(_("Minutes per step:"))
         with solara.Div(attributes=testid("tick")):
-            solara.ToggleButtonsSingle(value=f"{model.tick_min:g} min", values=[f"{t} min" for t in TICK_CHOICES_MIN],
-                                       on_value=set_tick, style=WRAP)
-        with solara.Row():
+            ticks = {_("{n} min").format(n=t): t for t in TICK_CHOICES_MIN}
+            solara.ToggleButtonsSingle(value=_("{n} min").format(n=f"{snap.tick_min:g}"), values=list(ticks),
+                                       style={"flex-wrap": "wrap", "height": "auto"},
+                                       on_value=lambda v: session.set_tick(ticks[v]))
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button(_("Step"), on_click=in_seat_lang(session.step), disabled=over or session.playing,
+                          attributes=testid("step"))
+            if session.playing:
+                solara.Button(_("Pause"), on_click=lambda: session.play(False), attributes=testid("pause"))
+            else:
+                solara.Button(_("Play"), on_click=lambda: session.play(True), disabled=over, attributes=testid("play"))
+        with solara.Div(attributes=testid("pause-on-inject")):
+            solara.Checkbox(label=_("Pause Play when a scripted inject fires"), value=session.pause_on_inject,
+                            on_value=session.set_pause_on_inject)
+        with solara.Row(style={"align-items": "center"}):
             with solara.Div(attributes=testid("jump"), style={"width": "220px"}):
-                solara.InputText("jump to hour (e.g. 21.5)", value=jump_text, continuous_update=True)
-            solara.Button("Jump", on_click=jump, disabled=model.session.finished)
-        solara.Button("Finish and write the report", color="warning", on_click=finish,
-                      disabled=model.report is not None)
+                solara.InputText(_("jump to (e.g. 21:30)"), value=jump_text, continuous_update=True)
+            solara.Button(_("Jump"), on_click=in_seat_lang(jump), disabled=over, attributes=testid("jump-button"))
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button(_("Finish and write the report"), color="warning", on_click=session.finish,
+                          disabled=session.finishing or session.outputs is not None, attributes=testid("finish"))
+            solara.Button(_("Save today's session as a script"), on_click=in_seat_lang(export),
+                          attributes=testid("export"))
+        if jump_message.value:
+            solara.Div(children=[jump_message.value], attributes=testid("jump-message"), style={"color": "#8b0000"})
+        if export_text.value:
+            label = _("Download {name}").format(name=sessions.SCRIPT_FILE)
+            solara.FileDownload(export_text.value, filename=sessions.SCRIPT_FILE, children=[
+                solara.Button(label, icon_name="mdi-cloud-download-outline", attributes=testid("download"),
+                              style={"text-transform": "none"})])  # Vuetify would upper-case the file's name
+        with solara.Details(_("Seats of this session")):
+            with solara.Div(attributes=testid("seat-links")):
+                for seat in SEATS:
+                    url = seat_url(seat, session.code)
+                    solara.HTML(tag="div", unsafe_innerHTML=f'<a href="{html.escape(url)}" target="_blank">'
+                                                            f'{html.escape(url)}</a>')
+
+
+@translated
+def Timeline(session):
+    """The scripted injects still to come: the facilitator's eyes only."""
+    pending = [p for p in session.snap.pending][:UPCOMING_SHOWN]
+    with solara.Card(_("Scripted timeline: {n} to come").format(n=len(session.snap.pending))):
+        with solara.Div(attributes=testid("timeline")):
+            if not pending:
+                solara.Text(_("Nothing more is scripted."))
+            for t_min, kind in pending:
+                solara.Div(children=[f"{clock_text(t_min)}  {term(kind)}"], attributes=testid("timeline-line"))
+
+
+@translated
+def Charts(session):
+    solara.Checkbox(label=_("Show the live charts"), value=show_charts)
+    if show_charts.value:
+        url, _frame = session.image("charts", current_seat_lang())
+        solara.HTML(tag="img", attributes={"src": url, "style": "max-width: 100%"})
+
+
+@translated
+def FacilitatorPage():
+    session, v = use_seat_session()
+    Header(session, "facilitator", version=v)
+    if session is None:
+        return NoSession()
+    EndBanner(session, version=v)
+    if form_kind.value not in INJECTS:
+        form_kind.set("major_incident")
+    with solara.Columns([7, 5]):
+        with solara.Column():
+            MapCard(session, "facilitator", kinds=INJECTS, version=v)
+            QueuePanel(session, version=v)
+            Charts(session, version=v)
+        with solara.Column():
+            Controls(session, version=v)
+            EventForm(session, "facilitator", version=v)
+            Timeline(session, version=v)
+            LogPanel(session, N_("Decision log: {n}"), height="260px", version=v)
+            Briefing(session, version=v)
+
+
+# --- the trainees --------------------------------------------------------------------------------------
+@translated
+def TraineePage():
+    session, v = use_seat_session()
+    Header(session, "trainee", version=v)
+    if session is None:
+        return NoSession()
+    EndBanner(session, version=v)
+    if form_kind.value not in ACTIONS:
+        form_kind.set("move_unit")
+    with solara.Columns([7, 5]):
+        with solara.Column():
+            MapCard(session, "trainee", kinds=ACTIONS, version=v)
+            QueuePanel(session, version=v)
+        with solara.Column():
+            Clock(session, version=v)
+            EventForm(session, "trainee", version=v)
+            StaffPanel(session, version=v)
+            LogPanel(session, N_("Orders given: {n}"), sources=("trainee",), version=v)
+            Briefing(session, version=v)
+
+
+# --- the projector --------------------------------------------------------------------------------------
+@translated
+def Kpis(session):
+    k = session.snap.kpis
+    tiles = [(_("calls since the start"), k["calls"]), (_("calls waiting"), k["queued"]),
+             (_("calls open"), k["open"]), (_("staff on duty"), k["on_duty"]),
+             (_("mean response (min)"), "-" if k["response_mean_min"] is None else f"{k['response_mean_min']:.0f}"),
+             (_("crimes since the start"), k["crimes"])]
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
+        for label, value in tiles:
+            with solara.Card(style={"min-width": "150px"}):
+                solara.Div(children=[str(value)], style={"font-size": "36px", "font-weight": "bold"})
+                solara.Div(children=[label])
+
+
+@translated
+def ProjectorPage():
+    session, v = use_seat_session()
+    Header(session, "projector", version=v)
+    if session is None:
+        return NoSession()
+    EndBanner(session, version=v)
+    with solara.Columns([8, 4]):
+        with solara.Column():
+            MapCard(session, "projector", big=True, version=v)
+        with solara.Column():
+            Clock(session, big=True, version=v)
+            with solara.Div(attributes=testid("kpis")):
+                Kpis(session, version=v)
+            LogPanel(session, N_("Recent events"), limit=8, height="400px", version=v)
+
+
+# --- home: start or join ------------------------------------------------------------------------------------
+@translated
+def ScriptCard(title: str, briefing: str, detail: str, on_start, testname: str):
+    with solara.Card(title, style={"min-width": "300px", "max-width": "460px"}):
+        with solara.Div(attributes=testid(testname)):
+            if detail:
+                solara.Text(detail)
+            if briefing:
+                with solara.Details(_("Briefing")):
+                    solara.Div(children=[briefing], style={"white-space": "pre-wrap"})
+            solara.Button(_("Start a session"), color="primary", on_click=on_start, attributes=testid("start"))
+
+
+@translated
+def Home():
+    router = solara.use_router()
+    query = parse_qs(router.search or "")
+    lang_q = (query.get("lang") or [""])[0]
+    if lang_q in LANGUAGES and not seat_lang.value:
+        seat_lang.set(lang_q)
+    lang = current_seat_lang()
+    busy, set_busy = solara.use_state("")
+
+    def start(extra: tuple[str, ...]):
+        def run():
+            set_busy(_("Starting a session..."))
+            session = sessions.create(extra, base_out(), lang)  # the session's records in the starter's language
+            router.push(seat_url("facilitator", session.code, lang))
+        return in_seat_lang(run)
+
+    def join(seat):
+        def go():
+            code = sessions.normalise(join_text.value)
+            if sessions.get(code) is None:
+                message.set(_("No session with the code {code}").format(code=join_text.value))
+                return
+            router.push(seat_url(seat, code, lang))
+        return in_seat_lang(go)
+
+    Header(None, "home")
+    if busy:
+        solara.Info(busy)
+    with solara.Card(_("Join a session")):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            with solara.Div(attributes=testid("join-code"), style={"width": "200px"}):
+                solara.InputText(_("session code"), value=join_text, continuous_update=True)
+            for seat, label in (("facilitator", _("as facilitator")), ("trainee", _("as trainees")),
+                                ("projector", _("on the projector"))):
+                solara.Button(label, on_click=join(seat), attributes=testid(f"join-{seat}"))
         if message.value:
             solara.Div(children=[message.value], attributes=testid("message"), style={"color": "#8b0000"})
-        upcoming = [p for p in sorted(model.session.pending)][:3]
-        if upcoming:
-            solara.Markdown("**Scripted next:** " + "; ".join(
-                f"{p.event.at_h:g} h {label(p.event.kind)}" for p in upcoming))
-        if ex.briefing:
-            with solara.Details("Briefing"):  # a shared script's text: shown as text, never as HTML
-                solara.Div(children=[ex.briefing], attributes=testid("briefing"), style={"white-space": "pre-wrap"})
-
-
-def EventForm(model, title: str, kinds: dict, kind_state, source: str, button: str):
-    kind = kind_state.value
-
-    def set_text(name, value):
-        texts.set({**texts.value, (kind, name): value})
-
-    def fire():
-        values = {name: texts.value.get((kind, name), shown) for name, shown in form_fields(kind)}
-        try:
-            params = parse(kind, values)
-            with model.lock:
-                decision = model.session.fire(kind, source, note=notes.value.get(kind, ""), **params)
-            message.set(f"{decision.clock} {label(kind)}: {decision.effect}")
-        except (ConfigError, ValueError) as exc:
-            message.set(f"{label(kind)} not fired: {exc}")
-        force_update()
-
-    with solara.Card(title):
-        with solara.Div(attributes=testid(f"{source}-kind")):
-            solara.ToggleButtonsSingle(value=label(kind), values=[label(k) for k in kinds],
-                                       on_value=lambda v: kind_state.set(v.replace(" ", "_")), style=WRAP)
-        for name, shown in form_fields(kind):
-            value = texts.value.get((kind, name), shown)
-            words = choices(kind, name)
-            with solara.Div(attributes=testid(f"{source}-{name}")):
-                if words:
-                    solara.Select(label=name, value=value or None, values=list(words),
-                                  on_value=lambda v, name=name: set_text(name, v))
-                else:
-                    solara.InputText(label=name.replace("_", " "), value=value, continuous_update=True,
-                                     on_value=lambda v, name=name: set_text(name, v))
-        solara.InputText(label="note", value=notes.value.get(kind, ""), continuous_update=True,
-                         on_value=lambda v: notes.set({**notes.value, kind: v}))
-        solara.Button(button, color="primary", on_click=fire, disabled=model.session.finished)
+    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(_("Start a session")))
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+        given = overrides()
+        if any(a.startswith(sessions.EXERCISE_KEYS) for a in given) or not sessions.gallery_scripts():
+            ScriptCard(_("The script given on the command line"), "", " ".join(given) or _("free play"),
+                       start(given), "script-command-line")
+        else:
+            ScriptCard(_("Free play: no script, the facilitator fires everything"), "", "", start(given),
+                       "script-free-play")
+        for script in sessions.gallery_scripts():
+            days = _("{hours} hours, from {start}").format(hours=f"{script.hours:g}", start=script.start)
+            ScriptCard(script.title.get(lang) or script.title.get("en") or script.name,
+                       script.briefing.get(lang) or script.briefing.get("en") or "", f"{script.name}: {days}",
+                       start(sessions.script_overrides(script, overrides())), f"script-{script.name}")
 
 
 @solara.component
-def InjectPanel(model):
-    update_counter.get()
-    EventForm(model, "Facilitator: injects", INJECTS, inject_kind, "facilitator", "Fire inject")
+def Layout(children=[]):  # noqa: B006 - Solara's signature; replaces its navigation tabs ("PAGE 0")
+    with solara.Column(style={"padding": "12px"}):
+        solara.Column(children=children)
 
 
-@solara.component
-def ActionPanel(model):
-    update_counter.get()
-    EventForm(model, "Trainees: decisions", ACTIONS, action_kind, "trainee", "Give order")
+routes = [
+    solara.Route(path="/", component=Home, layout=Layout),  # the root's layout wraps every seat
+    solara.Route(path="facilitator", component=FacilitatorPage),
+    solara.Route(path="trainee", component=TraineePage),
+    solara.Route(path="projector", component=ProjectorPage),
+]
 
 
-def as_text(value) -> str:
-    """A table cell from configs or scripts, shown as text: Markdown here is
-    rendered as HTML in a Vue template, so markup and ``{{ }}`` are escaped."""
-    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
+def _serve_reports() -> None:
+    """``/tabletop-report/CODE``: a finished session's after_action.html (self-contained). Only
+    files a session wrote are served; the URL names a session, never a path."""
+    from solara.server import starlette as server
+    from starlette.responses import FileResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    async def report(request):
+        session = sessions.get(request.path_params["code"])
+        path = session.outputs.get("report") if session is not None and session.outputs else None
+        if path is None or not Path(path).is_file():
+            return PlainTextResponse("no report for this session (yet)", status_code=404)
+        return FileResponse(path, media_type="text/html")
+
+    path = REPORT_PATH.replace("{code}", "{code:str}")
+    if not any(getattr(r, "path", None) == path for r in server.app.router.routes):
+        server.app.router.routes.insert(0, Route(path, report))
 
 
-@solara.component
-def QueuePanel(model):
-    update_counter.get()
-    rows = open_calls(model)
-    table = md_table(["call", "type", "P", "status", "waiting (min)", "units"],
-                     [[as_text(r["call"]), as_text(label(r["type"])), r["priority"], as_text(r["status"]),
-                       f"{r['waiting_min']:.0f}", ", ".join(map(str, r["units"])) or "-"] for r in rows[:MAX_ROWS]])
-    with solara.Card(f"Call queue: {len(rows)} open"):
-        with solara.Div(attributes=testid("queue")):
-            solara.Markdown(table if rows else "No open calls.")
-
-
-@solara.component
-def StaffPanel(model):
-    update_counter.get()
-    rows = [u for u in unit_states(model) if u["state"] != "off duty"]
-    table = md_table(["unit", "role", "state", "order"],
-                     [[f"{u['unit']}{' (reserve)' if u['reserve'] else ''}", label(u["role"]), as_text(u["state"]),
-                       as_text(u["order"] or "-")] for u in rows[:MAX_ROWS]])
-    with solara.Card(f"Staff on duty: {len(rows)}"):
-        solara.Markdown(table if rows else "Nobody on duty.")
-
-
-@solara.component
-def LogPanel(model):
-    update_counter.get()
-    with solara.Card(f"Decision log: {len(model.session.log)}"):
-        with solara.Div(attributes=testid("log"), style={"max-height": "120px", "overflow-y": "auto"}):
-            for d in reversed(model.session.log):
-                solara.Div(children=[f"{d.clock} [{d.source}] {label(d.kind)}: {d.effect}"],
-                           attributes=testid("log-line"))
-
-
-@solara.component
-def ChartsPanel(model):
-    update_counter.get()
-    with model.lock:
-        fig = charts_figure(model)
-    with solara.Card("Live charts"):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.env.now, len(model.session.log)])
-
-
-@solara.component
-def Page():
-    args = overrides()
-    model = solara.use_memo(lambda: TabletopModel(args), [])
-    SolaraViz(model, components=[MapPanel, ExercisePanel, InjectPanel, ActionPanel, QueuePanel, LogPanel,
-                                 ChartsPanel, StaffPanel],
-              model_params={"overrides": args}, name="Community policing tabletop", play_interval=500)
+_serve_reports()

@@ -36,6 +36,9 @@ from sim.output.provenance import finish_manifest, prepare_dir
 from sim.validate.cases import cases
 from sim.validate.report import figure, markdown
 from sim.validate.runner import run_cases
+from sim.i18n import Translator
+
+_ = Translator("checks")
 
 MAX_JOBS = 256  # worker processes; assumption (far above any machine this runs on)
 
@@ -74,15 +77,15 @@ def _checked(args: argparse.Namespace) -> tuple[list[int], Path]:
     """The selected cases' indices and the checked output folder; a ConfigError
     before anything is run or written."""
     if not 1 <= args.jobs <= MAX_JOBS:
-        raise ConfigError("--jobs", args.jobs, f"must be from 1 to {MAX_JOBS}")
+        raise ConfigError("--jobs", args.jobs, _("must be from 1 to {max_jobs}").format(max_jobs=MAX_JOBS))
     if args.case is not None and not all(t.strip() for t in args.case):
-        raise ConfigError("--case", "", "must be some text of a case name (an empty one matches every case)")
+        raise ConfigError("--case", "", _("must be some text of a case name (an empty one matches every case)"))
     all_cases = cases()
     selected = [i for i, c in enumerate(all_cases)
                 if not args.case or any(t.lower() in c.name.lower() for t in args.case)]
     if not selected:
-        raise ConfigError("--case", " ".join(args.case), "matches no case; cases: "
-                          + "; ".join(c.name for c in all_cases))
+        raise ConfigError("--case", " ".join(args.case), _("matches no case; cases: {items}")
+                                                         .format(items="; ".join(c.name for c in all_cases)))
     out = check_out_dir(args.out if args.out is not None else
                         f"runs/validation/{time.strftime('%Y-%m-%d_%H-%M-%S')}", "--out", args.overwrite,
                         "--overwrite", kind="validate")

@@ -7,6 +7,10 @@ from sim.core.roles import ROLE_CODE
 from sim.core.units import MIN_PER_HOUR
 from sim.exercise.kinds import Action, Param, register
 from sim.exercise.params import COUNT, OFFICE, ROLE
+from sim.i18n.terms import term
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 @register("call_in")
@@ -39,6 +43,8 @@ class CallIn(Action):
             m.apply_duty(i)
             c.after(until - c.now, m.apply_duty, i)
         if not ids:
-            return f"nobody to call in: every {role} is on duty or sick"
-        short = f" (asked for {count})" if len(ids) < count else ""
-        return f"on duty for {hours:g} h: {c.unit_names(ids)}{short}"
+            return _("nobody to call in: every {role} is on duty or sick").format(role=term(role))
+        if len(ids) < count:
+            return _("on duty for {hours:g} h: {names} (asked for {count})").format(
+                hours=hours, names=c.unit_names(ids), count=count)
+        return _("on duty for {hours:g} h: {names}").format(hours=hours, names=c.unit_names(ids))

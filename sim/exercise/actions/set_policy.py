@@ -5,6 +5,10 @@ import dataclasses
 
 from sim.core.checks import ConfigError
 from sim.exercise.kinds import Action, Param, REQUIRED, register
+from sim.i18n.terms import term
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 def room_policies() -> list[str]:
@@ -24,12 +28,13 @@ class SetPolicy(Action):
         allowed = sorted(room_policies())
         names = [n.strip() for n in values["policy"].split("+")]
         if any(n not in allowed for n in names) or len(set(names)) != len(names):
-            raise ConfigError(f"{where}.policy", values["policy"], "allowed: " + ", ".join(allowed)
-                              + " (several joined by +; elastic moves shifts: not mid-exercise)")
+            raise ConfigError(f"{where}.policy", values["policy"], _("allowed: {items} (several joined by +; "
+                                                                     "elastic moves shifts: not mid-exercise)")
+                                                                   .format(items=", ".join(allowed)))
 
     def apply(self, policy: str) -> str:
         from sim.scenarios import make_policy
 
         m = self.controls.model
         m.replace_policy(make_policy(dataclasses.replace(m.cfg.policy, name=policy)))
-        return f"deployment policy now {policy}"
+        return _("deployment policy now {policy}").format(policy=" + ".join(term(n.strip()) for n in policy.split("+")))

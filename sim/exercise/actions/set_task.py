@@ -2,13 +2,21 @@
 where it is, or patrol its office's area."""
 from sim.exercise.kinds import Action, Param, REQUIRED, register
 from sim.exercise.params import UNIT
+from sim.i18n import N_, Translator
 
-UNIT_TASKS = {  # task -> what the log says
-    "policy": "back to the policy",
-    "post": "wait at the post",
-    "hold": "hold where it is",
-    "patrol": "patrol the office area",
+_ = Translator("exercise")
+
+UNIT_TASKS = {  # task -> what the log says (marked here, translated where shown: task_label)
+    "policy": N_("back to the policy"),
+    "post": N_("wait at the post"),
+    "hold": N_("hold where it is"),
+    "patrol": N_("patrol the office area"),
 }
+
+
+def task_label(task: str) -> str:
+    """A task's words in the current language (the page's menu, the log)."""
+    return _(UNIT_TASKS[task]) if task in UNIT_TASKS else task
 
 
 @register("set_task")
@@ -26,4 +34,4 @@ class SetTask(Action):
             c.orders[unit] = ("hold", x, y)
         else:
             c.orders[unit] = (task,)
-        return c.now_or_later(unit, UNIT_TASKS[task])
+        return c.now_or_later(unit, task_label(task))

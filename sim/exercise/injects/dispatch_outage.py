@@ -7,6 +7,9 @@ from sim.core.units import MIN_PER_HOUR
 from sim.exercise.kinds import Inject, Param, register
 from sim.exercise.params import DURATION_H
 from sim.policing.dispatch_rules import DispatchRule
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 class PostedRule(DispatchRule):
@@ -53,7 +56,9 @@ class DispatchOutage(Inject):
         self.relays_min.append(relay_min)
         d.intake_delay_min = max(self.relays_min)
         self.controls.after(duration_h * MIN_PER_HOUR, self._over, relay_min)
-        return f"platform down for {duration_h:g} h: calls relayed by phone (+{relay_min:g} min), units sent by post"
+        return _("platform down for {duration_h:g} h: calls relayed by phone (+{relay_min:g} min), "
+                 "units sent by post").format(
+            duration_h=duration_h, relay_min=relay_min)
 
     def _over(self, relay_min: float) -> None:
         d = self.controls.model.dispatcher

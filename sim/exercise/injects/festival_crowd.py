@@ -8,6 +8,9 @@ from sim.core.checks import ConfigError
 from sim.core.units import MIN_PER_HOUR
 from sim.exercise.kinds import Inject, Param, register
 from sim.exercise.params import DURATION_H, X_M, Y_M
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 MAX_SHARE = 1e6  # a call type's share in the mix (shares are relative); as staffing.mix; assumption
 
@@ -34,14 +37,15 @@ class FestivalCrowd(Inject):
         mix = values["call_mix"]
         shares = list((mix or {}).values())
         if not all(math.isfinite(v) and 0 <= v <= MAX_SHARE for v in shares) or sum(shares) <= 0:
-            raise ConfigError(f"{path}.call_mix", mix, f"needs call types with finite shares from 0 to {MAX_SHARE:g},"
-                                                       " not all zero")
+            raise ConfigError(f"{path}.call_mix", mix, _("needs call types with finite shares from 0 to "
+                                                         "{max_share:g}, not all zero").format(max_share=MAX_SHARE))
 
     @classmethod
     def check_config(cls, cfg, values, where):
         for name in values["call_mix"] or {}:
             if name not in cfg.calls:
-                raise ConfigError(f"{where}.call_mix", name, "unknown call type; known: " + ", ".join(cfg.calls))
+                raise ConfigError(f"{where}.call_mix", name, _("unknown call type; known: {items}")
+                                                             .format(items=", ".join(cfg.calls)))
 
     def apply(self, x_m: float, y_m: float, radius_m: float, duration_h: float, calls_per_hour: float,
               call_mix: dict[str, float]) -> str:
@@ -69,4 +73,6 @@ class FestivalCrowd(Inject):
                 m.new_call(names[k], x, y, scene, "inject")
 
         m.env.process(crowd())
-        return f"{calls_per_hour:g} extra calls/h within {radius_m:g} m of ({x_m:.0f}, {y_m:.0f}) for {duration_h:g} h"
+        return _("{calls_per_hour:g} extra calls/h within {radius_m:g} m of ({x_m:.0f}, {y_m:.0f}) "
+                 "for {duration_h:g} h").format(
+            calls_per_hour=calls_per_hour, radius_m=radius_m, x_m=x_m, y_m=y_m, duration_h=duration_h)

@@ -4,6 +4,9 @@ from sim.core.checks import ConfigError
 from sim.core.units import MIN_PER_HOUR, MIN_PER_YEAR
 from sim.exercise.kinds import Inject, Param, register
 from sim.exercise.params import DURATION_H
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 @register("fraud_wave")
@@ -21,7 +24,7 @@ class FraudWave(Inject):
     @classmethod
     def check_config(cls, cfg, values, where):
         if "fraud" not in cfg.calls:
-            raise ConfigError(f"{where}.kind", cls.name, "needs a 'fraud' call type in calls")
+            raise ConfigError(f"{where}.kind", cls.name, _("needs a 'fraud' call type in calls"))
 
     def apply(self, duration_h: float, rate_factor: float) -> str:
         """Fraud attempts on top of the usual ones, at (rate_factor - 1) x the
@@ -63,4 +66,5 @@ class FraudWave(Inject):
                                   0, bool(u_report < p_report), delay, scene, 1.0)
 
         m.env.process(wave())
-        return f"fraud attempts at {rate_factor:g}x the usual rate for {duration_h:g} h"
+        return _("fraud attempts at {rate_factor:g}x the usual rate for {duration_h:g} h").format(
+            rate_factor=rate_factor, duration_h=duration_h)

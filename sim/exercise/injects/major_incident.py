@@ -2,6 +2,9 @@
 on scene at once: one priority-1 call at a point; assumption."""
 from sim.exercise.kinds import Inject, Param, register
 from sim.exercise.params import X_M, Y_M
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 MAJOR_INCIDENT_ROLES = ["officer", "auxiliary"]  # who can work a major incident scene; assumption
 
@@ -24,4 +27,5 @@ class MajorIncident(Inject):
     def apply(self, x_m: float, y_m: float, units: int, on_scene_min: float) -> str:
         call = self.controls.model.new_call("major_incident", float(x_m), float(y_m), float(on_scene_min), "inject",
                                             needs=[self.roles_mask] * int(units))
-        return f"call {call.call_id}: {units} units needed at ({x_m:.0f}, {y_m:.0f}) m for {on_scene_min:g} min"
+        return _("call {call_id}: {units} units needed at ({x_m:.0f}, {y_m:.0f}) m for {on_scene_min:g} min").format(
+            call_id=call.call_id, units=units, x_m=x_m, y_m=y_m, on_scene_min=on_scene_min)

@@ -5,6 +5,9 @@ import numpy as np
 from sim.core.units import MIN_PER_HOUR
 from sim.exercise.kinds import Inject, Param, register
 from sim.exercise.params import DURATION_H
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 @register("severe_weather")
@@ -24,7 +27,9 @@ class SevereWeather(Inject):
         self.factors.append(speed_factor)
         self._set_speeds()
         self.controls.after(duration_h * MIN_PER_HOUR, self._over, speed_factor)
-        return f"travel at {speed_factor:.0%} of normal speed for {duration_h:g} h (trips under way keep their time)"
+        return _("travel at {speed_factor:.0%} of normal speed for {duration_h:g} h "
+                 "(trips under way keep their time)").format(
+            speed_factor=speed_factor, duration_h=duration_h)
 
     def _over(self, factor: float) -> None:
         self.factors.remove(factor)

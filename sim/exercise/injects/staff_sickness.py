@@ -5,6 +5,10 @@ from sim.core.roles import ROLE_CODE
 from sim.core.units import MIN_PER_HOUR
 from sim.exercise.kinds import Inject, register
 from sim.exercise.params import COUNT, DURATION_H, OFFICE, ROLE
+from sim.i18n.terms import term
+from sim.i18n import Translator
+
+_ = Translator("exercise")
 
 
 @register("staff_sickness")
@@ -36,5 +40,8 @@ class StaffSickness(Inject):
             m.apply_duty(i)
             if until < m.horizon_min:
                 c.after(until - c.now, m.apply_duty, i)
-        span = "to the end" if duration_h is None else f"for {duration_h:g} h"
-        return f"off sick {span}: {c.unit_names(ids)}" if ids else f"no {role} to fall sick"
+        if not ids:
+            return _("no {role} to fall sick").format(role=term(role))
+        if duration_h is None:
+            return _("off sick to the end: {names}").format(names=c.unit_names(ids))
+        return _("off sick for {duration_h:g} h: {names}").format(duration_h=duration_h, names=c.unit_names(ids))
