@@ -66,6 +66,7 @@ def zh_plan(tmp_path_factory):
     return out, proc
 
 
+@pytest.mark.slow  # a small plan in Chinese (~20 s with its fixture)
 def test_zh_plan_md_and_console_are_chinese(zh_plan):
     out, proc = zh_plan
     md = (out / "plan.md").read_text()
@@ -78,6 +79,7 @@ def test_zh_plan_md_and_console_are_chinese(zh_plan):
     assert "missing from font" not in proc.stderr
 
 
+@pytest.mark.slow  # shares the Chinese plan's fixture
 def test_the_same_plan_renders_in_english(zh_plan):
     from sim.plan.report import markdown
 
@@ -91,6 +93,7 @@ def test_the_same_plan_renders_in_english(zh_plan):
     assert not [line for line in md.splitlines() if CJK.search(line) and not any(w in line for w in whys)]
 
 
+@pytest.mark.slow  # shares the Chinese plan's fixture
 def test_plan_figures_render_in_chinese(zh_plan):
     from sim.plan.report import curve_fig, gap_fig
 
@@ -115,6 +118,7 @@ def test_run_figures_render_in_chinese():
         plt.close(fig)
 
 
+@pytest.mark.slow  # python -m sim in a subprocess (6-18 s)
 def test_run_summary_table_in_chinese(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-m", "sim", "lang=zh", "sim.days=1", "sim.warmup_days=0",
@@ -150,6 +154,7 @@ def small_sweep(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # a 2x2 sweep (~10 s with its fixture)
 def test_compare_report_in_the_commands_language(small_sweep, tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # a missing glyph is a UserWarning
@@ -163,6 +168,7 @@ def test_compare_report_in_the_commands_language(small_sweep, tmp_path, capsys):
     assert "## Configurations" in english and not CJK.search(english)
 
 
+@pytest.mark.slow  # shares the sweep's fixture
 @pytest.mark.parametrize("args", [["lang=fr"], ["--lang", "de"]])
 def test_compare_bad_language_is_one_line_exit_2(small_sweep, args, capsys):
     with pytest.raises(SystemExit) as exc:

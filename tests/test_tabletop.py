@@ -187,6 +187,7 @@ def test_the_figures_speak_chinese(room, monkeypatch):
     assert "office 0" in _figure_text(map_figure(room))
 
 
+@pytest.mark.slow  # three sessions' models (~7 s)
 def test_sessions_are_separate_play_runs_once_per_session_and_export_stays_in_the_folder(tmp_path):
     from sim.tabletop import sessions
 
@@ -217,6 +218,7 @@ def test_sessions_are_separate_play_runs_once_per_session_and_export_stays_in_th
     assert url.startswith("data:image/png;base64,") and a.image("map", "zh", "residents")[0] is url  # cached
 
 
+@pytest.mark.slow  # Play in a thread (~8 s)
 def test_play_pauses_when_a_scripted_inject_fires_and_a_jump_never_goes_back(tmp_path):
     from sim.tabletop import sessions
 
@@ -242,6 +244,7 @@ def test_play_pauses_when_a_scripted_inject_fires_and_a_jump_never_goes_back(tmp
     assert s.snap.t_min >= 20.5 * 60 and [d.kind for d in s.snap.log] == ["festival_crowd", "staff_sickness"]
 
 
+@pytest.mark.slow  # a finished exercise with its counterfactual (~7 s)
 def test_a_chinese_session_logs_in_chinese_finishes_in_chinese_and_export_never_touches_the_run(tmp_path, monkeypatch):
     """The decision log, decisions.parquet and after_action.html are in the session's language
     whichever seat acted (a refusal reads in the seat's); the report's charts draw Chinese even
