@@ -89,9 +89,6 @@ class Translator:
     def __call__(self, message: str) -> str:
         return _catalogue(self.domain, current_language()).gettext(message)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return _catalogue(self.domain, current_language()).ngettext(singular, plural, n)
-
 
 LIST_SEPARATORS = {"en": ", ", "zh": "、"}  # a list inside a sentence: "3 officers, 5 auxiliaries" / "民警 3 名、辅警 5 名"
 
