@@ -337,6 +337,23 @@ def test_a_calibration_killed_with_sigkill_resumes_from_its_study(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (out / "calibration.json").exists()
+    # killed while writing to the study, it leaves Optuna's journal lock held: the resume must not wait on it
+    # or refuse the folder for it (CI once caught the kill in that moment)
+    (out / "study.journal.lock").touch()
+    holder = subprocess.Popen([PY, "-c", "import time; from pathlib import Path; "
+                               "from sim.calibrate.pipeline import LOCK_FILE, _busy; "
+                               "from sim.core.folder_lock import FolderLock; "
+                               f"FolderLock(Path({str(out)!r}), LOCK_FILE, 'hydra.run.dir', _busy).acquire(); "
+                               "print('held', flush=True); time.sleep(120)"],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        busy = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert busy.returncode == 2 and f"another calibration (process {holder.pid}" in busy.stderr, busy.stderr[-800:]
+    assert (out / "study.journal.lock").is_file()  # the refused copy touched nothing
     res = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "resuming: " in res.stderr
@@ -346,6 +363,8 @@ def test_a_calibration_killed_with_sigkill_resumes_from_its_study(tmp_path):
     done_before = int(res.stderr.split("resuming: ")[1].split(" ")[0])
     assert done_before >= 2  # the finished candidates were not run again
     assert len(trials) <= 6 + 1  # at most the one interrupted candidate was asked again
+    assert "lock" not in res.stderr and not any(p.is_symlink() for p in out.iterdir())
+    assert not (out / "study.journal.lock").exists()
 
 
 def write_records(path: Path, per_year: int, days: int = 365) -> None:

@@ -180,17 +180,15 @@ def _probe(cfg, targets) -> None:
 
 def check_resume(run_dir, problem, overwrite: bool) -> None:
     """A folder holding a study resumes it only for the same problem."""
-    from sim.calibrate.study import JOURNAL, STUDY
+    from sim.calibrate.study import JOURNAL, JOURNAL_LOCK, STUDY, journal_storage
 
     journal = run_dir / JOURNAL
     if not journal.is_file():
         return
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
     try:
-        study = optuna.load_study(study_name=STUDY, storage=JournalStorage(JournalFileBackend(str(journal))))
+        study = optuna.load_study(study_name=STUDY, storage=journal_storage(journal))
         held = study.user_attrs.get("fingerprint")
     except Exception:  # noqa: BLE001 - a damaged or foreign journal
         held = None
@@ -203,7 +201,7 @@ def check_resume(run_dir, problem, overwrite: bool) -> None:
                                                            "choose another folder, or add sim.overwrite=true to "
                                                            "start it afresh").format(journal=JOURNAL))
     journal.unlink()
-    (run_dir / f"{JOURNAL}.lock").unlink(missing_ok=True)
+    (run_dir / JOURNAL_LOCK).unlink(missing_ok=True)
 
 
 def _preset_values(preset: str) -> dict:

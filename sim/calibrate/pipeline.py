@@ -15,20 +15,39 @@ from sim.calibrate.evaluate import Evaluator
 from sim.calibrate.posterior import posterior
 from sim.calibrate.preset import preset_text, write_preset
 from sim.calibrate.problem import Problem
-from sim.calibrate.study import JOURNAL, Study
+from sim.calibrate.study import JOURNAL, JOURNAL_LOCK, Study
 from sim.core.checks import TEXT, ConfigError
+from sim.core.folder_lock import FolderLock
 from sim.core.outdir import write_atomic
 from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit, prepare_dir, write_json_atomic
 from sim.i18n import Translator
 
 _ = Translator("checks")
 
+LOCK_FILE = "calibration.lock"
+
+
+def _busy(holder: dict) -> str:
+    return (_("is in use by another calibration (process {value} on {value2}, since {value3}); wait for it to "
+              "end or stop it, then run the command again")
+            .format(value=holder.get("pid", "?"), value2=holder.get("host", "?"),
+                    value3=holder.get("started_utc", "?")))
+
 
 def run_calibration(cfg, problem: Problem, out_dir: str | Path, base_overrides: list[str], base_preset: str,
                     overrides: list[str], log=print) -> dict:
     started = time.perf_counter()
+    with FolderLock(Path(out_dir), LOCK_FILE, "hydra.run.dir", _busy):  # before the folder is claimed
+        out = prepare_dir(out_dir, cfg, kind="calibration")
+        stale = out / JOURNAL_LOCK  # only this process writes the study now: a journal lock left is a dead run's
+        if stale.is_file() and not stale.is_symlink():
+            stale.unlink()
+        return _calibrate(cfg, problem, out, base_overrides, base_preset, overrides, log, started)
+
+
+def _calibrate(cfg, problem: Problem, out: Path, base_overrides: list[str], base_preset: str,
+               overrides: list[str], log, started: float) -> dict:
     c = cfg.calibrate
-    out = prepare_dir(out_dir, cfg, kind="calibration")
     study = Study(out, problem, c.trials, c.explore_share, c.seed)
     retried = study.recover()
     done = len(study.complete())

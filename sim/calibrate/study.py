@@ -17,7 +17,7 @@ from pathlib import Path
 import optuna
 from optuna.distributions import FloatDistribution, IntDistribution
 from optuna.storages import JournalStorage
-from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
 
 from sim.calibrate.problem import Problem
@@ -27,6 +27,14 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 
 STUDY = "calibration"
 JOURNAL = "study.journal"
+JOURNAL_LOCK = JOURNAL + ".lock"  # Optuna's own, held for each write; a killed run may leave it
+
+
+def journal_storage(path: Path) -> JournalStorage:
+    """The study's journal, locked with a plain file (O_EXCL), not Optuna's
+    default symbolic link: an output folder holding a link is refused
+    (sim.core.outdir), so a run killed mid-write would lock its own resume out."""
+    return JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path) + ".lock")))
 EXPLORE, REFINE = "explore", "refine"
 
 
@@ -41,7 +49,7 @@ class Study:
         optuna.logging.set_verbosity(logging.WARNING)
         self.problem, self.trials, self.seed = problem, trials, seed
         self.explore = int(trials * explore_share + 0.5)  # half up (round() would give 0 of 1 trial)
-        self.storage = JournalStorage(JournalFileBackend(str(out / JOURNAL)))
+        self.storage = journal_storage(out / JOURNAL)
         self.study = optuna.create_study(study_name=STUDY, storage=self.storage, direction="minimize",
                                          load_if_exists=True)
         self.dists = distributions(problem)

@@ -109,7 +109,7 @@ def is_own_folder(folder: Path, depth: int = 1) -> bool:
         return True
     if any(is_own_manifest(folder / name) for name in (MANIFEST, SWEEP_MANIFEST)):
         return True
-    return all(e.name in HYDRA_START_FILES + ("FAILED", "sweep.lock")
+    return all(e.name in HYDRA_START_FILES + ("FAILED", "sweep.lock", "calibration.lock")
                or (e.name == ".hydra" and e.is_dir() and not e.is_symlink())
                or (depth > 0 and e.is_dir() and not e.is_symlink() and is_own_folder(e, depth - 1))
                for e in entries)
