@@ -341,9 +341,8 @@ def test_a_calibration_killed_with_sigkill_resumes_from_its_study(tmp_path):
     # or refuse the folder for it (CI once caught the kill in that moment)
     (out / "study.journal.lock").touch()
     holder = subprocess.Popen([PY, "-c", "import time; from pathlib import Path; "
-                               "from sim.calibrate.pipeline import LOCK_FILE, _busy; "
-                               "from sim.core.folder_lock import FolderLock; "
-                               f"FolderLock(Path({str(out)!r}), LOCK_FILE, 'hydra.run.dir', _busy).acquire(); "
+                               "from sim.calibrate.pipeline import calibration_lock; "
+                               f"calibration_lock(Path({str(out)!r})).acquire(); "
                                "print('held', flush=True); time.sleep(120)"],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:

@@ -27,17 +27,16 @@ _ = Translator("checks")
 LOCK_FILE = "calibration.lock"
 
 
-def _busy(holder: dict) -> str:
-    return (_("is in use by another calibration (process {value} on {value2}, since {value3}); wait for it to "
-              "end or stop it, then run the command again")
-            .format(value=holder.get("pid", "?"), value2=holder.get("host", "?"),
-                    value3=holder.get("started_utc", "?")))
+def calibration_lock(folder: Path) -> FolderLock:
+    return FolderLock(folder, LOCK_FILE, "hydra.run.dir",
+                      _("is in use by another calibration (process {value} on {value2}, since {value3}); wait "
+                        "for it to end or stop it, then run the command again"))
 
 
 def run_calibration(cfg, problem: Problem, out_dir: str | Path, base_overrides: list[str], base_preset: str,
                     overrides: list[str], log=print) -> dict:
     started = time.perf_counter()
-    with FolderLock(Path(out_dir), LOCK_FILE, "hydra.run.dir", _busy):  # before the folder is claimed
+    with calibration_lock(Path(out_dir)):  # before the folder is claimed
         out = prepare_dir(out_dir, cfg, kind="calibration")
         stale = out / JOURNAL_LOCK  # only this process writes the study now: a journal lock left is a dead run's
         if stale.is_file() and not stale.is_symlink():

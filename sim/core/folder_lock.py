@@ -15,8 +15,6 @@ import os
 import socket
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
-
 from sim.core.checks import ConfigError, os_reason
 from sim.i18n import Translator
 
@@ -24,10 +22,11 @@ _ = Translator("checks")
 
 
 class FolderLock:
-    """``busy(holder)`` gives the refusal's reason from the holder's record
-    (pid, host, started_utc), in the caller's words."""
+    """``busy`` is the refusal's reason in the caller's words, a translated
+    template filled with the holder's pid ({value}), host ({value2}) and
+    start time ({value3})."""
 
-    def __init__(self, folder: Path, file: str, key: str, busy: Callable[[dict], str]):
+    def __init__(self, folder: Path, file: str, key: str, busy: str):
         self.path = Path(folder) / file
         self.key, self.busy = key, busy
         self._fd: int | None = None
@@ -45,7 +44,9 @@ class FolderLock:
         except OSError:
             holder = self._holder(fd)
             os.close(fd)
-            raise ConfigError(self.key, str(self.path.parent), self.busy(holder)) from None
+            raise ConfigError(self.key, str(self.path.parent),
+                              self.busy.format(value=holder.get("pid", "?"), value2=holder.get("host", "?"),
+                                               value3=holder.get("started_utc", "?"))) from None
         record = {"pid": os.getpid(), "host": socket.gethostname(),
                   "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)

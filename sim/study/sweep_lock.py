@@ -12,13 +12,8 @@ _ = Translator("reports")
 LOCK_FILE = "sweep.lock"
 
 
-def _busy(holder: dict) -> str:
-    return (_("is in use by another sweep (process {value} on {value2}, since {value3}); wait "
-              "for it to end or stop it, then run the command again")
-            .format(value=holder.get('pid', '?'), value2=holder.get('host', '?'),
-                    value3=holder.get('started_utc', '?')))
-
-
 class SweepLock(FolderLock):
     def __init__(self, folder: Path):
-        super().__init__(folder, LOCK_FILE, "hydra.sweep.dir", _busy)
+        super().__init__(folder, LOCK_FILE, "hydra.sweep.dir",
+                         _("is in use by another sweep (process {value} on {value2}, since {value3}); wait "
+                           "for it to end or stop it, then run the command again"))
