@@ -197,7 +197,14 @@ def test_sessions_are_separate_play_runs_once_per_session_and_export_stays_in_th
     assert sessions.get(a.code.lower()) is a and sessions.get("nope!") is None
     assert a.out_dir == tmp_path / a.code
     v = a.version
+    woke = []  # a page's watcher: woken by the change itself, not by its next look
+    watcher = threading.Thread(target=lambda: woke.append((a.wait_for_version(v, 60.0), time.monotonic())))
+    watcher.start()
     a.set_tick(60)
+    changed_at = time.monotonic()
+    watcher.join(30)
+    assert woke and woke[0][0] == v + 1 and woke[0][1] - changed_at < 5  # far sooner than its 60 s wait
+    assert a.wait_for_version(v + 1, 0.05) == v + 1  # nothing new: back after the timeout, same version
     a.step()
     assert a.version > v and a.snap.t_min == 19 * 60 and b.snap.t_min == 18 * 60
     a.play(True)

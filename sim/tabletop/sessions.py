@@ -28,7 +28,7 @@ _ = Translator("tabletop")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud across a room
 CODE_LEN = 5  # 32**5 = 33.5 million codes: not guessable by trying a few; assumption
 PLAY_INTERVAL_S = 1.0  # one tick per second while Play is on; assumption (a room can follow it)
-POLL_S = 0.4  # how often a page looks at its session's version (a change shows within a second)
+POLL_S = 0.4  # the longest a page's watcher waits before looking whether its page was closed; assumption
 SCRIPT_FILE = "session_script.yaml"  # the export, in the session's own run folder
 
 
@@ -69,6 +69,7 @@ class Session:
         self.lang = self.model.cfg.lang
         self.lock = self.model.lock
         self._draw_lock = threading.Lock()
+        self._news = threading.Condition()  # wakes every page's watcher the moment the version moves
         self._images: dict = {}
         self.snap = self._snapshot(self.version)
 
@@ -98,9 +99,22 @@ class Session:
             key = ("map", self.lang, LAYERS[0])
             with self._draw_lock:
                 self._images = {(version, *key): self._draw(*key)}
-            self.snap, self.version = snap, version
+            self.snap = snap
+            self._publish(version)
         if self.snap.finished and self.outputs is None and not self.finishing and not self.error:
             self.finish()  # the automatic end: the clock reached the horizon
+
+    def _publish(self, version: int) -> None:
+        with self._news:
+            self.version = version
+            self._news.notify_all()
+
+    def wait_for_version(self, seen: int, timeout_s: float) -> int:
+        """The version as soon as it is not ``seen`` (pushed, not polled: a change reaches the
+        other seats without a poll's delay), or after ``timeout_s``."""
+        with self._news:
+            self._news.wait_for(lambda: self.version != seen, timeout_s)
+            return self.version
 
     def image(self, what: str, lang: str, layer: str = "") -> tuple[str, tuple]:
         """(data URL of the PNG, map frame) of the map or the charts, drawn once per version and language."""
@@ -193,7 +207,7 @@ class Session:
             if self.finishing or self.outputs is not None:
                 return
             self.finishing, self.playing = True, False
-        self.version += 1
+        self._publish(self.version + 1)
         threading.Thread(target=self._finish, name=f"finish-{self.code}", daemon=True).start()
 
     def _finish(self) -> None:

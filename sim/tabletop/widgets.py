@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import time
 
 import ipyvue
 import solara
@@ -68,15 +67,14 @@ def LanguageSwitch():
 
 
 def use_session_version(session) -> int:
-    """The session's version, re-read every ``POLL_S`` in a thread of this page: the page
-    re-renders when another seat (or Play) changed the session."""
+    """The session's version, watched by a thread of this page that the session wakes when
+    another seat (or Play) changes it; the page then re-renders."""
     version, set_version = solara.use_state(session.version if session is not None else -1)
 
     def poll(cancel):
         seen = version
         while session is not None and not cancel.is_set():
-            time.sleep(POLL_S)
-            now = session.version
+            now = session.wait_for_version(seen, POLL_S)
             if now != seen:
                 seen = now
                 try:
