@@ -1,5 +1,6 @@
 """``python -m sim [overrides]``: run one scenario through Hydra;
-``python -m sim -m [overrides]``: run a sweep (sim/study/sweep.py).
+``python -m sim -m [overrides]``: run a sweep (sim/study/sweep.py);
+``python -m sim --help-params [GROUP]``: the parameter reference (docs/parameters.md).
 
 Overrides are validated first (``sim.compose.loader``): a bad key, type, range or
 preset, in any job of a sweep, fails with one line and exit code 2, before
@@ -64,7 +65,7 @@ def hydra_main(cfg) -> None:
     if hc.mode == RunMode.MULTIRUN:  # skip if done, record failures, never raise
         from sim.study.sweep import run_job
 
-        return run_job(config, hc.runtime.output_dir, list(hc.overrides.task))
+        return run_job(config, hc.runtime.output_dir, list(hc.overrides.task), hc.job.get("num"))
     summary = run_any(config, hc.runtime.output_dir, list(hc.overrides.task))  # a plain run or an exercise
     print_summary(summary, hc.runtime.output_dir)
     return None
@@ -75,7 +76,7 @@ def run_sweep(overrides: list[str]) -> int:
     not done, and launch those through Hydra with a monitor watching the job
     folders; exit 1 if any job failed. Every invocation that got the lock gets
     its end record in sweep.json (a killed one: from the next invocation)."""
-    from sim.study.sweep import Monitor, Sweep, default_sweep_dir, shown
+    from sim.study.sweep import Monitor, Sweep, default_sweep_dir, quiet_logging, shown
     from sim.study.sweep_lock import SweepLock
 
     plan = sweep_plan(overrides)
@@ -94,6 +95,7 @@ def run_sweep(overrides: list[str]) -> int:
         monitor = Monitor(sweep)
         to_run = [d for d, s in zip(sweep.dirnames, monitor.before) if s != "done"]
         sweep.write_manifest(sys.argv[1:], plan.launcher, plan.sweeper, to_run)
+        sys.argv += quiet_logging(overrides)  # Hydra's per-job lines to each job's log, not the console
         print(_("sweep of {n} jobs -> {folder}").format(n=len(plan.jobs), folder=shown(root)), file=sys.stderr)
         if not to_run:
             print(_("all {n} jobs already done; nothing to run").format(n=len(plan.jobs)), file=sys.stderr)
@@ -138,8 +140,21 @@ def terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def help_params(args: list[str]) -> None:
+    """``--help-params [GROUP]``: the parameter reference (docs/parameters.md) in the terminal."""
+    from sim.compose.param_render import group_names, text
+
+    names = group_names()
+    if len(args) > 1 or (args and args[0] not in names):
+        raise ConfigError("--help-params", " ".join(args), _("no such group; allowed: {groups}")
+                          .format(groups=", ".join(names)))
+    sys.stdout.write(text(args[0] if args else None))
+
+
 def main() -> None:
     try:
+        if sys.argv[1:2] == ["--help-params"]:
+            return help_params(sys.argv[2:])
         flags, overrides = command_line(sys.argv[1:])
         if set(flags) & {"-m", "--multirun"}:
             if set(flags) - {"-m", "--multirun"}:

@@ -53,9 +53,12 @@ class SimConfig:
     warmup_days: float = 0.0  # days cut from summary statistics; assumption (none needed: staff start idle)
     tick_min: float = 60.0  # minutes one Model.step() advances; assumption (trainer's stepping unit)
     record_every_min: float = 60.0  # timeseries resolution, minutes (issue 2: hourly)
-    progress: bool = True  # progress bar on long runs
-    plots: bool = True  # write the two PNGs
-    # write into an output folder that holds files this program did not write (sim/core/outdir.py); never by default
+    progress: bool = True  # progress bar on long runs; user choice
+    plots: bool = True  # write the two PNGs; user choice
+    # write summary.xlsx and each table as CSV beside its Parquet file (~0.5 s CPU and 0.4 MB on the default
+    # run; its Parquet tables: 0.13 MB), false for a sweep of many jobs; user choice (issue 23)
+    workbook: bool = True
+    # write into an output folder that holds files this program did not write (sim/core/outdir.py); user choice, never by default
     overwrite: bool = False
 
     def validate(self, path: str) -> None:
@@ -74,10 +77,10 @@ class ScaleConfig:
     (issue 4): one key moves every call type or travel mode at once. 1.0 = the
     values as configured (assumption: identity)."""
 
-    call_rate_factor: float = 1.0  # x every call type's rate (background calls and crimes)
-    on_scene_time_factor: float = 1.0  # x every call type's mean on-scene time
-    report_prob_factor: float = 1.0  # x every crime type's reporting probability (capped at 1)
-    travel_speed_factor: float = 1.0  # x every travel mode's speed
+    call_rate_factor: float = 1.0  # x every call type's rate (background calls and crimes); issue 4
+    on_scene_time_factor: float = 1.0  # x every call type's mean on-scene time; issue 4
+    report_prob_factor: float = 1.0  # x every crime type's reporting probability (capped at 1); issue 4
+    travel_speed_factor: float = 1.0  # x every travel mode's speed; issue 4
 
     def validate(self, path: str) -> None:
         for f in fields(self):
@@ -91,9 +94,11 @@ class PolicyConfig:
     imports every policy (and through them the crime model), so a schema there
     would not be light."""
 
-    name: str = "fixed_post"  # a policy of sim.scenarios.POLICIES, or several joined by "+" (hotspot+cameras)
+    # a policy of sim.scenarios.POLICIES, or several joined by "+" (hotspot+cameras); user choice
+    name: str = "fixed_post"
+    # roles that patrol when idle: auxiliaries, volunteers and grid workers patrol (DOMAIN §2, seed 001)
     patrol_roles: List[str] = field(default_factory=lambda: ["auxiliary", "volunteer", "grid_worker"])
-    patrol_scope: str = "beat"  # beat | office_area: where a patroller may go
+    patrol_scope: str = "beat"  # beat | office_area: where a patroller may go; assumption
     dwell_min: float = 12.0  # stop length at each patrol point; VALIDATION.md Koper curve (11-15 min)
     start_day: float = 0.0  # the policy acts from this day; before it staff wait at posts (before/after designs); issue 5
     hotspot_cells: int = 10  # hot cells per office (2.5% of urban_core's 400); Sherman & Weisburd 1995 treated ~2% of addresses
@@ -138,8 +143,9 @@ class Config:
     # the language of reports, figures, the tabletop page and messages (sim/i18n): en or zh (simplified Chinese,
     # the users' language: DOMAIN.md); assumption: English by default, as the code and the papers
     lang: str = "en"
-    replicate: int = 0  # replication k runs on one root seed derived from (seed, k) in every configuration
-    design_row: int = -1  # row of a sensitivity design this run belongs to; recorded only, no effect
+    # replication k runs on one root seed derived from (seed, k) in every configuration; user choice (issue 4)
+    replicate: int = 0
+    design_row: int = -1  # row of a sensitivity design this run belongs to; recorded only, no effect; issue 4
     sim: SimConfig = field(default_factory=SimConfig)
     district: DistrictConfig = field(default_factory=DistrictConfig)
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
@@ -161,7 +167,7 @@ class Config:
     plan: PlanConfig = field(default_factory=PlanConfig)
     calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)  # python -m sim.calibrate (issue 21)
     # a CSV of the district's historical calls (time, type, x_m, y_m): fits call rates, hour-of-day and
-    # weekday profiles and where calls happen (sim/policing/calls_csv.py); null = the configured call types
+    # weekday profiles and where calls happen (sim/policing/calls_csv.py); null = the configured call types; user choice
     calls_csv: Optional[str] = None
     # the CRS of calls_csv's x,y columns (a pyproj name: EPSG:4547 is CGCS2000's 3-degree zone at 114E), or of
     # its lon,lat columns when not WGS84 (EPSG:4490, CGCS2000); null: lon,lat are WGS84, x_m,y_m model metres;

@@ -176,6 +176,10 @@ def write_outputs(model: CommunityPolicingModel, out: Path, overrides: list[str]
         manifest["gis"] = {"build_key": cache_key(cfg.district.gis), **gis_build(cfg.district.gis).info}
     write_json_atomic(out / "manifest.json", manifest)
     write_json_atomic(out / "summary.json", summary)
+    if cfg.sim.workbook:  # summary.xlsx and the tables as CSV (issue 23), before DONE: a failed write leaves none
+        from sim.output.run_workbook import write_run_workbook
+
+        write_run_workbook(out, summary, manifest, cfg.lang)
     if done:
         mark_done(out, cfg)
     return summary

@@ -23,7 +23,7 @@ def _own_gis_cache(tmp_path_factory):
 
 
 def config(*overrides: str):
-    return load_config(["sim.progress=false", "sim.plots=false", *overrides])
+    return load_config(["sim.progress=false", "sim.plots=false", "sim.workbook=false", *overrides])
 
 
 def eligible(*roles: str) -> np.ndarray:

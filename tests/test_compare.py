@@ -31,6 +31,7 @@ POLICIES = ("fixed_post", "random_patrol")
 REPLICATES = 3
 DAYS = 2
 CHECKED = ("response_time_mean_min", "p_wait", "crimes_total", "utilization_officer", "share_within_8min")
+SHARES = ("p_wait", "utilization_officer", "share_within_8min")  # 0-1 metrics: a bounded interval
 
 
 def write_job(job: Path, overrides: list[str], done: bool = True, root_seed: int = 0) -> None:
@@ -111,6 +112,19 @@ def t_ci(x):
     return x.mean(), x.mean() - half, x.mean() + half
 
 
+def share_ci(x):
+    """A share's interval (issue 23): Wilson's score interval with the replicates' effective sample size
+    p(1-p)/(sd^2/n) and the t(n-1) quantile, so it stays inside [0, 1]."""
+    x = np.asarray(x, float)
+    n, p, sd = len(x), x.mean(), x.std(ddof=1)
+    if sd == 0 or not 0 < p < 1:
+        return t_ci(x)
+    n_eff, z = p * (1 - p) / (sd ** 2 / n), stats.t.ppf(0.975, n - 1)
+    centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = z / (1 + z * z / n_eff) * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff ** 2))
+    return p, centre - half, centre + half
+
+
 def test_runs_table_has_one_row_per_finished_job(policy_sweep, compared):
     root, jobs, unfinished, failed = policy_sweep
     runs = pd.read_parquet(compared / "runs.parquet")
@@ -136,13 +150,15 @@ def test_configuration_means_and_intervals(policy_sweep, compared):
     assert set(table["metric"]) == set(collect.KEY_METRICS)
     for policy in POLICIES:
         runs = summaries(jobs, policy)
-        for m in CHECKED:
-            mean, lo, hi = t_ci([s[m] for s in runs])
+        for m in CHECKED:  # a share's interval is Wilson's on the replicates' spread, inside [0, 1]
+            mean, lo, hi = (share_ci if m in SHARES else t_ci)([s[m] for s in runs])
             row = table[(table["config"] == f"policy={policy}") & (table["metric"] == m)].iloc[0]
             assert row["n"] == REPLICATES
             assert row["mean"] == pytest.approx(mean)
             assert row["sd"] == pytest.approx(np.std([s[m] for s in runs], ddof=1))
             assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
+            if m in SHARES:
+                assert 0 <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= 1
 
 
 def test_paired_and_welch_differences(policy_sweep, compared):
@@ -310,3 +326,20 @@ def test_compare_runs_sensitivity_on_a_morris_sweep(design, tmp_path):
     (tmp_path / "design_row=5,a={:.6g},b={:.6g},c={:.6g}".format(*x[5]) / "DONE").unlink()
     assert cli.main([str(tmp_path)]) == 2
     assert len(pq.read_table(out / "runs.parquet")) == len(x) - 1
+
+
+def test_many_metrics_and_parameters_collect_without_a_fragmented_frame_warning(tmp_path):
+    """Issue 23 (`sim.compare` printed pandas' PerformanceWarning): a run's summary holds ~150 metrics; the
+    per-column type fixes leave one block per column, so the frame is consolidated before ``config`` is
+    inserted. 160 metrics and 20 varying parameters, no runs needed."""
+    import warnings
+
+    for k in range(2):
+        params = [f"+p{i}={k + i}" for i in range(20)]
+        summary = {f"metric_{i}": (i + k) * 0.5 for i in range(160)} | {"calls_total": 10 + k, "seed": k}
+        fake_job(tmp_path, params, summary)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        df = collect.collect(tmp_path)
+        statistics.summarise(df, [f"metric_{i}" for i in range(160)])
+    assert len(df) == 2 and df["calls_total"].dtype == "int64" and df["config"].nunique() == 2

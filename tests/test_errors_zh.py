@@ -23,7 +23,7 @@ BAD = [
     (["district=atlantis"],
      "district='atlantis': unknown option; allowed: city, gis, helsinki, rural_mountain, urban_core"),
     (["sim.dayz=3"],
-     "sim.dayz=3: unknown key; allowed: days, overwrite, plots, progress, record_every_min, tick_min, warmup_days"),
+     "sim.dayz=3: unknown key; allowed: days, overwrite, plots, progress, record_every_min, tick_min, warmup_days, workbook"),
     (["sim.warmup_days=50"], "sim.warmup_days=50.0: must be < sim.days (28.0)"),
     (["hydra.run.dir=/"], "hydra.run.dir='/': is the file-system root or a folder straight under it; name a folder "
                           "of its own, e.g. runs/my_run"),

@@ -25,17 +25,17 @@ class CalibrateConfig:
     # the first share of the trials samples the parameters' bounds evenly (scrambled Sobol points): the posterior
     # rests on these; the rest refine the best fit with TPE (Bergstra et al. 2011); assumption
     explore_share: float = 0.5
-    replications: int = 4  # runs per arm and candidate: replicates 0..N-1 for every candidate (common random numbers)
+    replications: int = 4  # runs per arm and candidate (replicates 0..N-1, common random numbers); assumption
     # the best candidate is run again on this many fresh replicates (seeds no candidate was chosen on), and the
     # report gives those values: the best of many noisy candidates looks better on its own seeds than it is
     check_replications: int = 8  # 0: report the best trial's own runs; assumption
     jobs: int = 2  # worker processes for the runs; 0 = one per core; assumption (2-core machines)
-    seed: int = 0  # the samplers' seed (the runs' seeds come from seed/replicate as in any run)
-    name: str = "fitted"  # the preset written: DIR/conf/calibration/NAME.yaml, usable as +calibration=NAME
-    install: bool = True  # also copy the preset into the project's conf/calibration/ (never over a shipped one)
+    seed: int = 0  # the samplers' seed (the runs' seeds come from seed/replicate as in any run); user choice
+    name: str = "fitted"  # the preset written: DIR/conf/calibration/NAME.yaml, usable as +calibration=NAME; user choice
+    install: bool = True  # also copy the preset into the project's conf/calibration/ (never over a shipped one); user choice
     # where the runs go, as for sweeps (hydra/launcher): "" = worker processes here (joblib, as the local
     # launcher); HOST:PORT = that Ray cluster's head, "local" = a Ray cluster started here (joblib's Ray backend).
-    # hydra/launcher=ray with hydra.launcher.ray.init.address=HOST:PORT on the command line sets it too
+    # hydra/launcher=ray with hydra.launcher.ray.init.address=HOST:PORT on the command line sets it too; user choice
     ray_address: str = ""
 
     def validate(self, path: str) -> None:

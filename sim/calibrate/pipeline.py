@@ -152,7 +152,8 @@ def write_outputs(result: dict, problem: Problem, study: Study, out: Path, cfg, 
     with write_atomic(out / "trials.parquet", "wb") as f:
         pq.write_table(table, f)
     targets_figure(result["targets"], out / "targets.png",
-                   f"{problem.name}: targets and the calibrated model ({result['targets_checked_on']})")
+                   f"{problem.name}: targets and the calibrated model ({result['targets_checked_on']})",
+                   {t.name: t.statistic for t in problem.targets})
     rows = table.to_pylist()
     convergence_figure([r["trial"] for r in rows if r["state"] == "COMPLETE"],
                        [r["objective"] for r in rows if r["state"] == "COMPLETE"],

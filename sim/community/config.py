@@ -21,7 +21,7 @@ class MediationConfig:
     mediator skill, and the outcome: resolved, repeat or escalated."""
 
     base_success: float = 0.89  # a fully trained officer's success rate; DOMAIN §3, seed 000 (89%)
-    method: str = "five_step"  # five_step | quick (listen and negotiate only)
+    method: str = "five_step"  # five_step | quick (listen and negotiate only); seed 001/003 (the five steps)
     # minutes per step; the steps are seed 001/003's, the durations an assumption (sum 50 min)
     five_step_min: Dict[str, float] = field(default_factory=lambda: {
         "listen": 10.0, "empathise": 5.0, "explain_law": 10.0, "negotiate": 15.0, "follow_up": 10.0})
@@ -71,7 +71,7 @@ class CommunityConfig:
     """Residents' state and how contacts move it (issue 6; README "The community
     side"): trust, awareness, participation, reporting, disputes, home visits."""
 
-    enabled: bool = True  # false: no resident state, no mediation outcomes (theory checks)
+    enabled: bool = True  # false: no resident state, no mediation outcomes (theory checks); user choice
     elderly_share: float = 0.198  # residents aged 60+; DOMAIN §3, seed 003 §1.2 (19.8%)
     elderly_alone_share: float = 0.39  # of the elderly, living alone: 1.1 of 2.8 hundred million; seed 003 §1.2
     household_size: float = 3.0  # residents per household; DOMAIN §2, seed 004 (1,000 households = 3,000 residents)
@@ -82,20 +82,21 @@ class CommunityConfig:
     # a contact's satisfaction (0-1) = weights x (timeliness, outcome, courtesy); procedural justice
     # weighs most (Tyler 1990; Skogan 2005); assumption
     weight_timeliness: float = 0.35
-    weight_outcome: float = 0.25
-    weight_courtesy: float = 0.40
+    weight_outcome: float = 0.25  # weight of the outcome, as weight_timeliness; assumption
+    weight_courtesy: float = 0.40  # weight of courtesy, as weight_timeliness (Tyler 1990); assumption
     # expected response by priority 1, 2, 3, 4+ (minutes): timeliness = exp(-(response - expected)+ / expected);
     # priority 1: the national goal of 10 min, DOMAIN §3 seed 003; the others an assumption (Percy 1980:
     # satisfaction follows response time against expectation)
     expected_response_min: List[float] = field(default_factory=lambda: [10.0, 20.0, 30.0, 60.0])
-    expected_window_wait_min: float = 15.0  # seed 003 §7.2: a 45-min wait raised complaints 30%; assumption
+    # wait people expect at the window; seed 003 §7.2: a 45-min wait raised complaints 30%; assumption
+    expected_window_wait_min: float = 15.0
     courtesy_prob: float = 0.9  # a fully trained staff member is courteous with this chance; assumption
     trust_gain_rate: float = 0.1  # trust moves this share toward a better-than-trust contact; assumption
     trust_loss_rate: float = 0.4  # ... and this share toward a worse one: bad contacts weigh ~4x (Skogan 2006)
     # crime report chance x (1 + slope (trust - reference)), capped at 1: people who trust the police
     # report more (Tyler & Fagan 2008; Goudriaan et al. 2004); calls.*.report_prob hold at the reference trust
     reporting_trust_slope: float = 1.5  # assumption
-    reporting_trust_reference: float = 0.6  # assumption: the default initial trust
+    reporting_trust_reference: float = 0.6  # trust at which report_prob holds; assumption: the default initial trust
     patrol_aware_per_hour: float = 0.01  # chance per hour of patrol in a resident's cell that they notice it; assumption
     patrol_trust_per_hour: float = 0.01  # trust gain x (1 - trust) per hour of patrol in the cell; assumption
     households_per_visit: int = 3  # households one home visit (大走访) reaches; assumption
@@ -139,7 +140,7 @@ class CommunityConfig:
 class WindowConfig:
     """The service window of each office (issue 6; DOMAIN §3: 78 services at the office)."""
 
-    enabled: bool = True
+    enabled: bool = True  # false: no service window; user choice
     clerks_per_office: int = 1  # auxiliaries at the window, besides staffing.auxiliaries; seed 001 (service module)
     requests_per_1000_per_year: float = 250.0  # service requests by every channel; assumption
     open_h: float = 9.0  # opening hour; assumption
@@ -147,8 +148,8 @@ class WindowConfig:
     online_share: float = 0.3  # requests done online (一网通办); assumption
     self_service_share: float = 0.2  # of those who come, the share a kiosk serves; assumption (seed 003: kiosks)
     service_mean_min: float = 12.0  # clerk minutes per request; DOMAIN §3: 30 -> 10 min target (seeds 001/003)
-    service_cv: float = 0.6  # assumption
-    kiosk_min: float = 5.0  # assumption
+    service_cv: float = 0.6  # coefficient of variation of clerk minutes; assumption
+    kiosk_min: float = 5.0  # minutes at a self-service kiosk; assumption
 
     BOUNDS: ClassVar[dict] = {
         "clerks_per_office": (0, 100, False), "requests_per_1000_per_year": (0, 100_000, False),

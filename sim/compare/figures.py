@@ -1,8 +1,12 @@
 """The comparison's figures (matplotlib, Agg): means, differences from the
-baseline, response-time ECDFs and crime maps, one panel per configuration.
+baseline, response-time ECDFs and crime maps (the baseline's crimes, the
+others' difference from it), one panel per configuration.
 
 The ECDFs and maps read the runs' own ``calls.parquet`` and
-``incidents.parquet`` and cut each run's warm-up, as its summary does.
+``incidents.parquet`` and cut each run's warm-up, as its summary does. Each
+figure is drawn by a ``*_fig`` function from plain tables and arrays (tested
+in tests/test_figures.py with sim/output/figure_check.py) and saved by its
+``*_figure`` wrapper.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sim.compare.collect import read_json, read_table  # noqa: E402
@@ -22,19 +27,22 @@ from sim.compare.statistics import CONFIDENCE  # noqa: E402
 from sim.core.units import MIN_PER_DAY  # noqa: E402
 from sim.i18n import Translator  # noqa: E402
 from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
-from sim.output.labels import is_share, metric_label  # noqa: E402
+from sim.output.labels import figure_label, is_share_key, unit_of  # noqa: E402
+from sim.output.plots import mark_targets, percent_axis, tail_cut  # noqa: E402
 
 _ = Translator("reports")
 
 # response-time targets marked on the ECDF, minutes; DOMAIN.md: "share within 3, 8 and 10 minutes"
 TARGETS_MIN = (3.0, 8.0, 10.0)
+LINE_STYLES = ("-", "--", "-.", ":")  # with the colours, so six curves stay apart in grey print too
 
 
 def _panels(n: int, width_in: float = 4.2, height_in: float = 2.6, cols: int = 3):
     use_cjk_fonts()
     cols = min(cols, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width_in * cols, height_in * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(width_in * cols, height_in * rows), squeeze=False,
+                             layout="constrained")
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat[:n]
@@ -56,49 +64,65 @@ def _config_axis(ax, configs: list[str], title: str) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
-def metrics_figure(summary: pd.DataFrame, path: str | Path) -> None:
-    """Per metric, each configuration's mean with its 95% interval."""
-    metrics = list(dict.fromkeys(summary["metric"]))
-    configs = sorted(summary["config"].unique())
-    fig, axes = _panels(len(metrics), height_in=0.6 + 0.35 * len(configs))
-    for ax, m in zip(axes, metrics):
-        s = summary[summary["metric"] == m].set_index("config").reindex(configs)
-        s = s[["mean", "ci_low", "ci_high"]] * (100 if is_share(m) else 1)  # a share as its label says: %
-        y = np.arange(len(configs))
-        ax.errorbar(s["mean"], y, xerr=_errors(s["mean"], s["ci_low"], s["ci_high"]), fmt="o", capsize=3)
-        _config_axis(ax, configs, metric_label(m))
-    fig.suptitle(_("Mean per configuration with {level:.0%} t interval over replicates").format(level=CONFIDENCE),
-                 fontsize=10)
-    fig.tight_layout()
+def _save(fig, path) -> None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
+def metrics_figure(summary: pd.DataFrame, path: str | Path) -> None:
+    _save(metrics_fig(summary), path)
+
+
+def metrics_fig(summary: pd.DataFrame):
+    """Per metric, each configuration's mean with its 95% interval (a share's
+    bounded, sim.compare.statistics.share_interval), shares in %."""
+    metrics = list(dict.fromkeys(summary["metric"]))
+    configs = sorted(summary["config"].unique())
+    fig, axes = _panels(len(metrics), height_in=0.9 + 0.35 * len(configs))
+    for ax, m in zip(axes, metrics):
+        s = summary[summary["metric"] == m].set_index("config").reindex(configs)
+        y = np.arange(len(configs))
+        ax.errorbar(s["mean"], y, xerr=_errors(s["mean"], s["ci_low"], s["ci_high"]), fmt="o", capsize=3)
+        _config_axis(ax, configs, figure_label(m))
+        if is_share_key(m):
+            percent_axis(ax.xaxis)
+    fig.suptitle(_("Mean per configuration with its {level:.0%} interval over replicates").format(
+        level=CONFIDENCE), fontsize=10)
+    return fig
+
+
 def differences_figure(diffs: pd.DataFrame, path: str | Path) -> None:
+    _save(differences_fig(diffs), path)
+
+
+def differences_fig(diffs: pd.DataFrame):
     """Forest plot: per metric, each configuration minus the baseline; the
-    paired interval solid, Welch's unpaired interval thin and grey behind it."""
+    paired interval solid, Welch's unpaired interval thin and grey behind it.
+    A share's difference in percentage points."""
     metrics = list(dict.fromkeys(diffs["metric"]))
     configs = sorted(diffs["config"].unique())
-    fig, axes = _panels(max(len(metrics), 1), height_in=0.8 + 0.35 * len(configs))
+    fig, axes = _panels(max(len(metrics), 1), height_in=1.1 + 0.35 * len(configs))
     for ax, m in zip(axes, metrics):
         d = diffs[diffs["metric"] == m].set_index("config").reindex(configs)
         cols = ["welch_diff", "welch_ci_low", "welch_ci_high", "mean_diff", "ci_low", "ci_high"]
-        d = d[cols] * (100 if is_share(m) else 1)  # a share's difference in percentage points
+        share = is_share_key(m)
+        d = d[cols] * (100 if share else 1)  # a share's difference in percentage points
         y = np.arange(len(configs))
         ax.errorbar(d["welch_diff"], y + 0.18, xerr=_errors(d["welch_diff"], d["welch_ci_low"], d["welch_ci_high"]),
                     fmt="none", ecolor="0.6", elinewidth=1, capsize=2, label=_("Welch (unpaired)"))
         ax.errorbar(d["mean_diff"], y, xerr=_errors(d["mean_diff"], d["ci_low"], d["ci_high"]), fmt="o",
                     color="C0", capsize=3, label=_("paired"))
         ax.axvline(0, color="k", linewidth=0.8)
-        _config_axis(ax, configs, metric_label(m))
+        _config_axis(ax, configs, figure_label(m))
+        unit = unit_of(m)
+        ax.set_xlabel(_("difference (percentage points)") if share else
+                      _("difference ({unit})").format(unit=unit) if unit else _("difference"), fontsize=7)
     if metrics:
         axes[0].legend(fontsize=7)
     baseline = diffs["baseline"].iloc[0] if len(diffs) else ""
     fig.suptitle(_("Difference from baseline ({baseline}), {level:.0%} intervals").format(
         baseline=baseline, level=CONFIDENCE), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def _warmup_min(job_dir: Path) -> float:
@@ -106,14 +130,12 @@ def _warmup_min(job_dir: Path) -> float:
     return float(config.get("sim", {}).get("warmup_days", 0.0)) * MIN_PER_DAY
 
 
-def response_ecdf_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Path) -> int:
-    """ECDF of response times per configuration, calls of all its replicates
-    pooled (after the warm-up, as in the summary; calls never reached left out).
-    Returns the number of runs whose calls.parquet was read."""
-    use_cjk_fonts()
+def response_times(df: pd.DataFrame, sweep_dir: str | Path) -> tuple[dict[str, tuple[np.ndarray, int]], int]:
+    """Per configuration: (response times of the calls of all its replicates
+    pooled, after the warm-up as in the summary, calls never reached left out;
+    its number of runs), and the number of runs whose calls.parquet was read."""
     sweep = Path(sweep_dir)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    read, top = 0, 12.0
+    curves, read = {}, 0
     for label, runs in df.groupby("config", sort=True):
         parts = []
         for job in runs["job"]:
@@ -123,27 +145,51 @@ def response_ecdf_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Pa
             resp = calls.loc[calls["t_arrival_min"] >= _warmup_min(sweep / job), "response_min"].to_numpy()
             parts.append(resp[~np.isnan(resp)])
             read += 1
-        resp = np.sort(np.concatenate(parts)) if parts else np.array([])
-        if len(resp):
-            ax.step(resp, np.arange(1, len(resp) + 1) / len(resp), where="post",
-                    label=_("{config} ({calls} calls, {runs} runs)").format(config=label, calls=len(resp),
-                                                                             runs=len(runs)))
-            top = max(top, float(np.percentile(resp, 99)))
-    for target in TARGETS_MIN:
-        ax.axvline(target, color="grey", linestyle="--", linewidth=1)
-        ax.text(target, 0.03, _("{minutes:g} min ")
-                              .format(minutes=target), fontsize=7, color="grey", rotation=90, ha="right", va="bottom")
-    ax.set_xlim(0, top * 1.05)
-    ax.set_ylim(0, 1.01)
-    ax.set_xlabel(_("response time (min) = wait for a unit + turnout + travel"))
-    ax.set_ylabel(_("share of calls reached within"))
-    ax.set_title(_("Response-time ECDF per configuration (replicates pooled)"))
-    if read:
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        curves[label] = (np.concatenate(parts) if parts else np.array([]), len(runs))
+    return curves, read
+
+
+def response_ecdf_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Path) -> int:
+    """The ECDF figure of a sweep folder; returns the number of runs whose calls.parquet was read."""
+    curves, read = response_times(df, sweep_dir)
+    _save(response_ecdf_fig(curves), path)
     return read
+
+
+def response_ecdf_fig(curves: dict[str, tuple[np.ndarray, int]]):
+    """ECDF of response times per configuration ({label: (times, runs)}), the
+    3/8/10-minute targets marked. The axis ends where it matters (``tail_cut``:
+    the 99th percentile of all calls, at least the largest target, at most 4
+    times it), said under the axis; each curve's share beyond the cut in its
+    legend entry."""
+    use_cjk_fonts()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
+    pooled = np.concatenate([c[0] for c in curves.values()]) if curves else np.array([])
+    cut, note = tail_cut(pooled, TARGETS_MIN)
+    drawn = 0
+    for i, (label, (resp, runs)) in enumerate(sorted(curves.items())):
+        if not len(resp):
+            continue
+        resp = np.sort(resp)
+        beyond = float((resp > cut).mean())
+        text = _("{config} ({calls} calls, {runs} runs)").format(config=label, calls=len(resp), runs=runs)
+        if beyond:
+            text += _("; {share:.1%} after {cut:.0f} min").format(share=beyond, cut=cut)
+        ax.step(resp, np.arange(1, len(resp) + 1) / len(resp), where="post", label=text,
+                color=f"C{i % 10}", linestyle=LINE_STYLES[i % len(LINE_STYLES)], linewidth=1.4)
+        drawn += 1
+    ax.set_xlim(0, cut)
+    ax.set_ylim(0, 1.01)
+    percent_axis(ax.yaxis)
+    pad = mark_targets(ax, [(t, _("{minutes:g} min").format(minutes=t)) for t in TARGETS_MIN])
+    xlabel = _("response time (min) = wait for a unit + turnout + travel")
+    ax.set_xlabel(xlabel + ("\n" + note if note else ""))
+    ax.set_ylabel(_("calls reached within (%)"))
+    ax.set_title(_("Response-time ECDF per configuration (replicates pooled)"), pad=pad)
+    ax.grid(alpha=0.3)
+    if drawn:
+        ax.legend(fontsize=7, loc="lower right")
+    return fig
 
 
 def crime_counts(job_dir: Path) -> tuple[np.ndarray, tuple[float, float]] | None:
@@ -166,9 +212,9 @@ def crime_counts(job_dir: Path) -> tuple[np.ndarray, tuple[float, float]] | None
     return counts, (x_edges[-1], y_edges[-1])
 
 
-def crime_map_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Path) -> int:
-    """Side by side, per configuration: mean crimes per cell per replicate, on
-    one colour scale. Returns the number of configurations drawn."""
+def crime_maps(df: pd.DataFrame, sweep_dir: str | Path) -> list[tuple[str, np.ndarray, tuple[float, float], int]]:
+    """Per configuration: (label, mean crimes per cell per replicate, (width_m,
+    height_m), runs read); configurations whose runs disagree on the grid are left out."""
     sweep = Path(sweep_dir)
     maps = []
     for label, runs in df.groupby("config", sort=True):
@@ -176,27 +222,68 @@ def crime_map_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Path) 
         shapes = {c[0].shape for c in got}
         if got and len(shapes) == 1:
             maps.append((label, sum(c[0] for c in got) / len(got), got[0][1], len(got)))
-    if not maps:
-        return 0
+    return maps
+
+
+def crime_map_figure(df: pd.DataFrame, sweep_dir: str | Path, path: str | Path, baseline: str | None = None) -> int:
+    """The crime maps of a sweep folder (``baseline``: its label; default the
+    first configuration, as select_baseline's default). Returns the number of
+    configurations drawn."""
+    maps = crime_maps(df, sweep_dir)
+    if maps:
+        _save(crime_map_fig(maps, baseline), path)
+    return len(maps)
+
+
+def crime_map_fig(maps, baseline: str | None = None):
+    """The baseline's mean crimes per cell per replicate (levels, sequential
+    colours), then each other configuration minus the baseline, cell by cell
+    (a diverging scale centred on 0: red more crime, blue less). A
+    configuration on another grid than the baseline's is shown as levels on
+    the baseline's scale, and its title says so."""
     use_cjk_fonts()
-    vmax = max(float(m[1].max()) for m in maps) or 1.0
+    base = next((m for m in maps if m[0] == baseline), maps[0])
+    others = [m for m in maps if m is not base]
+    diffs = [m[1] - base[1] for m in others if m[1].shape == base[1].shape]
+    span = max((float(np.abs(d).max()) for d in diffs), default=0.0) or 1.0
     cols = min(len(maps), 4)
     rows = math.ceil(len(maps) / cols)
-    fig, grid = plt.subplots(rows, cols, figsize=(3.4 * cols + 1.0, 3.4 * rows), squeeze=False,
+    fig, grid = plt.subplots(rows, cols, figsize=(3.5 * cols + 1.6, 3.6 * rows + 0.4), squeeze=False,
                              layout="constrained")
     for ax in grid.flat[len(maps):]:
         ax.set_visible(False)
-    axes = grid.flat[:len(maps)]
-    for ax, (label, mean, (w_m, h_m), n) in zip(axes, maps):
-        image = ax.imshow(mean.T, origin="lower", extent=(0, w_m, 0, h_m), cmap="magma_r", vmin=0, vmax=vmax,
-                          interpolation="nearest")
-        ax.set_title(_("{config}\n({n} runs, {crimes:.1f} crimes per run)").format(config=label, n=n,
-                                                                                    crimes=mean.sum()), fontsize=8)
-        ax.set_xlabel("x (m)", fontsize=8)
-        if ax.get_subplotspec().is_first_col():
-            ax.set_ylabel("y (m)", fontsize=8)
+    axes = list(grid.flat[:len(maps)])
+    vmax = float(base[1].max()) or 1.0
+    level = _draw_map(axes[0], base[1], base[2], "magma_r", vmin=0, vmax=vmax)
+    axes[0].set_title(_("baseline: {config}\n{n} runs, {crimes:.1f} crimes per run").format(
+        config=base[0], n=base[3], crimes=base[1].sum()), fontsize=8)
+    diff_axes, image = [], None
+    for ax, (label, mean, extent, n) in zip(axes[1:], others):
+        if mean.shape != base[1].shape:
+            _draw_map(ax, mean, extent, "magma_r", vmin=0, vmax=vmax)
+            ax.set_title(_("{config}: another grid, levels\n{n} runs, {crimes:.1f} crimes per run").format(
+                config=label, n=n, crimes=mean.sum()), fontsize=8)
+            continue
+        image = _draw_map(ax, mean - base[1], extent, "RdBu_r", norm=TwoSlopeNorm(0.0, -span, span))
+        ax.set_title(_("{config} minus baseline\n{n} runs, {diff:+.1f} crimes per run").format(
+            config=label, n=n, diff=mean.sum() - base[1].sum()), fontsize=8)
+        diff_axes.append(ax)
+    for ax in axes:
+        ax.set_xlabel(_("x (m)"), fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.colorbar(image, ax=list(axes), shrink=0.8, label=_("mean crimes per cell per replicate"))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return len(maps)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel(_("y (m)"), fontsize=8)
+    fig.colorbar(level, ax=axes[0], shrink=0.8, location="left" if len(axes) > 1 else "right",
+                 label=_("baseline: crimes per cell per replicate"))
+    if image is not None:
+        fig.colorbar(image, ax=diff_axes, shrink=0.8, label=_("difference from baseline: crimes per cell per replicate"))
+    if not others:
+        fig.suptitle(_("One configuration: no difference to show"), fontsize=9)
+    return fig
+
+
+def _draw_map(ax, values: np.ndarray, extent: tuple[float, float], cmap: str, **scale):
+    w_m, h_m = extent
+    return ax.imshow(values.T, origin="lower", extent=(0, w_m, 0, h_m), cmap=cmap, interpolation="nearest",
+                     **scale)

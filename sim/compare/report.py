@@ -19,8 +19,10 @@ import pyarrow.parquet as pq
 from sim.compare.collect import (BOOKKEEPING, KEY_METRICS, OUTPUT_DIRNAME, CompareError, Inventory,
                                  available_metrics, collect, fmt_value, inventory, read_json, varying_parameters,
                                  write_runs)
+from sim.compare.html import write_html_report
 from sim.compare.figures import crime_map_figure, differences_figure, metrics_figure, response_ecdf_figure
 from sim.compare.statistics import CONFIDENCE, paired_differences, select_baseline, summarise
+from sim.compare.workbook import write_comparison_workbook
 from sim.core.checks import ConfigError
 from sim.core.outdir import check_out_dir
 from sim.core.markdown import fmt_interval, fmt_number, md_table
@@ -132,6 +134,9 @@ def write_report(out_dir: Path, inv: Inventory, df: pd.DataFrame, summary: pd.Da
     lines = [_("# Sweep comparison: `{name}`").format(name=inv.sweep_dir.name), "",
              _("Sweep folder `{folder}`; written {when} UTC by `python -m sim.compare`.").format(
                  folder=inv.sweep_dir, when=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"), ""]
+    command = _sweep_command(sweep_info)
+    if command:
+        lines += [_("Sweep command (its latest run): `{command}`").format(command=command), ""]
     scalars = {k: v for k, v in sweep_info.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
     if scalars:
         lines += [_("From `sweep.json`: {values}").format(
@@ -151,8 +156,18 @@ def write_report(out_dir: Path, inv: Inventory, df: pd.DataFrame, summary: pd.Da
         lines += [_("## Figures"), ""]
         lines += [f"### {title}\n\n![{title}]({name})\n" for name, title in figures.items()]
     path = out_dir / "report.md"
-    path.write_text("\n".join(lines).rstrip() + "\n")
+    text = "\n".join(lines).rstrip() + "\n"
+    path.write_text(text)
+    write_html_report(out_dir / "report.html", text)  # the same report as one page to share (sim/compare/html.py)
     return path
+
+
+def _sweep_command(sweep_info: dict) -> str | None:
+    """The latest invocation's command as ``sweep.json`` records it; None without one."""
+    invocations = sweep_info.get("invocations")
+    last = invocations[-1] if isinstance(invocations, list) and invocations else None
+    command = last.get("command") if isinstance(last, dict) else None
+    return " ".join(map(str, command)) if isinstance(command, list) and command else None
 
 
 # ---------------------------------------------------------------- pipeline
@@ -180,9 +195,11 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
     write_runs(df, out / "runs.parquet")
     if design is not None:  # every run is its own design point: screening, not configurations
         report = _write_screening(out, inv, df, metrics, design)
+        write_comparison_workbook(out, sweep)  # comparison.xlsx and the tables as CSV (issue 23)
         finish_manifest(out, runs=len(df))
         return report
     report = _write_comparison(out, sweep, inv, df, metrics, base, how)
+    write_comparison_workbook(out, sweep, base)  # comparison.xlsx and the tables as CSV (issue 23)
     finish_manifest(out, runs=len(df), baseline=base)
     return report
 
@@ -235,6 +252,7 @@ def _write_comparison(out: Path, sweep: Path, inv: Inventory, df: pd.DataFrame, 
         figures["differences.png"] = _("Differences from the baseline (paired and Welch intervals)")
     if response_ecdf_figure(df, sweep, out / "response_ecdf.png"):
         figures["response_ecdf.png"] = _("Response-time ECDF per configuration")
-    if crime_map_figure(df, sweep, out / "crime_maps.png"):
-        figures["crime_maps.png"] = _("Where crimes happen: mean per cell per replicate")
+    if crime_map_figure(df, sweep, out / "crime_maps.png", base):
+        figures["crime_maps.png"] = _("Where crimes happen: the baseline's crimes per cell, the others' difference "
+                                      "from it")
     return write_report(out, inv, df, summary, diffs, base, how, figures)

@@ -5,7 +5,10 @@ Why paired: replicate k of every configuration runs on the same root seed
 comparison is d_k = metric(config, k) - metric(baseline, k). The unpaired
 Welch interval is kept beside it so readers can see what the pairing buys.
 Intervals are t intervals over replicates (scipy.stats): each replicate is one
-independent run with its warm-up cut, as in ``sim.validate``.
+independent run with its warm-up cut, as in ``sim.validate``. A share (a 0-1
+metric: ``share_within_8min``, ``p_wait``, ``utilization_officer``) gets
+``share_interval`` instead, which stays inside [0, 1] (issue 23: a t interval
+on a share near 0 went below 0).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from scipy import stats
 
 from sim.compare.collect import BOOKKEEPING, CompareError, available_metrics, fmt_value, parse_value
 from sim.i18n import Translator
+from sim.output.labels import is_share_key
 
 _ = Translator("reports")
 
@@ -38,6 +42,54 @@ def t_interval(values, confidence: float = CONFIDENCE) -> tuple[int, float, floa
     sd = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
     return n, mean, sd, mean - half, mean + half
+
+
+def wilson_interval(successes: float, n: float, confidence: float = CONFIDENCE,
+                    quantile: float | None = None) -> tuple[float, float]:
+    """Wilson's score interval for a proportion, successes of n (Wilson 1927;
+    Brown, Cai & DasGupta 2001 recommend it over the Wald interval, which
+    leaves [0, 1] near the bounds). Always inside [0, 1]; 0 of n gives
+    [0, z^2/(n+z^2)]. ``n`` may be an effective sample size (not whole);
+    ``quantile`` replaces the normal quantile (a t quantile for few replicates).
+    For whole counts it equals scipy.stats.binomtest(k, n).proportion_ci(method="wilson")."""
+    if n <= 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + confidence / 2)) if quantile is None else quantile
+    p = min(max(successes / n, 0.0), 1.0)
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (0.0 if p == 0 else max(centre - half, 0.0)), (1.0 if p == 1 else min(centre + half, 1.0))
+
+
+def share_interval(values, confidence: float = CONFIDENCE) -> tuple[int, float, float, float, float]:
+    """(n, mean, sd, ci_low, ci_high) of a share's per-replicate values, an
+    interval inside [0, 1].
+
+    Why this one: each replicate gives a share (calls reached within 8 min of
+    that run's calls), so the estimate is the mean of n replicate shares and
+    its spread is the replicates' (overdispersed: Wilson on the pooled calls
+    would treat thousands of correlated calls as independent and be far too
+    narrow). We keep the replicates' variance but put it on the binomial
+    scale: the effective sample size n_eff = p(1-p) / (sd^2 / n) (Kish's design
+    effect), and take Wilson's interval for p with n_eff trials and the
+    t(n-1) quantile (Korn & Graubard 1998, for shares from clustered samples).
+    In the interior it equals the t interval (to O(1/n_eff)); near 0 or 1 it is
+    asymmetric and never leaves [0, 1]. sd = 0 gives a point interval, as
+    ``t_interval`` does; n < 2 no interval."""
+    n, mean, sd, lo, hi = t_interval(values, confidence)
+    if n < 2 or math.isnan(sd) or sd == 0 or not 0 < mean < 1:
+        return n, mean, sd, lo, hi
+    n_eff = mean * (1 - mean) / (sd * sd / n)
+    low, high = wilson_interval(mean * n_eff, n_eff, quantile=float(stats.t.ppf(0.5 + confidence / 2, n - 1)))
+    return n, mean, sd, low, high
+
+
+def is_share_metric(values, metric: str) -> bool:
+    """A share by its key (sim.output.labels.is_share_key) whose values are all inside [0, 1]."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    return is_share_key(metric) and bool(((x >= 0) & (x <= 1)).all())
 
 
 def welch_interval(a, b, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
@@ -62,12 +114,13 @@ def welch_interval(a, b, confidence: float = CONFIDENCE) -> tuple[float, float, 
 
 def summarise(df: pd.DataFrame, metrics=None) -> pd.DataFrame:
     """Long table: one row per configuration and metric with n, mean, sd and
-    the t interval over its replicates (``ci_low``/``ci_high`` null for n = 1)."""
+    the interval over its replicates: a t interval, a share's ``share_interval``
+    (``ci_low``/``ci_high`` null for n = 1)."""
     metrics = available_metrics(df, metrics)
     rows = []
     for label, runs in df.groupby("config", sort=True):
         for m in metrics:
-            n, mean, sd, lo, hi = t_interval(runs[m])
+            n, mean, sd, lo, hi = (share_interval if is_share_metric(df[m], m) else t_interval)(runs[m])
             rows.append({"config": label, "metric": m, "n": n, "mean": mean, "sd": sd,
                          "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows, columns=["config", "metric", "n", "mean", "sd", "ci_low", "ci_high"])

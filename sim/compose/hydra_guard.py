@@ -25,8 +25,8 @@ _ = Translator("checks")
 GROUP_CHOICES: dict[str, tuple[str, ...]] = {
     "hydra/launcher": ("local", "joblib", "ray", "submitit_local", "submitit_slurm"),
     "hydra/sweeper": ("resumable", "morris", "basic"),
-    "hydra/job_logging": ("default", "disabled", "none", "stdout"),
-    "hydra/hydra_logging": ("default", "disabled", "none"),
+    "hydra/job_logging": ("default", "disabled", "none", "stdout", "quiet"),
+    "hydra/hydra_logging": ("default", "disabled", "none", "quiet"),
 }
 # the classes Hydra may instantiate: the project's sweepers and the launchers it pins
 TARGETS = {

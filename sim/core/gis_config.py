@@ -39,26 +39,30 @@ OSM_LAND_USE = {
 class GisConfig:
     # the communities or grid cells (网格): a polygon layer (.gpkg, .shp, .geojson) or an OpenStreetMap
     # .osm.pbf extract (its bounding box; residents spread over residential floor area); bundled:NAME
-    # for data shipped in a package (sim/geo/sources.py)
+    # for data shipped in a package (sim/geo/sources.py); user choice
     areas: str = ""
-    layer: Optional[str] = None  # the layer of a multi-layer file (GeoPackage); null = the first
-    crs: Optional[str] = None  # the files' CRS when they carry none (a .shp without .prj), e.g. EPSG:4547
-    # the text encoding of shapefiles without a .cpg (Chinese bureaus' are often GBK); null = GDAL's guess
+    layer: Optional[str] = None  # the layer of a multi-layer file (GeoPackage); null = the first; user choice
+    crs: Optional[str] = None  # the files' CRS when they carry none (a .shp without .prj), e.g. EPSG:4547; user choice
+    # the text encoding of shapefiles without a .cpg (Chinese bureaus' are often GBK); null = GDAL's guess;
+    # user choice
     encoding: Optional[str] = None
-    metric_crs: Optional[str] = None  # the grid's CRS; null = the local UTM zone (degrees, feet, Web Mercator)
-    population_field: Optional[str] = None  # residents of each area; or population_total
-    population_total: Optional[int] = None  # residents spread over residential floor area (buildings) or area
-    land_use_field: Optional[str] = None  # a field of the areas whose values land_use_map names
-    land_use_map: Dict[str, str] = field(default_factory=dict)  # field value -> one of LAND_USES
+    # the grid's CRS; null = the local UTM zone (for files in degrees, feet or Web Mercator); user choice
+    metric_crs: Optional[str] = None
+    population_field: Optional[str] = None  # residents of each area; or population_total; user choice
+    population_total: Optional[int] = None  # spread over residential floor area or area; user choice
+    land_use_field: Optional[str] = None  # a field of the areas whose values land_use_map names; user choice
+    land_use_map: Dict[str, str] = field(default_factory=dict)  # field value -> one of LAND_USES; user choice
     default_land_use: str = "residential"  # cells inside the areas that nothing else names; assumption
     # residents per building: floor area = footprint x levels; assumption: a 5-storey city centre
     default_building_levels: float = 5.0
     # share of an untyped building (OSM building=yes) that is homes; assumption: mixed use in a centre
     untyped_building_residential_share: float = 0.5
-    roads: Optional[str] = None  # .osm.pbf / .osm (highway tags) or a line layer; null = no network
-    roads_layer: Optional[str] = None
-    road_class_field: str = "highway"  # the class of each line (OSM highway tag, or a bureau's 道路等级)
-    road_speed_field: Optional[str] = None  # a numeric km/h field; rows without a valid value use the class
+    roads: Optional[str] = None  # .osm.pbf / .osm (highway tags) or a line layer; null = no network; user choice
+    roads_layer: Optional[str] = None  # the layer of a multi-layer roads file; null = the first; user choice
+    road_class_field: str = "highway"  # the class of each line (OSM highway tag, or a bureau's 道路等级); user choice
+    # a numeric km/h field; rows without a valid value use the class; user choice
+    road_speed_field: Optional[str] = None
+    # speed by road class; assumption: GB 50220 urban road classes (OSM_SPEED_KMH above)
     road_speed_kmh: Dict[str, float] = field(default_factory=lambda: dict(OSM_SPEED_KMH))
     default_road_speed_kmh: float = 30.0  # a class not in road_speed_kmh; assumption (an urban street)
     # the speed at which one network metre costs one effective metre: units' mode speeds (travel.speed_kmh)
@@ -68,12 +72,12 @@ class GisConfig:
     # the network); assumption: straight-line access at street speed
     access_factor: float = 1.0
     snap_m: float = 1.0  # line ends closer than this join; assumption: a bureau's digitised lines miss by < 1 m
-    offices: Optional[str] = None  # a point layer of the offices; or office_points
-    office_points: List[Any] = field(default_factory=list)  # [[x, y], ...] in the areas' CRS (numbers)
+    offices: Optional[str] = None  # a point layer of the offices; or office_points; user choice
+    office_points: List[Any] = field(default_factory=list)  # [[x, y], ...] in the areas' CRS; user choice
     # police beats (警格) as a polygon layer: used with district.beats=file (each beat polygon one beat,
-    # split where it crosses into another office's area; cells no beat covers join the nearest beat)
+    # split where it crosses into another office's area; cells no beat covers join the nearest beat); user choice
     beats: Optional[str] = None
-    beats_layer: Optional[str] = None
+    beats_layer: Optional[str] = None  # the layer of a multi-layer beats file; null = the first; user choice
     cell_m: float = 100.0  # the grid's cell side (issue 20 interface); assumption: one city block
 
     def validate(self, path: str) -> None:

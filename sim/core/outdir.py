@@ -228,7 +228,7 @@ def unmark(folder: Path) -> None:
     """A folder about to be (re)written: no DONE or summary of an earlier run
     of ours stays to make it look finished, and our stale temporary files go
     (only in a folder with this program's manifest)."""
-    for name in ("DONE", "summary.json"):
+    for name in ("DONE", "summary.json", "summary.xlsx"):
         (folder / name).unlink(missing_ok=True)
     if is_own_manifest(folder / MANIFEST):
         remove_own_tmp(folder)

@@ -13,9 +13,10 @@ _ = Translator("checks")
 
 @dataclass
 class ShiftConfig:
-    starts_h: List[int] = field(default_factory=lambda: [8, 16, 0])  # staff rotate over these start hours
+    # staff rotate over these start hours; assumption (three-shift rota)
+    starts_h: List[int] = field(default_factory=lambda: [8, 16, 0])
     hours: float = 8.0  # shift length, hours; assumption (three-shift rota)
-    days_per_week: int = 7  # assumption: rest days backfilled by the parent station
+    days_per_week: int = 7  # working days a week; assumption: rest days backfilled by the parent station
 
     def validate(self, path: str) -> None:
         if not self.starts_h:

@@ -22,15 +22,16 @@ BEAT_LAYOUTS = ("wedges", "nearest_post", "file")
 
 @dataclass
 class DistrictConfig:
-    name: str = "urban_core"
-    kind: str = "urban"  # urban | rural | city | uniform | gis (the user's files, district.gis): the layout
-    width_m: float = 2000.0  # DOMAIN §1, seed 000: office radius <= 1.5 km in cities
-    height_m: float = 2000.0  # DOMAIN §1, seed 000
-    cell_size_m: float = 100.0  # assumption: one city block
-    residents: int = 30000  # DOMAIN §1: "one community, one office"; issue 2 preset
-    offices: int = 1  # DOMAIN §1, seed 000: one community, one office
+    name: str = "urban_core"  # the preset's name, shown in reports; user choice
+    kind: str = "urban"  # urban | rural | city | uniform | gis (the user's files, district.gis): the layout; user choice
+    width_m: float = 2000.0  # west to east; DOMAIN §1, seed 000: office radius <= 1.5 km in cities
+    height_m: float = 2000.0  # south to north; DOMAIN §1, seed 000
+    cell_size_m: float = 100.0  # side of one grid cell; assumption: one city block
+    residents: int = 30000  # people living in the district; DOMAIN §1: "one community, one office"; issue 2 preset
+    offices: int = 1  # community police offices in the district; DOMAIN §1, seed 000: one community, one office
     grid_block_cells: int = 5  # side of one grid-management cell (网格) in cells; assumption (500 m)
-    # manhattan (urban) | road (shortest paths over cell costs) | east_west | network (a gis district's roads)
+    # how distances are measured: manhattan (urban) | road (shortest paths over cell costs) | east_west |
+    # network (a gis district's roads); user choice
     travel: str = "manhattan"
     # equal-population sectors round the office (DOMAIN §1) | nearest_post (Voronoi, Larson) | file (a gis
     # district's beat polygons, district.gis.beats)
@@ -48,7 +49,7 @@ class DistrictConfig:
     # fitted from the district's own records, ``calls_csv``, nor to the queueing check's). 1.0: as configured;
     # the presets in conf/district/ say where theirs come from (DOMAIN §7)
     call_rate_factor: float = 1.0
-    crime_rate_factor: float = 1.0
+    crime_rate_factor: float = 1.0  # crime types' rates x this, as call_rate_factor; DOMAIN §7 (the presets)
     # kind=gis: the files the district is read from (sim/core/gis_config.py); width_m, height_m, cell_size_m,
     # residents and offices are then set from them (sim.compose.prepare), whatever the config says
     gis: GisConfig = field(default_factory=GisConfig)

@@ -16,6 +16,7 @@ MODES = ("foot", "ebike", "car")
 
 @dataclass
 class TravelConfig:
+    # speed of each travel mode (staffing.mode)
     speed_kmh: Dict[str, float] = field(default_factory=lambda: {
         "foot": 5.0, "ebike": 15.0, "car": 25.0})  # assumption: urban door-to-door speeds
     turnout_min: float = 1.0  # assignment to departure; DOMAIN §3, seed 000 ("1-minute response")

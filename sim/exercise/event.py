@@ -22,27 +22,27 @@ SOURCES = ("script", "facilitator", "trainee")  # who fired an event (decisions.
 class ExerciseEvent:
     """One inject or action; only the parameters of its kind may be set."""
 
-    at_h: float = 0.0  # hours on the run's clock (0 = midnight starting day 1)
-    kind: str = ""
-    note: str = ""  # what the facilitator reads out, or why the room decided it
-    x_m: Optional[float] = None
-    y_m: Optional[float] = None
-    radius_m: Optional[float] = None
-    duration_h: Optional[float] = None
-    units: Optional[int] = None
-    on_scene_min: Optional[float] = None
-    calls_per_hour: Optional[float] = None
-    call_mix: Optional[Dict[str, float]] = None
-    role: Optional[str] = None
-    count: Optional[int] = None
-    office: Optional[int] = None
-    relay_min: Optional[float] = None
-    speed_factor: Optional[float] = None
-    rate_factor: Optional[float] = None
-    unit: Optional[int] = None
-    task: Optional[str] = None
-    policy: Optional[str] = None
-    hours: Optional[float] = None
+    at_h: float = 0.0  # hours on the run's clock (0 = midnight starting day 1); user choice (issue 8)
+    kind: str = ""  # the event kind: an inject or an action of the registries; user choice (issue 8)
+    note: str = ""  # what the facilitator reads out, or why the room decided it; user choice
+    x_m: Optional[float] = None  # metres east of the district's west edge; user choice
+    y_m: Optional[float] = None  # metres north of the district's south edge; user choice
+    radius_m: Optional[float] = None  # radius of a crowd's area; assumption (the kind's default)
+    duration_h: Optional[float] = None  # how long the inject lasts; assumption (the kind's default)
+    units: Optional[int] = None  # units a major incident ties up; assumption (the kind's default)
+    on_scene_min: Optional[float] = None  # minutes those units stay; assumption (the kind's default)
+    calls_per_hour: Optional[float] = None  # extra calls a crowd makes; assumption (the kind's default)
+    call_mix: Optional[Dict[str, float]] = None  # call type -> share of those calls; assumption
+    role: Optional[str] = None  # the staff role concerned; user choice
+    count: Optional[int] = None  # people off sick or called in; user choice
+    office: Optional[int] = None  # an office's number; null = every office; user choice
+    relay_min: Optional[float] = None  # delay per call while dispatch is down; assumption (the kind's default)
+    speed_factor: Optional[float] = None  # x every travel speed in bad weather; assumption (the kind's default)
+    rate_factor: Optional[float] = None  # x the fraud rate during a wave; assumption (the kind's default)
+    unit: Optional[int] = None  # a unit's number (the page's map labels them); user choice
+    task: Optional[str] = None  # what the unit does next: policy | post | hold | patrol; user choice
+    policy: Optional[str] = None  # the deployment policy to switch to (policy.name); user choice
+    hours: Optional[float] = None  # how long called-in staff stay; assumption (the kind's default)
 
 
 # the parameter fields, in the dataclass's order (checks run in this order, so an event with

@@ -108,14 +108,32 @@ def _mark_decisions(ax, decisions: list[dict]) -> None:
 def charts(dirs: dict[str, Path], decisions: list[dict], start_min: float) -> list[tuple[str, str]]:
     """(title, base64 PNG) of the four charts, both runs on each, in the current language."""
     import matplotlib
-    from matplotlib.figure import Figure
 
+    out = []
+    rc = _chart_rc()
+    for title, fig in chart_figures(dirs, decisions, start_min):
+        with matplotlib.rc_context(rc):
+            out.append((title, _png(fig)))
+    return out
+
+
+def _chart_rc() -> dict:
+    """The fonts as a context around drawing AND saving each chart: a server (the tabletop) may reset the
+    global rcParams after our first call, and its threads share them."""
     from sim.i18n.fonts import use_cjk_fonts
 
     family = use_cjk_fonts()  # Chinese titles, axes and legends need a CJK font (fonts-noto-cjk)
-    # the fonts as a context around drawing AND saving each chart: a server (the tabletop) may reset the
-    # global rcParams after our first call, and its threads share them
-    rc = {"font.family": ["DejaVu Sans", family] if family else ["DejaVu Sans"], "axes.unicode_minus": False}
+    return {"font.family": ["DejaVu Sans", family] if family else ["DejaVu Sans"], "axes.unicode_minus": False}
+
+
+def chart_figures(dirs: dict[str, Path], decisions: list[dict], start_min: float) -> list[tuple[str, object]]:
+    """(title, matplotlib Figure) of the four charts, both runs on each: calls
+    waiting, units busy, each call's response time, crimes since the start;
+    the injects and decisions marked."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    rc = _chart_rc()
     styles = {"exercise": dict(color="#1f77b4", label=_("with decisions")),
               "counterfactual": dict(color="#7f7f7f", ls=":", label=_("without"))}
     ts = {run: pq.read_table(d / "timeseries.parquet").to_pandas() for run, d in dirs.items()}
@@ -125,17 +143,17 @@ def charts(dirs: dict[str, Path], decisions: list[dict], start_min: float) -> li
 
     def panel(title, draw, ylabel):
         with matplotlib.rc_context(rc):
-            fig = Figure(figsize=(7.5, 2.8))
+            fig = Figure(figsize=(7.5, 2.8), layout="constrained")
             ax = fig.subplots()
             for run in dirs:
                 draw(ax, run, styles[run])
             _mark_decisions(ax, decisions)
             ax.set_xlim(left=start_min / MIN_PER_HOUR)
-            ax.set_xlabel(_("hour on the run's clock (dashed: injects red, decisions blue)"))
+            ax.set_xlabel(_("time on the run's clock (h); dashed lines: injects red, decisions blue"))
             ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
             ax.legend(loc="upper left", fontsize=8)
-            out.append((title, _png(fig)))
+            out.append((title, fig))
 
     panel(_("Calls waiting for a unit"), lambda ax, r, s: ax.step(ts[r]["t_min"] / MIN_PER_HOUR,
                                                                     ts[r]["calls_queued"], where="post", **s),
@@ -144,14 +162,14 @@ def charts(dirs: dict[str, Path], decisions: list[dict], start_min: float) -> li
     def busy(ax, r, s):
         t = ts[r]
         ax.step(t["t_min"] / MIN_PER_HOUR, t[[c for c in t.columns if c.startswith("busy_")]].sum(axis=1), where="post", **s)
-    panel(_("Units busy on calls"), busy, _("units"))
+    panel(_("Units busy on calls"), busy, _("units busy"))
 
     def response(ax, r, s):
         c = calls[r][calls[r]["t_arrival_min"] >= start_min]
         marker = "o" if r == "exercise" else "x"
         ax.scatter(c["t_arrival_min"] / MIN_PER_HOUR, c["response_min"], s=12, marker=marker, color=s["color"],
                    label=s["label"], alpha=0.8)
-    panel(_("Response time of each call, by when it came in"), response, _("minutes"))
+    panel(_("Response time of each call, by when it came in"), response, _("response time (min)"))
 
     def crimes(ax, r, s):
         t = np.sort(inc[r]["t_min"].to_numpy())

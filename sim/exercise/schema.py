@@ -33,20 +33,20 @@ class ExerciseConfig:
     when the warm-up ends (``sim.warmup_days``): the room sees the district at
     that moment, and the summaries cover the exercise only."""
 
-    name: Optional[str] = None  # set from the file name by +exercise=NAME (or exercise.file's stem); null = none
-    file: Optional[str] = None  # the script file of exercise.file=PATH (absolute; sim.exercise.script_file)
-    title: str = ""
-    title_zh: str = ""  # the title in Chinese (lang=zh); empty: the English one is shown
-    briefing: str = ""  # read to the room at the start
-    briefing_zh: str = ""  # the briefing in Chinese (lang=zh); empty: the English one is shown
+    name: Optional[str] = None  # set by +exercise=NAME (or exercise.file's stem); null = none; user choice
+    file: Optional[str] = None  # the script of exercise.file=PATH (absolute; sim.exercise.script_file); user choice
+    title: str = ""  # the exercise's title on the page and the report; user choice (the script)
+    title_zh: str = ""  # the title in Chinese (lang=zh); empty: the English one is shown; user choice
+    briefing: str = ""  # read to the room at the start; user choice (the script)
+    briefing_zh: str = ""  # the briefing in Chinese (lang=zh); empty: the English one is shown; user choice
     # per office, people of each role off the roster who can be called in (call_in); counts an assumption,
     # the practice is seed 003 §5.1 (staff drawn from the station and agencies for holidays and major events)
     reserves: Dict[str, int] = field(default_factory=lambda: {role: 0 for role in ROLES})
     injects: List[ExerciseEvent] = field(default_factory=list)
     # trainee decisions the headless run plays (a worked answer); the browser app leaves them to the room
     actions: List[ExerciseEvent] = field(default_factory=list)
-    counterfactual: bool = True  # also run the same seed without the actions, for the after-action report
-    replay: Optional[str] = None  # a session's decisions.parquet: its injects and actions replace the script's
+    counterfactual: bool = True  # also run the same seed without the actions, for the after-action report; user choice
+    replay: Optional[str] = None  # a session's decisions.parquet: its injects and actions replace the script's; user choice
 
     def shown_title(self, lang: str) -> str:
         """The title in ``lang`` (the English one when the script has none in it)."""

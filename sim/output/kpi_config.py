@@ -19,7 +19,7 @@ class KpiConfig:
     weights: Dict[str, float] = field(default_factory=lambda: {
         "satisfaction": 0.4, "dispute_resolution": 0.3, "hazard_rectification": 0.2, "innovation": 0.1})
     hazard_deadline_h: float = 24.0  # a hazard counts as rectified if its report is closed within this; assumption
-    innovation_score: Optional[float] = None  # 0-1, an input: not simulated; null = KPI over the measured parts
+    innovation_score: Optional[float] = None  # 0-1, an input: not simulated; null = KPI over the measured parts; user choice
     # per office a year, staff pay included for the team in cost.included_staff (cost.running_includes_staff);
     # DOMAIN §5, §7, seed 003 §5.3 (0.3-0.5 M yuan a year): the middle
     office_running_cost_kyuan_per_year: float = 400.0

@@ -30,7 +30,7 @@ class TargetConfig:
     # plan reports them): share whose unit sets off (dispatch + turnout) within this many minutes of the call.
     # Ankang PSB's weekly 110 bulletin, central city: 70.7% of units off within 5 min (DOMAIN §7, outside the seeds)
     station_off_within_min: Optional[float] = 5.0
-    station_off_share: float = 0.7  # ... at least this share; Ankang's 70.7%, rounded down
+    station_off_share: float = 0.7  # ... at least this share; DOMAIN §7: Ankang's 70.7%, rounded down
 
     def validate(self, path: str) -> None:
         if self.p1_within_min is not None:
@@ -60,7 +60,7 @@ class PlanConfig:
     """How the staffing planner searches (``python -m sim.plan``; issue 7)."""
 
     shift_starts_h: List[int] = field(default_factory=lambda: [0, 8, 16])  # shift blocks 00-08, 08-16, 16-24; assumption
-    relief_factor: Dict[str, float] = field(default_factory=_default_relief)  # people per 24/7 post; see above
+    relief_factor: Dict[str, float] = field(default_factory=_default_relief)  # people per 24/7 post; VALIDATION.md
     volunteer_hours_per_week_max: float = 168.0  # cap on an office's volunteer hours (one post round the clock); assumption
     officers_min_per_shift: int = 1  # at least one sworn officer on every shift (issue 7)
     aux_per_officer_min: float = 0.0  # on-duty auxiliaries per officer, lower bound; assumption
@@ -75,13 +75,19 @@ class PlanConfig:
     warmup_days: float = 2.0  # cut from every replication; assumption
     ministry_residents_per_officer: int = 3000  # ministry norm: 1 community officer per 3,000 residents; DOMAIN §2, seed 004
     jobs: int = 2  # worker processes for the replications; 0 = one per core; assumption (2-core machines)
-    curve: bool = True  # also simulate the staffing curve (attainment against staff) for the chart
+    curve: bool = True  # also simulate the staffing curve (attainment against staff); user choice
     # what to plan (issue 19): office = the office's staffing, given the station's backup (response.*);
     # station = the fewest response.station.patrol_cars_per_shift, the office staffed as configured
     tier: str = "office"
     # how many of the district's offices are still to be built: their one-off building cost
-    # (cost.office_build_kyuan) is reported; the planner staffs the configured offices, it never adds one
+    # (cost.office_build_kyuan) is reported; the planner staffs the configured offices, it never adds one;
+    # user choice
     new_offices: int = 0
+    # cap on the plan's yearly cost (staff, running cost, the station's share), thousand yuan a year; null = no
+    # cap. Over it, the planner cuts on-duty posts one at a time (least attainment lost per yuan saved) and
+    # reports the best staffing within it and how far it falls short (sim/plan/budget.py). The one-off building
+    # cost of new offices is not counted in it (issue 23); user choice
+    budget_kyuan_per_year: Optional[float] = None
 
     def validate(self, path: str) -> None:
         if not self.shift_starts_h or sorted(set(self.shift_starts_h)) != list(self.shift_starts_h):
@@ -120,3 +126,5 @@ class PlanConfig:
         if isinstance(self.new_offices, bool) or not isinstance(self.new_offices, int):
             raise ConfigError(f"{path}.new_offices", self.new_offices, _("must be a whole number of offices"))
         _range(f"{path}.new_offices", self.new_offices, 0, 1000)
+        if self.budget_kyuan_per_year is not None:
+            _range(f"{path}.budget_kyuan_per_year", self.budget_kyuan_per_year, 0, 1e9, lo_open=True)

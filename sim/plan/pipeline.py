@@ -21,7 +21,10 @@ from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit
 from sim.plan.analytic import people_for
 from sim.plan.costs import annual_cost, building_cost
 from sim.plan.demand import block_hours, block_label, office_demand
+from sim.plan.headline import headline_keys, replications_text
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation, as_configured
+from sim.plan.budget import within_budget
+from sim.plan.progress import NoProgress, PlanProgress
 from sim.plan.runner import Runner
 from sim.plan.search import Planner, describe, staffing_text
 from sim.plan.tiers import tier_figures
@@ -61,6 +64,10 @@ def check_plannable(cfg: Config) -> Config:
         raise ConfigError("plan.tier", cfg.plan.tier, _("dispatch={name} never sends the station to the "
                                                         "district's calls; use dispatch=office_first or "
                                                         "dispatch=nearest_any").format(name=cfg.dispatch.name))
+    if cfg.plan.tier == "station" and cfg.plan.budget_kyuan_per_year is not None:
+        raise ConfigError("plan.budget_kyuan_per_year", cfg.plan.budget_kyuan_per_year,
+                          _("caps the office plan's yearly cost; the station plan (plan.tier=station) reports what "
+                            "its cars cost: set plan.budget_kyuan_per_year=null"))
     if cfg.plan.new_offices > cfg.district.offices:
         raise ConfigError("plan.new_offices", cfg.plan.new_offices, _("must be <= the district's offices "
                                                                       "({offices}): the planner staffs the "
@@ -190,20 +197,39 @@ def begin_plan(cfg: Config, out_dir: str | Path, tier: str) -> tuple[Path, float
     return out, time.perf_counter()
 
 
-def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
+def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print,
+             show_progress: bool = False) -> dict:
     """The office's staffing, given the station's backup (``plan.tier=office``;
-    the station's cars: sim.plan.station_pipeline)."""
+    the station's cars: sim.plan.station_pipeline). ``show_progress``: a
+    progress bar on stderr (a terminal only; ``log`` lines print above it)."""
     out, started = begin_plan(cfg, out_dir, "office")
     demand, facts, district = office_demand(cfg)
-    runner = Runner(cfg)
+    progress = PlanProgress(tail=tail_runs(cfg)) if show_progress else NoProgress()
+    if show_progress:
+        log = progress.write
+    try:
+        return _run_plan(cfg, out, started, demand, facts, district, overrides, log, progress)
+    finally:
+        progress.close()
+
+
+def tail_runs(cfg: Config) -> int:
+    """Runs known to come after the search: the staffing curve (at most 7
+    candidates; the plan's own runs are cached) and today's roster."""
+    return (7 * cfg.plan.replications_min if cfg.plan.curve else 0) + cfg.plan.replications_min
+
+
+def _run_plan(cfg: Config, out: Path, started: float, demand, facts, district, overrides, log, progress) -> dict:
+    runner = Runner(cfg, progress=progress)
     planner = Planner(cfg, demand, facts, runner, log=log)
     now = today(cfg, district)
+    progress.phase(_("searching"))
     result = planner.run(tuple(r["volunteers"] for r in now))
     best, ev = result.best, result.evaluation
-    log(_("plan: {staffing} after {n} simulated replications").format(staffing=staffing_text(describe(best)),
-                                                                        n=runner.runs))
+    runs = {"search": runner.runs}
     curve = []
     if cfg.plan.curve:
+        progress.phase(_("staffing curve"), 7 * cfg.plan.replications_min)
         cands = curve_candidates(planner, best)
         for cand, cev in zip(cands, runner.ensure(cands, cfg.plan.replications_min)):
             people = total(headcount(cfg, cand))
@@ -212,7 +238,10 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
                           "auxiliaries": people["auxiliaries"], "units_on_duty": cand.units(),
                           "p1": estimate_dict(ov.get("p1")), "saturation_worst_shift":
                               estimate_dict(ov["saturation_worst_shift"]), "is_plan": cand == best})
+    runs["curve"] = runner.runs - sum(runs.values())
+    progress.phase(_("today's roster"), cfg.plan.replications_min)
     today_ev = today_evaluation(cfg, runner)
+    runs["today"] = runner.runs - sum(runs.values())
     required_rows = headcount(cfg, best)
     required, current = total(required_rows), total(now)
     norm_rows = [math.ceil(r / cfg.plan.ministry_residents_per_officer - 1e-9) for r in facts["residents_by_office"]]
@@ -239,6 +268,11 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
                    "required": required_rows[o], "current": now[o], "ministry_norm_officers": norm_rows[o],
                    "gap": {k: required_rows[o][k] - now[o][k] for k in ROLE_KEYS.values()}}
                   for o in range(facts["offices"])]
+    cost_of = lambda cand, cev: plan_cost(cfg, total(headcount(cfg, cand)), district, facts, cev)  # noqa: E731
+    progress.phase(_("budget"))
+    budget = within_budget(cfg, planner, best, ev, cost_of, lambda cand: total(headcount(cfg, cand)),
+                           lambda cev: attainment(cfg, cev), current, log=log)
+    runs["budget"] = runner.runs - sum(runs.values())
     plan = {
         "tier": "office", "district": cfg.district.name, "policy": cfg.policy.name, "residents": facts["residents"],
         "offices": facts["offices"], "response_tiers": cfg.response.tiers,
@@ -266,19 +300,27 @@ def run_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = Non
         "building_cost": building_cost(cfg),
         "allocation": allocation,
         "curve": curve,
-        "search": {"steps": result.steps, "replications_run": runner.runs, "plan_days": cfg.plan.days,
-                   "replications": len(ev.reps), "seconds": round(time.perf_counter() - started, 1)},
+        "budget": budget,
+        "search": {"steps": result.steps, "replications_run": runner.runs, "replications_by_part": runs,
+                   "plan_days": cfg.plan.days, "replications": len(ev.reps),
+                   "seconds": round(time.perf_counter() - started, 1)},
         "config_hash": config_hash(cfg), "git_commit": git_commit(), "overrides": list(overrides or []),
         "calls_fit": calls_fit_report(cfg),
     }
+    plan.update(headline_keys(plan))
+    log(_("plan: {staffing}; {runs}").format(staffing=staffing_text(describe(best)),
+                                             runs=replications_text(plan["search"])))
     from sim.plan.report import write_outputs  # matplotlib only now
 
     return write_plan(plan, cfg, out, write_outputs)
 
 
 def write_plan(plan: dict, cfg: Config, out: Path, write_outputs) -> dict:
-    """plan.md and charts (``write_outputs``), plan.json, the manifest, then DONE."""
+    """plan.md and charts (``write_outputs``), plan.xlsx, plan.json, the manifest, then DONE."""
+    from sim.plan.plan_workbook import write_plan_workbook
+
     write_outputs(plan, cfg, out)
+    write_plan_workbook(plan, out)
     write_json_atomic(out / "plan.json", plan)
     finish_manifest(out, config_hash=plan["config_hash"], git_commit=plan["git_commit"])
     write_json_atomic(out / DONE, {"config_hash": plan["config_hash"],
@@ -288,14 +330,8 @@ def write_plan(plan: dict, cfg: Config, out: Path, write_outputs) -> dict:
 
 def today_evaluation(cfg: Config, runner: Runner) -> Evaluation:
     """Today's staffing as the model rosters it (config as given), same seeds."""
-    from joblib import delayed
-
-    from sim.plan.evaluate import measure
-
     configs = [as_configured(cfg, k) for k in range(cfg.plan.replications_min)]
-    reps = list(runner.pool(delayed(measure)(c) for c in configs)) if runner.pool else [measure(c) for c in configs]
-    runner.runs += len(configs)
-    return Evaluation(None, reps)
+    return Evaluation(None, runner.run_configs(configs))
 
 
 def calls_fit_report(cfg: Config) -> dict | None:

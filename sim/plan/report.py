@@ -14,6 +14,7 @@ from sim.core.outdir import write_atomic  # noqa: E402
 from sim.i18n import N_, Translator, join_list  # noqa: E402
 from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
 from sim.output.labels import metric_label  # noqa: E402
+from sim.plan.headline import met_headline, replications_text  # noqa: E402
 from sim.plan.search import staffing_text  # noqa: E402
 from sim.plan.tiers import TIER_LABELS  # noqa: E402
 
@@ -56,9 +57,13 @@ def curve_figure(plan: dict, path: Path) -> None:
 def curve_fig(plan: dict):
     """Attainment of the priority-1 target and worst-shift saturation against
     officers + auxiliaries, with 95% bands; the plan, today and the targets marked (the Figure)."""
+    from matplotlib.ticker import MaxNLocator
+
+    from sim.output.plots import percent_axis
+
     use_cjk_fonts()
     pts = [p for p in plan["curve"] if p.get("p1") or p.get("saturation_worst_shift")]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
     staff = [p["officers"] + p["auxiliaries"] for p in pts]
     t = plan["targets"]
     for ax, key, target, label in (
@@ -91,12 +96,13 @@ def curve_fig(plan: dict):
         ax.set_xlabel(_("officers + auxiliaries (headcount)"))
         ax.set_ylabel(label)
         ax.set_ylim(0, 1.02)
+        percent_axis(ax.yaxis)  # shares as percentages
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # headcounts are whole people
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:  # nothing to show when a target is switched off
             ax.legend(fontsize=8, loc="best")
-    fig.suptitle(_("Staffing curve: {district}, policy {policy}").format(district=plan["district"],
+    fig.suptitle(_("Staffing curve: {district}, policy {policy}").format(district=f"district={plan['district']}",
                                                                           policy=_policy(plan["policy"])))
-    fig.tight_layout()
     return fig
 
 
@@ -117,7 +123,8 @@ def gap_fig(plan: dict):
     """Headcount today, required, and (officers) the ministry norm; per office if several (the Figure)."""
     use_cjk_fonts()
     several = plan["offices"] > 1
-    fig, axes = plt.subplots(1, 2 if several else 1, figsize=(11 if several else 6, 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, 2 if several else 1, figsize=(11 if several else 6, 4.2), squeeze=False,
+                             layout="constrained")
     ax = axes[0][0]
     xs = range(len(ROLES))
     ax.bar([x - 0.2 for x in xs], [plan["current"][r] for r in ROLES], 0.4, label=_("today"), color="tab:red")
@@ -142,7 +149,6 @@ def gap_fig(plan: dict):
         ax.set_xlabel(_("office"))
         ax.set_title(_("officers by office"))
         ax.legend(fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -166,15 +172,9 @@ def targets_line(targets: dict, skip_station: bool = True) -> str:
 
 
 def met_line(plan: dict, long: bool = True) -> str:
-    """Targets met: yes/no, and whether only on the estimates (a sentence)."""
-    met = _yes(plan["targets_met"])
-    if plan["targets_met"] or plan["unreachable"] or not plan["targets_met_on_estimate"]:
-        return _("Targets met: **{met}**.").format(met=met)
-    if long:
-        return _("Targets met: **{met}** (met on the estimates, but not all shown at the stated confidence: see the "
-                 "table by shift).").format(met=met)
-    return _("Targets met: **{met}** (met on the estimates, but not all shown at the stated confidence).").format(
-        met=met)
+    """Targets met, city-wide and in every office and shift, and whether only on the estimates (a sentence;
+    sim.plan.headline)."""
+    return met_headline(plan, long=long)
 
 
 def unreachable_lines(plan: dict) -> list[str]:
@@ -195,6 +195,7 @@ def markdown(plan: dict, cfg: Config) -> str:
              "", _("Policy: {name} (`{policy}`).").format(name=_policy(plan["policy"]), policy=plan["policy"])
              + " " + met_line(plan), "",
              targets_line(plan["targets"]), ""]
+    lines += budget_section(plan)
     if plan["unreachable"]:
         lines += [_("Out of reach by staffing alone (travel, not waiting, misses the target; a deployment that "
                     "spreads staff, e.g. `policy=random_patrol`, or a longer target changes that):"), ""]
@@ -235,10 +236,10 @@ def markdown(plan: dict, cfg: Config) -> str:
                             _("auxiliaries req. / today")], allocation, align="rrll")]
     s = plan["search"]
     lines += ["", _("## How it was found"), "",
-              _("Analytic start (Erlang C, square-root law, workload), then {runs} simulated replications of "
-                "{days:g} days with common random numbers; the plan was verified on {reps} replications; a target "
-                "counts as met when its one-sided {level:.0%} bound clears it. {seconds:.0f} s.").format(
-                    runs=s["replications_run"], days=s["plan_days"], reps=s["replications"],
+              _("Analytic start (Erlang C, square-root law, workload), then {runs} of {days:g} days each, with "
+                "common random numbers; the plan was verified on {reps} replications; a target counts as met when "
+                "its one-sided {level:.0%} bound clears it. {seconds:.0f} s.").format(
+                    runs=replications_text(s), days=s["plan_days"], reps=s["replications"],
                     level=cfg.plan.confidence, seconds=s["seconds"]), ""]
     lines += ["- " + _("{step}: {staffing}").format(step=_(st["step"]), staffing=staffing_text(st["staffing"]))
               for st in s["steps"]]
@@ -252,6 +253,59 @@ def markdown(plan: dict, cfg: Config) -> str:
 
         lines += [report_markdown(plan["calls_fit"]), ""]
     return "\n".join(lines)
+
+
+def budget_line(plan: dict) -> str | None:
+    """The budget's outcome in one sentence (plan.md, the console, ``compare``); None without a budget."""
+    b = plan.get("budget")
+    if not b:
+        return None
+    money = lambda v: f"{v:,.0f}"  # noqa: E731
+    if b["status"] == "fits":
+        return _("Budget {budget} thousand yuan a year: the plan costs {cost}, within it ({left} to spare).").format(
+            budget=money(b["kyuan_per_year"]), cost=money(b["unconstrained_cost_kyuan"]),
+            left=money(b["kyuan_per_year"] - b["unconstrained_cost_kyuan"]))
+    if b["status"] == "too_small":
+        return _("Budget {budget} thousand yuan a year: too small for even the smallest staffing the planner may "
+                 "propose ({minimum} a year); no staffing is chosen within it. The plan below is what the targets "
+                 "need: {cost} a year.").format(budget=money(b["kyuan_per_year"]),
+                                                minimum=money(b["minimum_cost_kyuan"]),
+                                                cost=money(b["unconstrained_cost_kyuan"]))
+    short = [r for r in b["shortfall"] if r["short_by"] > 0]
+    return _("Budget {budget} thousand yuan a year: the plan that meets the targets would cost {cost}; within the "
+             "budget, {people} cost {within} a year and {verdict}.").format(
+                 budget=money(b["kyuan_per_year"]), cost=money(b["unconstrained_cost_kyuan"]),
+                 people=_("{officers} officers, {auxiliaries} auxiliaries").format(**b["required"]),
+                 within=money(b["annual_cost"]["total_kyuan"]),
+                 verdict=(_("fall short of {n} target(s)").format(n=len(short)) if short else
+                          _("still meet the targets on the estimates")))
+
+
+def budget_section(plan: dict) -> list[str]:
+    """plan.md's budget: the staffing chosen under the cap, its attainment and shortfall, against the plan's."""
+    b = plan.get("budget")
+    if not b:
+        return []
+    lines = [_("## Within the budget"), "", budget_line(plan), ""]
+    if b["status"] == "cut":
+        rows = []
+        for r in b["shortfall"]:
+            label, share = attainment_row(r["target"], None)
+            fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.1f}")
+            rows.append([label, _pct(b["attainment"][r["target"]], share), fmt(r["target_value"]),
+                         fmt(r["short_by"]) if r["short_by"] > 0 else _("met"),
+                         _pct(plan["attainment"].get(r["target"]), share)])
+        lines += [_("Staffing within the budget: {staffing} (on duty per office and shift, officers+auxiliaries); "
+                    "found by taking one post at a time off the plan, the one that loses the least attainment per "
+                    "thousand yuan saved, the last one the best of those within the budget ({steps} step(s), judged "
+                    "on {reps} replications).").format(
+                        staffing=staffing_text(b["staffing"]), steps=len(b["steps"]), reps=b["replications"]), "",
+                  md_table([_("target"), _("within the budget (95% CI)"), _("target"), _("short by"),
+                            _("the plan (95% CI)")], rows, align="lllll"), ""]
+    lines += [_("The budget caps the yearly cost (staff, running cost, the station's share); the one-off cost of "
+                "building new offices ({build} thousand yuan) is not counted in it.").format(
+                    build=f"{plan['building_cost']['total_kyuan']:,.0f}"), ""]
+    return lines
 
 
 def tiers_section(plan: dict, today_label: str | None = None) -> list[str]:

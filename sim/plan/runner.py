@@ -16,6 +16,7 @@ from joblib import Parallel, delayed
 from sim.config import Config
 from sim.i18n import language
 from sim.plan.evaluate import Evaluation, candidate_config, measure
+from sim.plan.progress import NoProgress
 
 
 def _one(cfg: Config) -> dict:
@@ -36,10 +37,11 @@ class Runner:
         self.undecided = undecided or (lambda ev, at_once: ev.undecided(cfg, at_once))
         jobs = cfg.plan.jobs or os.cpu_count() or 1
         self.jobs = jobs
-        self.pool = Parallel(n_jobs=jobs, backend="loky") if jobs > 1 else None
+        # results as they come (in order), so the progress bar moves run by run
+        self.pool = Parallel(n_jobs=jobs, backend="loky", return_as="generator") if jobs > 1 else None
         self.cache: dict[Hashable, Evaluation] = {}
         self.runs = 0
-        self.progress = progress
+        self.progress = progress or NoProgress()  # sim.plan.progress
 
     def ensure(self, cands: list[Hashable], reps: int) -> list[Evaluation]:
         """Every candidate with at least ``reps`` replications (all missing runs in one batch)."""
@@ -48,18 +50,22 @@ class Runner:
             ev = self.cache.setdefault(cand, Evaluation(cand))
             todo += [(cand, k) for k in range(len(ev.reps), reps)]
         if todo:
-            configs = [self.configure(self.cfg, cand, k) for cand, k in todo]
-            if self.pool is None:
-                results = [_one(c) for c in configs]
-            else:
-                results = self.pool(delayed(_one)(c) for c in configs)
+            results = self.run_configs([self.configure(self.cfg, cand, k) for cand, k in todo])
             for (cand, k), res in zip(todo, results):
                 assert len(self.cache[cand].reps) == k, "replications must be added in order"
                 self.cache[cand].reps.append(res)
-            self.runs += len(todo)
-            if self.progress is not None:
-                self.progress(self.runs)
         return [self.cache[c] for c in cands]
+
+    def run_configs(self, configs: list[Config]) -> list[dict]:
+        """Measure runs (in the pool if there is one), counted in ``runs`` and on the progress bar."""
+        self.progress.queued(len(configs))
+        results = []
+        stream = map(_one, configs) if self.pool is None else self.pool(delayed(_one)(c) for c in configs)
+        for res in stream:
+            results.append(res)
+            self.runs += 1
+            self.progress.tick()
+        return results
 
     def decide(self, cands: list[Hashable], full: bool = False, at_once: set = frozenset()) -> list[Evaluation]:
         """Sequential replications: start with the minimum (or the maximum if

@@ -17,8 +17,9 @@ from sim.output.provenance import config_hash, git_commit
 from sim.plan.costs import building_cost, station_cars_cost
 from sim.plan.demand import block_hours, block_label, office_demand
 from sim.plan.evaluate import MET, OK, Evaluation
-from sim.plan.pipeline import (attainment, begin_plan, calls_fit_report, estimate_dict, plan_cost, today, total,
-                               write_plan)
+from sim.plan.pipeline import (attainment, begin_plan, calls_fit_report, estimate_dict, headline_keys, plan_cost,
+                               replications_text, today, total, write_plan)
+from sim.plan.progress import NoProgress, PlanProgress
 from sim.plan.runner import Runner
 from sim.plan.station import StationResult, StationSearch, named_verdicts, station_off_estimate, station_runner
 from sim.plan.tiers import tier_estimates, tier_figures
@@ -27,15 +28,29 @@ from sim.i18n import Translator
 _ = Translator("reports")
 
 
-def run_station_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print) -> dict:
+def run_station_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | None = None, log=print,
+                     show_progress: bool = False) -> dict:
     out, started = begin_plan(cfg, out_dir, "station")
+    progress = PlanProgress(tail=cfg.plan.replications_max) if show_progress else NoProgress()
+    if show_progress:
+        log = progress.write
+    try:
+        return _run_station_plan(cfg, out, started, overrides, log, progress)
+    finally:
+        progress.close()
+
+
+def _run_station_plan(cfg: Config, out: Path, started: float, overrides, log, progress) -> dict:
     _demand, facts, district = office_demand(cfg)
     runner = station_runner(cfg)
+    runner.progress = progress
+    progress.phase(_("searching"))
     result = StationSearch(cfg, runner, log=log).run()
+    runs = {"search": runner.runs}
     configured = cfg.response.station.patrol_cars_per_shift
+    progress.phase(_("configured cars"), cfg.plan.replications_max)
     today_ev = runner.decide([configured], True, result.at_once)[0]
-    log(_("plan: {cars} patrol car(s) per shift at the station (configured {configured}) after {n} simulated "
-          "replications").format(cars=result.cars, configured=configured, n=runner.runs))
+    runs["configured"] = runner.runs - runs["search"]
     now = total(today(cfg, district))
     ev = result.evaluation
     starts, hours = block_hours(cfg)
@@ -70,11 +85,15 @@ def run_station_plan(cfg: Config, out_dir: str | Path, overrides: list[str] | No
         "building_cost": building_cost(cfg),
         "curve": station_curve(cfg, runner, result),
         "search": {"cars_tried": {str(k): v for k, v in sorted(result.tried.items())},
-                   "replications_run": runner.runs, "plan_days": cfg.plan.days, "replications": len(ev.reps),
+                   "replications_run": runner.runs, "replications_by_part": runs, "plan_days": cfg.plan.days,
+                   "replications": len(ev.reps),
                    "seconds": round(time.perf_counter() - started, 1)},
         "config_hash": config_hash(cfg), "git_commit": git_commit(), "overrides": list(overrides or []),
         "calls_fit": calls_fit_report(cfg),
     }
+    plan.update(headline_keys(plan))
+    log(_("plan: {cars} patrol car(s) per shift at the station (configured {configured}); {runs}").format(
+        cars=result.cars, configured=configured, runs=replications_text(plan["search"])))
     from sim.plan.station_report import write_outputs  # matplotlib only now
 
     return write_plan(plan, cfg, out, write_outputs)

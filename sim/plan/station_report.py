@@ -28,11 +28,15 @@ def curve_figure(plan: dict, path) -> None:
 def curve_fig(plan: dict):
     """Priority-1 calls reached in time (all tiers, the office alone) and the
     station's own calls finding a unit setting off in time, against the station's cars per shift (the Figure)."""
+    from matplotlib.ticker import MaxNLocator
+
+    from sim.output.plots import percent_axis
+
     use_cjk_fonts()
     pts = plan["curve"]
     cars = [p["cars_per_shift"] for p in pts]
     t = plan["targets"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
     series = ((axes[0], "p1", _("all tiers"), "tab:blue"),
               (axes[0], "p1_office_alone", _("the office alone"), "tab:orange"),
               (axes[1], "station_own_off", _("the station's own calls"), "tab:blue"))
@@ -53,14 +57,16 @@ def curve_fig(plan: dict):
         ax.axvline(plan["station"]["current_cars_per_shift"], color="tab:red", ls=":", label=_("configured"))
         ax.set_xlabel(_("station patrol cars per shift"))
         ax.set_ylim(0, 1.02)
+        percent_axis(ax.yaxis)  # shares as percentages
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole cars
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
     within = f"{t['p1_within_min']:g}" if t["p1_within_min"] is not None else _("n/a")
     axes[0].set_ylabel(_("priority-1 calls reached within {minutes} min").format(minutes=within))
     off = f"{t['station_off_within_min']:g}" if t["station_off_within_min"] is not None else _("n/a")
     axes[1].set_ylabel(_("calls whose unit sets off within {minutes} min").format(minutes=off))
-    fig.suptitle(_("Station cars: {district}, office staffed as configured").format(district=plan["district"]))
-    fig.tight_layout()
+    fig.suptitle(_("Station cars: {district}, office staffed as configured").format(
+        district=f"district={plan['district']}"))
     return fig
 
 

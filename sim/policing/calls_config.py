@@ -21,23 +21,27 @@ CALL_SOURCES = ("background", "crime")
 
 @dataclass
 class CallTypeConfig:
-    priority: int = 3  # 1 = highest
-    rate_per_1000_per_year: float = 0.0  # background: calls; crime: crimes committed (before deterrence)
-    on_scene_mean_min: float = 20.0  # mean on-scene time, minutes
+    priority: int = 3  # dispatch order, 1 = highest; assumption (per type: default_call_types below)
+    # background: calls; crime: crimes committed (before deterrence); assumption (per type: default_call_types)
+    rate_per_1000_per_year: float = 0.0
+    on_scene_mean_min: float = 20.0  # mean on-scene time; DOMAIN §3 (18-40 min handling)
     on_scene_cv: float = 0.6  # coefficient of variation of on-scene time (lognormal); assumption
+    # roles the dispatcher may send; DOMAIN §2 (auxiliaries assist officers)
     eligible_roles: List[str] = field(default_factory=lambda: ["officer", "auxiliary"])
-    violent: bool = False  # violent calls need an officer (auxiliary never alone)
-    source: str = "background"  # background (Poisson) | crime (offenders' reported crimes)
-    hour_profile: str = "day"
-    place: str = "residents"  # where it happens: by residents, or by activity (shops, market)
-    report_prob: float = 1.0  # crime source only: share of crimes reported to the office
-    on_scene_dist: str = "lognormal"  # lognormal (uses cv) | exponential | deterministic | erlang2
-    contact: bool = True  # crime source only: false = non-contact (fraud): presence does not deter it
-    near_repeat: bool = False  # crime source only: each one raises the risk around it (crime.near_repeat_*)
-    # fitted from a district's own records (``calls_csv``, sim/policing/calls_csv.py); [] = use the named shapes above
+    violent: bool = False  # violent calls need an officer (auxiliary never alone); DOMAIN §2
+    source: str = "background"  # background (Poisson) | crime (offenders' reported crimes); issue 5
+    hour_profile: str = "day"  # time-of-day shape (sim/core/hour_profiles.py); assumption
+    place: str = "residents"  # where it happens: by residents, or by activity (shops, market); assumption
+    report_prob: float = 1.0  # crime source only: share of crimes reported to the office; assumption
+    on_scene_dist: str = "lognormal"  # lognormal (uses cv) | exponential | deterministic | erlang2; assumption
+    contact: bool = True  # crime source only: false = non-contact (fraud): presence does not deter it; seed 003 §7.1
+    near_repeat: bool = False  # crime source only: each one raises the risk around it (crime.near_repeat_*); Johnson et al. 2007
+    # [] = use the named shapes above; fitted from a district's own records (``calls_csv``, sim/policing/calls_csv.py)
     hour_weights: List[float] = field(default_factory=list)  # 24 relative rates, hour 0-23 (replaces hour_profile)
-    weekday_weights: List[float] = field(default_factory=list)  # 7 relative rates, Monday first (sim day 0 = Monday)
-    cell_weights: List[float] = field(default_factory=list)  # relative intensity per cell, flat index x * rows + y
+    # 7 relative rates, Monday first (sim day 0 = Monday); fitted from calls_csv
+    weekday_weights: List[float] = field(default_factory=list)
+    # relative intensity per cell, flat index x * rows + y; fitted from calls_csv
+    cell_weights: List[float] = field(default_factory=list)
 
     def validate(self, path: str, derived: bool = False) -> None:
         """``derived``: made by the queueing check from ``queueing.*`` (checked
@@ -90,6 +94,7 @@ def default_call_types() -> Dict[str, CallTypeConfig]:
         # crimes committed per 1,000 residents a year; reported share; assumption
         "theft": CallTypeConfig(2, 25.0, 25.0, 0.6, ["officer", "auxiliary"], False,
                                 "crime", "evening", "activity", 0.6),
+        # burglary at night, where people live, with near repeats (crime.near_repeat_*); rate an assumption
         "burglary": CallTypeConfig(2, 4.0, 45.0, 0.6, ["officer", "auxiliary"], False,
                                    "crime", "night", "residents", 0.9, near_repeat=True),
         # DOMAIN §3 seed 003 §7.1: telecom fraud, non-contact (patrols do not deter it; awareness does)

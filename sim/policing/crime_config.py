@@ -14,8 +14,8 @@ class CrimeConfig:
     """Routine activity: a motivated offender, a suitable target, no capable
     guardian (issue 5; README "The crime model")."""
 
-    enabled: bool = True
-    offenders_per_10k_residents: float = 5.0  # assumption
+    enabled: bool = True  # false: no offenders and no crime (theory checks); user choice
+    offenders_per_10k_residents: float = 5.0  # motivated offenders living in the district; assumption
     guardian_radius_m: float = 150.0  # staff within this distance guard a target; assumption
     deterrence_per_guardian: float = 0.7  # hazard per guardian: P(deterred) = 1 - exp(-hazard); assumption
     # guardians beyond the radius still deter, fading over this distance: offenders overrate the
@@ -33,7 +33,7 @@ class CrimeConfig:
     # residual_max * (1 - exp(-d / residual_build_min)), fading as exp(-t / residual_decay_min) after it
     residual_max: float = 2.5  # calibrated to Koper: crime within 30 min after leaving 15% (drive-through) vs 4% (10-16 min)
     residual_build_min: float = 5.0  # Koper: about 10 min of presence before residual deterrence shows; calibrated
-    residual_decay_min: float = 60.0  # assumption: the effect fades over an hour or two
+    residual_decay_min: float = 60.0  # fading time constant; assumption: the effect fades over an hour or two
     # near repeat (Johnson et al. 2007, VALIDATION.md): a burglary raises burglary risk around it
     near_repeat_radius_m: float = 200.0  # Johnson et al. 2007
     near_repeat_days: float = 14.0  # Johnson et al. 2007; decay time constant of the raised risk
@@ -43,7 +43,9 @@ class CrimeConfig:
     displacement_min_m: float = 200.0  # a displaced attempt goes 1-3x this far from the deterred target; assumption
     # clearance: a cleared crime takes its offender off the street for a while
     clearance_prob: float = 0.1  # share of served crime calls cleared by an arrest; assumption
-    incapacitation_days: float = 15.0  # PRC Public Security Administration Punishments Law: detention up to 15 days
+    # days an arrested offender is off the street; PRC Public Security Administration Punishments Law:
+    # detention up to 15 days
+    incapacitation_days: float = 15.0
     # non-contact crime (fraud) is not deterred by presence but by awareness campaigns (DOMAIN §3, seed 003 §7.1)
     # (who is aware is resident state: community.aware_initial_share and how contacts and patrols spread it)
     awareness_efficacy: float = 0.5  # chance an aware target refuses a fraud attempt; assumption
@@ -85,7 +87,8 @@ class CrimeConfig:
 class DisplacementConfig:
     """Areas for displacement metrics (sim/policing/crime_metrics.py; issue 5)."""
 
-    treated_cells: int = 10  # per office: its highest-risk cells form the treated area, as policy.hotspot_cells
+    # per office: its highest-risk cells form the treated area; as policy.hotspot_cells (Sherman & Weisburd 1995)
+    treated_cells: int = 10
     buffer_m: float = 300.0  # ring around it; assumption (Bowers & Johnson 2003 use rings of a few hundred m)
     control_gap_m: float = 300.0  # control area starts this far beyond the buffer; assumption
 

@@ -16,7 +16,8 @@ class DispatchConfig:
     capacity: str = "infinite"  # infinite queue | loss (a call finding no free unit is lost); issue 3
     preempt: bool = False  # a priority-1 call may take a unit off a low-priority call; issue 3, off by default
     preempt_priority_min: int = 3  # service requests and hazard reports are pre-emptible; issue 3
-    # optional ordered unit lists per beat (Larson's district preferences); {} = own team, then nearest
+    # optional ordered unit lists per beat (Larson's district preferences, Larson 1974); {} = own team, then
+    # nearest; user choice
     preference_lists: Dict[int, List[int]] = field(default_factory=dict)
 
     def validate(self, path: str) -> None:

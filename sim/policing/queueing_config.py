@@ -23,14 +23,14 @@ class QueueingConfig:
     theory (issue 3): crime, patrol and travel time off; one call type per
     priority class; identical officers on duty around the clock."""
 
-    enabled: bool = False
-    arrival_rate_per_hour: Any = 2.0  # a number, or a list: one rate per priority class (1 first)
-    service_mean_min: float = 20.0  # mean time a unit is busy per call
-    service_dist: str = "exponential"  # exponential | deterministic | erlang2 | lognormal
-    service_cv: float = 1.0  # lognormal only
-    servers: int = 1  # c: identical units
-    discipline: str = "fcfs"  # fcfs | priority (non-preemptive)
-    capacity: str = "infinite"  # infinite | loss
+    enabled: bool = False  # true: run the queueing check instead of the model's own set-up; user choice (issue 3)
+    arrival_rate_per_hour: Any = 2.0  # a number, or a list: one rate per priority class (1 first); issue 3
+    service_mean_min: float = 20.0  # mean time a unit is busy per call; issue 3
+    service_dist: str = "exponential"  # exponential | deterministic | erlang2 | lognormal; issue 3 (M/M/c)
+    service_cv: float = 1.0  # coefficient of variation, lognormal only; issue 3
+    servers: int = 1  # c: identical units; issue 3
+    discipline: str = "fcfs"  # fcfs | priority (non-preemptive); issue 3
+    capacity: str = "infinite"  # infinite queue | loss (Erlang B); issue 3
 
     def rates(self) -> list[float]:
         r = self.arrival_rate_per_hour

@@ -28,13 +28,16 @@ class StationConfig:
     """The parent station: its position, its duty units per shift and the
     rest of its jurisdiction (the calls it answers besides the district's)."""
 
-    x_m: float = 1950.0  # position in the district, metres (snapped to the nearest road cell in rural districts)
-    y_m: float = 1050.0
+    # position in the district, east of its west edge (snapped to the nearest road cell in rural districts);
+    # assumption: near the urban_core district's east edge
+    x_m: float = 1950.0
+    y_m: float = 1050.0  # position north of the district's south edge; assumption
     # a gis district (district=gis, helsinki): [x, y] in the areas' CRS (lon, lat for OpenStreetMap);
-    # null = the middle of the district (x_m, y_m are set from it: model metres are not known before the build)
+    # null = the middle of the district (x_m, y_m are set from it: model metres are not known before the build);
+    # user choice
     point: Optional[List[float]] = None
     patrol_cars_per_shift: int = 2  # patrol cars on duty at any time (each one unit); assumption, see presets
-    duty_officers_per_shift: int = 1  # duty-desk officers (值班民警), sent when needed after a hand-over
+    duty_officers_per_shift: int = 1  # duty-desk officers (值班民警), sent when needed after a hand-over; assumption
     duty_turnout_min: float = 2.0  # extra minutes for a duty officer to hand over the desk; assumption
     shift_starts_h: List[int] = field(default_factory=lambda: [8, 16, 0])  # 24 h cover; assumption (three shifts)
     shift_hours: float = 8.0  # hours per shift; assumption
@@ -75,9 +78,10 @@ class RapidConfig:
     """City rapid-response units (快反/巡特警): cars waiting at their own posts."""
 
     units_per_post: int = 1  # cars on duty at each post around the clock; assumption
-    # posts [[x_m, y_m], ...] inside the district; [] = one post between each office and the district centre
+    # posts [[x_m, y_m], ...] inside the district; [] = one post between each office and the district centre;
+    # assumption
     posts_m: List[Any] = field(default_factory=list)
-    mode: str = "car"
+    mode: str = "car"  # travel mode of rapid units; assumption (patrol cars, as the station's: DOMAIN §7)
 
     def validate(self, path: str) -> None:
         _range(f"{path}.units_per_post", self.units_per_post, 0, 50)

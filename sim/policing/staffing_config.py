@@ -34,30 +34,32 @@ def _default_shifts() -> Dict[str, ShiftConfig]:
 
 @dataclass
 class StaffingConfig:
-    name: str = "street_1_5_2_4"
+    name: str = "street_1_5_2_4"  # the preset's name, shown in reports; user choice
     officers: Optional[int] = 3  # per office; DOMAIN §2, seed 001 ("1+5+2+4": 3 incl. chief)
     residents_per_officer: Optional[int] = None  # ministry norm 3000; DOMAIN §2, seed 004
     auxiliaries: int = 5  # per office; DOMAIN §2, seed 001
     volunteers: int = 4  # per office; DOMAIN §2, seed 001
     grid_workers: int = 2  # per office; DOMAIN §2, seed 001
     officer_non_community_share: float = 0.3  # of shift time; assumption (seed 004 reports the pull, no figure)
+    # travel mode of each role (travel.speed_kmh)
     mode: Dict[str, str] = field(default_factory=lambda: {
         "officer": "car", "auxiliary": "ebike", "volunteer": "foot", "grid_worker": "foot"})  # assumption
     shifts: Dict[str, ShiftConfig] = field(default_factory=_default_shifts)
     # officer+auxiliary+volunteer mix for staffing sweeps (issue 4), e.g. "3+5+4" (":" also works); it replaces the
     # three counts above, sized by exactly one of the two totals below; null = use the counts
     mix: Optional[str] = None
-    mix_headcount: Optional[int] = None  # people per office shared out by the mix (fixed headcount)
-    mix_budget_kyuan_per_year: Optional[float] = None  # staff cost per office, thousand yuan a year (fixed cost)
+    mix_headcount: Optional[int] = None  # people per office shared out by the mix (fixed headcount); issue 4
+    mix_budget_kyuan_per_year: Optional[float] = None  # staff cost per office, a year (fixed cost); issue 4
     # yearly cost of one person, thousand yuan; assumption (no per-role figure in the seeds; an office's
     # running cost of 0.3-0.5 M yuan a year includes staff pay, DOMAIN §7, seed 003 §5.3: see cost.*)
     cost_kyuan_per_year: Dict[str, float] = field(default_factory=lambda: {
         "officer": 150.0, "auxiliary": 60.0, "volunteer": 3.0, "grid_worker": 50.0})
     # fixed idle posts [x_m, y_m], one per unit in roster order (officers, auxiliaries,
-    # volunteers, grid workers, office by office); null = every unit waits at its office
+    # volunteers, grid workers, office by office); null = every unit waits at its office; user choice
     posts_m: Optional[List[Any]] = None  # [[x_m, y_m], ...]; Any: OmegaConf rejects ints in nested float lists
     # counts office by office, e.g. [{officer: 4, auxiliary: 9}, {officer: 3}] (the planner's allocation across
-    # offices); a role left out keeps the count above; null = every office gets the counts above
+    # offices); a role left out keeps the count above; null = every office gets the counts above; user choice
+    # or the planner's output (issue 7)
     per_office: Optional[List[Dict[str, int]]] = None
 
     def mix_shares(self) -> list[float]:

@@ -35,7 +35,7 @@ from sim.core.markdown import fmt_number, md_table  # noqa: E402
 from sim.compose.sweep_plan import DESIGN_FILE  # noqa: E402
 from sim.i18n import Translator  # noqa: E402
 from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
-from sim.output.labels import metric_label  # noqa: E402
+from sim.output.labels import figure_label, is_share_key, metric_label, unit_of  # noqa: E402
 
 _ = Translator("reports")
 
@@ -141,29 +141,40 @@ def morris_analysis(runs: pd.DataFrame, metrics: list[str], design: dict,
 
 
 def sensitivity_figure(table: pd.DataFrame, path: str | Path) -> None:
+    fig = sensitivity_fig(table)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def sensitivity_fig(table: pd.DataFrame):
     """One panel per metric: mu_star per parameter, largest on top, with its
-    bootstrap interval."""
+    bootstrap interval; parameters and metrics named in words
+    (sim.output.labels.figure_label), a share's mu* in percentage points."""
     metrics = list(dict.fromkeys(table["metric"]))
     n_params = table["parameter"].nunique() if len(table) else 1
     cols = min(3, max(len(metrics), 1))
     rows = max(math.ceil(len(metrics) / cols), 1)
     use_cjk_fonts()
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, (1.5 + 0.32 * n_params) * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, (1.7 + 0.32 * n_params) * rows), squeeze=False,
+                             layout="constrained")
     for ax in axes.flat[len(metrics):]:
         ax.set_visible(False)
     for ax, metric in zip(axes.flat, metrics):
         t = table[table["metric"] == metric].sort_values("mu_star")
         y = np.arange(len(t))
-        ax.barh(y, t["mu_star"], xerr=t["mu_star_conf"], color="C0", alpha=0.8, capsize=3)
-        ax.set_yticks(y, t["parameter"], fontsize=7)
-        ax.set_title(metric_label(metric), fontsize=9)
-        ax.set_xlabel(_("mu* (metric units per full range)"), fontsize=7)
+        scale = 100 if is_share_key(metric) else 1  # a share's effect in percentage points
+        ax.barh(y, t["mu_star"] * scale, xerr=t["mu_star_conf"] * scale, color="C0", alpha=0.8, capsize=3)
+        ax.set_yticks(y, [figure_label(p) for p in t["parameter"]], fontsize=7)
+        ax.set_title(figure_label(metric), fontsize=9)
+        unit = unit_of(metric)
+        ax.set_xlabel(_("mu*, percentage points per full range") if scale == 100 else
+                      _("mu*, {unit} per full range").format(unit=unit) if unit else
+                      _("mu*, metric units per full range"), fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(_("Morris screening: mean absolute elementary effect, {level:.0%} bootstrap interval").format(
         level=CONFIDENCE), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def report_lines(table: pd.DataFrame, design: dict, runs: pd.DataFrame) -> list[str]:

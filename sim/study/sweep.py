@@ -15,12 +15,19 @@ over. Here:
   the markers, drives a progress bar and prints each failure as it appears,
   whatever launcher (joblib, Ray, submitit) runs the jobs;
 - ``sweep.json`` at the sweep root records the command, every job's overrides
-  and root seed, package versions and the git commit of each invocation.
+  and root seed, package versions and the git commit of each invocation;
+- the console shows the progress bar (with its ETA), failures and the tally:
+  Hydra's launcher prints only its warnings and errors (``QUIET_LOGGING``,
+  conf/hydra/hydra_logging/quiet.yaml) and each job logs its ``#N : overrides``
+  line, its outcome and any traceback to its own ``sim.log``
+  (conf/hydra/job_logging/quiet.yaml). ``hydra/hydra_logging=default
+  hydra/job_logging=default`` on the command line brings Hydra's lines back.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import platform
 import sys
@@ -44,6 +51,11 @@ _ = Translator("reports")
 
 FAILED = "FAILED"
 SWEEPS_ROOT = Path("runs") / "sweeps"
+# the logging a sweep gets unless its command chooses its own (sim/__main__.py run_sweep): Hydra's
+# per-job INFO lines off the console, each job's log in its folder (conf/hydra/*_logging/quiet.yaml)
+QUIET_LOGGING = {"hydra/hydra_logging": "quiet", "hydra/job_logging": "quiet"}
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> str:
@@ -85,25 +97,38 @@ def job_status(job_dir: Path, cfg_hash: str) -> str:
     return "failed" if (job_dir / FAILED).is_file() else "unfinished"
 
 
-def run_job(cfg: Config, out_dir: str | Path, overrides: list[str]) -> str:
+def quiet_logging(overrides: list[str]) -> list[str]:
+    """The ``QUIET_LOGGING`` choices a sweep command leaves to us: none of a
+    group the command chose itself (``hydra/hydra_logging=default`` ...)."""
+    chosen = {o.lstrip("+~").partition("=")[0] for o in overrides}
+    return [f"{group}={option}" for group, option in QUIET_LOGGING.items() if group not in chosen]
+
+
+def run_job(cfg: Config, out_dir: str | Path, overrides: list[str], job_num: int | None = None) -> str:
     """One sweep job: skip it if finished with this config, else run it and
-    record the outcome; never raise, so one failure does not stop the sweep."""
+    record the outcome; never raise, so one failure does not stop the sweep.
+    What Hydra's launcher would print for the job goes to the job's log."""
     from sim.run_any import run_any  # the model: imported in the worker only
 
     watch_parent()  # a worker process ends with the sweep that launched it
     out = Path(out_dir)
+    log.info("#%s : %s", "?" if job_num is None else job_num, " ".join(overrides))  # Hydra's launcher line
     digest = config_hash(cfg)
     if job_status(out, digest) == "done":
+        log.info("skipped: already done with config %s", digest)
         return "skipped"
     (out / FAILED).unlink(missing_ok=True)
+    started = time.perf_counter()
     try:
         run_any(cfg, out, overrides, progress=False)  # a plain run or an exercise
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the sweep
+        log.exception("failed after %.1f s", time.perf_counter() - started)
         remove_own_tmp(out)
         write_json_atomic(out / FAILED, {
             "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
             "overrides": list(overrides), "failed_utc": _now()})
         return "failed"
+    log.info("done in %.1f s", time.perf_counter() - started)
     return "done"
 
 
@@ -200,6 +225,10 @@ class Sweep:
         write_json_atomic(path, manifest)
 
 
+# tqdm's default bar with its "elapsed<remaining" spelled out (the fields are tqdm's)
+BAR_FORMAT = "{{l_bar}}{{bar}}| {{n_fmt}}/{{total_fmt}} [{eta}, {{rate_fmt}}]"
+
+
 class Monitor:
     """Watches the job folders from the launching process: a progress bar of
     jobs done / total, and each failure printed the moment its marker appears."""
@@ -218,7 +247,8 @@ class Monitor:
 
         resumed = self.before.count("done")
         self.bar = tqdm(total=len(self.sweep.jobs), initial=resumed, unit=_("job"), desc=_("sweep"),
-                        file=self.stream, dynamic_ncols=True)
+                        file=self.stream, dynamic_ncols=True, bar_format=BAR_FORMAT.format(
+                            eta=_("{elapsed} elapsed, ETA {remaining}")))
         if resumed:
             self.bar.write(_("resuming: {done} of {n} jobs already done, skipped").format(
                 done=resumed, n=len(self.sweep.jobs)), file=self.stream)
@@ -242,9 +272,7 @@ class Monitor:
         for name, status in zip(self.sweep.dirnames, statuses):
             if status == "failed" and name not in self.reported and self._failed_now(name):
                 self.reported.add(name)
-                self.bar.write(_("FAILED {job}: {error}")
-                               .format(job=name, error=failure_message(self.sweep.root / name)),
-                               file=self.stream)
+                self.bar.write(failure_line(self.sweep.root / name), file=self.stream)
 
     def _failed_now(self, name: str) -> bool:
         """A FAILED marker written by this run, not left by an earlier one."""
@@ -270,11 +298,17 @@ class Monitor:
                     failed=counts["failed"], unfinished=counts["unfinished"]), file=out)
         for name, status in zip(self.sweep.dirnames, statuses):
             if status == "failed":
-                print("  " + _("FAILED {job}: {error}").format(job=name, error=failure_message(self.sweep.root / name)),
-                      file=out)
+                print("  " + failure_line(self.sweep.root / name), file=out)
         if counts["failed"] or counts["unfinished"]:
             print("  " + _("run the same command again to retry the jobs not done"), file=out)
         return counts
+
+
+def failure_line(job_dir: Path) -> str:
+    """A failed job on one line: its folder, its error and where its log (or, without one, its traceback) is."""
+    logs = sorted(job_dir.glob("*.log"))
+    return _("FAILED {job}: {error} (log: {log})").format(job=job_dir.name, error=failure_message(job_dir),
+                                                          log=shown(logs[0] if logs else job_dir / FAILED))
 
 
 def failure_message(job_dir: Path) -> str:

@@ -34,25 +34,46 @@ def markdown(results: list[Result], quick: bool, seconds: float) -> str:
 
 
 def figure(results: list[Result], path: Path) -> None:
-    """Each check's error in tolerances, with its 95% interval; the tolerance band shaded."""
+    """report.png: ``results_fig`` saved."""
+    import matplotlib.pyplot as plt
+
+    fig = results_fig(results)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def results_fig(results: list[Result]):
+    """Each check's error in tolerances, with its 95% interval; the tolerance
+    band shaded, passes green and failures red. Check names are queueing
+    notation as VALIDATION.md writes them (kept as written)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    fig, ax = plt.subplots(figsize=(8, 0.32 * len(results) + 1.2))
+    from sim.i18n import Translator
+    from sim.i18n.fonts import use_cjk_fonts
+
+    _ = Translator("checks")
+    use_cjk_fonts()
+    fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(results) + 1.6), layout="constrained")
     y = np.arange(len(results))[::-1]
     err = [(r.mean - r.theory) / r.tol for r in results]
     half = [r.half95 / r.tol for r in results]
     colours = ["tab:green" if r.passed else "tab:red" for r in results]
-    ax.axvspan(-1, 1, color="0.9", label="tolerance")
+    ax.axvspan(-1, 1, color="0.9")
     ax.axvline(0, color="k", linewidth=0.8)
     for yi, e, h, c in zip(y, err, half, colours):
         ax.errorbar(e, yi, xerr=h, fmt="none", ecolor=c, capsize=3)
     ax.scatter(err, y, c=colours, zorder=3)
     ax.set_yticks(y, [f"{r.case}: {r.check}" for r in results], fontsize=7)
-    ax.set_xlabel("(simulated - theory) / tolerance, with 95% CI")
-    ax.set_title("Simulator vs published results")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    ax.set_ylim(-0.7, len(results) - 0.3)
+    ax.set_xlabel(_("(simulated - theory) / tolerance, with the 95% interval"))
+    ax.set_title(_("Simulator against published results ({passed} of {n} checks pass)").format(
+        passed=sum(r.passed for r in results), n=len(results)))
+    ax.legend([plt.Rectangle((0, 0), 1, 1, color="0.9"), Line2D([], [], marker="o", ls="", color="tab:green"),
+               Line2D([], [], marker="o", ls="", color="tab:red")],
+              [_("within the tolerance"), _("pass"), _("fail")], fontsize=7, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig

@@ -1,0 +1,378 @@
+"""Plans side by side (issue 23): ``python -m sim.plan compare DIR1 DIR2 ... --out DIR``.
+
+Reads each finished plan folder's ``plan.json`` and writes, to ``--out``:
+``plans.md`` and ``plans.html`` (one column per plan: the verdicts, staffing,
+cost, attainment, gap, budget), and ``plans.xlsx`` (the same table with
+numbers as numbers and shares as percentages, the staffing by office and shift,
+and the provenance of every plan). ``python -m sim.plan -m ...`` writes it into
+``SWEEP_DIR/compare`` when the sweep has more than one plan.
+
+A folder that is not a plan, a plan not finished (no ``DONE``), or office and
+station plans mixed (they size different things) stop the comparison with
+one line (``CompareError``; exit code 2).
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sim.core.markdown import md_table
+from sim.core.outdir import output_kind, write_atomic
+from sim.i18n import N_, Translator
+from sim.output.provenance import DONE
+from sim.plan.headline import VERDICT_WORDS, city_wide_verdict, every_shift_verdict, met_headline, replications_text
+
+_ = Translator("reports")
+
+OUT_FILES = ("plans.md", "plans.html", "plans.xlsx")
+
+
+class CompareError(Exception):
+    """A one-line reason to stop (exit code 2)."""
+
+
+@dataclass
+class Row:
+    key: str  # plans.xlsx's key column
+    label: str  # N_(): translated where shown
+    get: Callable[[dict], object]  # the value from plan.json (None: not there)
+    kind: str = "int"  # int | num | kyuan | share | text | yes | status
+    role: str = ""  # N_(): fills the label's {role}
+
+
+def load_plan(folder: str | Path) -> dict:
+    """A finished plan's plan.json, or a CompareError naming the folder."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise CompareError(_("{folder}: not a folder").format(folder=folder))
+    kind = output_kind(path)
+    if kind != "plan" and not (path / "plan.json").is_file():
+        raise CompareError(_("{folder}: not a plan folder (no plan.json; it holds {kind})").format(
+            folder=folder, kind=kind or _("no output of this program")))
+    if not (path / DONE).is_file() or not (path / "plan.json").is_file():
+        raise CompareError(_("{folder}: an unfinished plan (no DONE): run it to the end, or leave it out").format(
+            folder=folder))
+    try:
+        plan = json.loads((path / "plan.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise CompareError(_("{folder}: plan.json cannot be read ({error})").format(folder=folder, error=exc)) from None
+    if not isinstance(plan, dict) or "tier" not in plan or "targets_met" not in plan:
+        raise CompareError(_("{folder}: plan.json is not a plan of this program").format(folder=folder))
+    return plan
+
+
+def load_plans(folders: list[str | Path]) -> list[dict]:
+    if len(folders) < 2:
+        raise CompareError(_("give at least two plan folders to compare (got {n})").format(n=len(folders)))
+    plans = [load_plan(f) for f in folders]
+    tiers = sorted({p["tier"] for p in plans})
+    if len(tiers) > 1:
+        raise CompareError(_("office and station plans cannot be compared (they size different things: the "
+                             "office's staff, the station's cars); compare plans of one plan.tier"))
+    return plans
+
+
+def labels(folders: list[str | Path]) -> list[str]:
+    """A column name per plan: its folder's name (a sweep's job folder names its overrides), made unique."""
+    names = [Path(f).resolve().name for f in folders]
+    parts = [n.split(",") for n in names]
+    common = set.intersection(*(set(p) for p in parts)) if parts else set()
+    short = [",".join(x for x in p if x not in common) for p in parts]
+    if all(short) and len(set(short)) == len(short):  # a sweep's job folders: only what differs
+        names = short
+    if len(set(names)) < len(names):
+        names = [f"{n} ({Path(f).resolve().parent.name})" for n, f in zip(names, folders)]
+    if len(set(names)) < len(names):
+        names = [f"{i + 1}: {n}" for i, n in enumerate(names)]
+    return names
+
+
+def _est(d) -> float | None:
+    return d.get("estimate") if isinstance(d, dict) else None
+
+
+def _dig(plan: dict, *keys):
+    for k in keys:
+        if not isinstance(plan, dict) or k not in plan or plan[k] is None:
+            return None
+        plan = plan[k]
+    return plan
+
+
+def office_rows(plans: list[dict]) -> list[Row]:
+    """The rows of an office plan comparison; attainment rows for every target any plan has."""
+    rows = [
+        Row("district", N_("district"), lambda p: p["district"], "text"),
+        Row("policy", N_("policy"), lambda p: p["policy"], "text"),
+        Row("response_tiers", N_("response tiers"), lambda p: p.get("response_tiers"), "text"),
+        Row("target_p1_within_min", N_("target: priority-1 within (min)"),
+            lambda p: p["targets"].get("p1_within_min"), "num"),
+        Row("target_p1_share", N_("target: share of priority-1 calls in time"), lambda p: p["targets"].get("p1_share"),
+            "share"),
+        Row("targets_met_city_wide", N_("targets met city-wide"), city_wide_verdict, "verdict"),
+        Row("shifts_short", N_("office shifts short of a target"), lambda p: p.get("shifts_short")),
+        Row("shifts_total", N_("office shifts"), lambda p: p.get("shifts_total")),
+        Row("targets_met_every_shift", N_("targets met in every office and shift"), every_shift_verdict, "verdict"),
+    ]
+    for role, name in (("officers", N_("officers")), ("auxiliaries", N_("auxiliaries")),
+                       ("volunteers", N_("volunteers"))):
+        rows += [Row(f"required_{role}", N_("required: {role}"), lambda p, r=role: p["required"][r], role=name),
+                 Row(f"today_{role}", N_("today: {role}"), lambda p, r=role: p["current"][r], role=name),
+                 Row(f"gap_{role}", N_("gap (required - today): {role}"), lambda p, r=role: p["gap"][r], role=name)]
+    rows += [
+        Row("ministry_norm_officers", N_("ministry norm: officers"), lambda p: p.get("ministry_norm_officers")),
+        Row("on_duty", N_("on duty per office and shift (officers+auxiliaries)"),
+            lambda p: " | ".join(f"{r['office']} {r['shift']}: {r['officers']}+{r['auxiliaries']}"
+                                 for r in p.get("required_by_shift") or []), "text"),
+        Row("annual_cost_kyuan", N_("annual cost (thousand yuan)"), lambda p: _dig(p, "annual_cost", "total_kyuan"),
+            "kyuan"),
+        Row("today_annual_cost_kyuan", N_("today's annual cost (thousand yuan)"),
+            lambda p: _dig(p, "current_annual_cost", "total_kyuan"), "kyuan"),
+        Row("cost_gap_kyuan", N_("annual cost, plan - today (thousand yuan)"),
+            lambda p: None if _dig(p, "annual_cost", "total_kyuan") is None else round(
+                p["annual_cost"]["total_kyuan"] - p["current_annual_cost"]["total_kyuan"], 1), "kyuan"),
+        Row("cost_per_resident_yuan", N_("annual cost per resident (yuan)"),
+            lambda p: _dig(p, "annual_cost", "per_resident_yuan"), "num"),
+        Row("building_cost_kyuan", N_("building new offices, once (thousand yuan)"),
+            lambda p: _dig(p, "building_cost", "total_kyuan"), "kyuan"),
+    ]
+    keys = list(dict.fromkeys(k for p in plans for k in p.get("attainment", {})))
+    for key in keys:
+        rows.append(Row(f"attainment.{key}", key, lambda p, k=key: _est(p["attainment"].get(k)), _kind(key)))
+    rows += [
+        Row("p1_within_target_share", N_("priority-1 in time (each plan's target), any tier"),
+            lambda p: _est(_dig(p, "tiers", "p1_within_target_share")), "share"),
+        Row("p1_office_alone_share", N_("priority-1 in time: by the office alone"),
+            lambda p: _est(_dig(p, "tiers", "p1_office_alone_share")), "share"),
+        Row("p1_station_carries_share", N_("priority-1 in time: carried by the station"),
+            lambda p: _est(_dig(p, "tiers", "p1_station_carries_share")), "share"),
+    ]
+    rows += budget_rows()
+    rows += [Row("replications_run", N_("simulated replications"), lambda p: p["search"]["replications_run"]),
+             Row("seconds", N_("seconds"), lambda p: p["search"].get("seconds"), "num")]
+    return rows
+
+
+def station_rows(plans: list[dict]) -> list[Row]:
+    rows = [
+        Row("district", N_("district"), lambda p: p["district"], "text"),
+        Row("targets_met", N_("targets met"), lambda p: p["targets_met"], "yes"),
+        Row("required_cars_per_shift", N_("required: station cars per shift"),
+            lambda p: p["station"]["required_cars_per_shift"]),
+        Row("configured_cars_per_shift", N_("configured: station cars per shift"),
+            lambda p: p["station"]["current_cars_per_shift"]),
+        Row("gap_cars", N_("gap (required - configured): cars"), lambda p: p["station"]["gap_cars"]),
+        Row("cars_cost_kyuan", N_("the cars' pay a year (thousand yuan)"),
+            lambda p: p["station"]["required_cost"]["kyuan_per_year"], "kyuan"),
+        Row("cars_cost_gap_kyuan", N_("pay a year, required - configured (thousand yuan)"),
+            lambda p: p["station"]["cost_gap_kyuan_per_year"], "kyuan"),
+    ]
+    keys = list(dict.fromkeys(k for p in plans for k in p.get("attainment", {})))
+    for key in keys:
+        rows.append(Row(f"attainment.{key}", key, lambda p, k=key: _est(p["attainment"].get(k)), _kind(key)))
+    rows += [Row("replications_run", N_("simulated replications"), lambda p: p["search"]["replications_run"]),
+             Row("seconds", N_("seconds"), lambda p: p["search"].get("seconds"), "num")]
+    return rows
+
+
+def budget_rows() -> list[Row]:
+    b = lambda p, *k: _dig(p, "budget", *k)  # noqa: E731
+    return [
+        Row("budget_kyuan_per_year", N_("budget (thousand yuan a year)"), lambda p: b(p, "kyuan_per_year"), "kyuan"),
+        Row("budget_status", N_("budget: outcome"), lambda p: b(p, "status"), "status"),
+        Row("budget_officers", N_("within the budget: officers"), lambda p: b(p, "required", "officers")),
+        Row("budget_auxiliaries", N_("within the budget: auxiliaries"), lambda p: b(p, "required", "auxiliaries")),
+        Row("budget_cost_kyuan", N_("within the budget: annual cost (thousand yuan)"),
+            lambda p: b(p, "annual_cost", "total_kyuan"), "kyuan"),
+        Row("budget_targets_short", N_("within the budget: targets short"),
+            lambda p: None if b(p, "shortfall") is None else sum(1 for s in p["budget"]["shortfall"]
+                                                                   if s["short_by"] > 0)),
+        Row("budget_p1_share", N_("within the budget: priority-1 in time"),
+            lambda p: next((_est(v) for k, v in (b(p, "attainment") or {}).items()
+                            if k.startswith("p1_within_")), None), "share"),
+    ]
+
+
+def _kind(key: str) -> str:
+    from sim.output.labels import is_share_key
+
+    return "share" if is_share_key(key) or key.startswith(("saturation", "satisfaction")) else "num"
+
+
+STATUS = {"fits": N_("the plan fits"), "cut": N_("staff cut to fit"), "too_small": N_("too small")}
+
+
+def row_label(row: Row) -> str:
+    from sim.output.labels import metric_label
+
+    if row.key.startswith("attainment."):
+        return metric_label(row.label)
+    return _(row.label).format(role=_(row.role)) if row.role else _(row.label)
+
+
+def shown(value, kind: str) -> str:
+    """A cell of plans.md / plans.html."""
+    if value is None or value == "":
+        return "-"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "yes":
+        return _("yes") if value else _("no")
+    if kind == "status":
+        return _(STATUS.get(value, value))
+    if kind == "verdict":
+        return _(VERDICT_WORDS[value])
+    if kind == "kyuan":
+        return f"{value:,.0f}"
+    if kind == "num":
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(plans: list[dict]) -> list[tuple[Row, list]]:
+    rows = station_rows(plans) if plans[0]["tier"] == "station" else office_rows(plans)
+    out = []
+    for row in rows:
+        values = []
+        for p in plans:
+            try:
+                values.append(row.get(p))
+            except (KeyError, TypeError, IndexError):
+                values.append(None)
+        if any(v is not None for v in values):
+            out.append((row, values))
+    return out
+
+
+def markdown(plans: list[dict], names: list[str], folders: list[Path]) -> str:
+    rows = table(plans)
+    lines = [_("# Plans compared"), "",
+             _("{n} plans, one column each; the same rows as plans.xlsx.").format(n=len(plans)), ""]
+    for name, p, folder in zip(names, plans, folders):
+        lines.append(_("- **{name}** (`{folder}`): {headline}").format(name=name, folder=folder,
+                                                                       headline=met_headline(p, long=False)))
+    lines += ["", md_table(["", *names], [[row_label(r), *(shown(v, r.kind) for v in vals)] for r, vals in rows],
+                           align="l" + "r" * len(names)), ""]
+    lines += [_("Costs in thousand yuan a year (building: once, not in the yearly cost or the budget). Attainment: "
+                "the estimate over all replications; a plan's own plan.md gives the 95% intervals. "
+                "{runs}.").format(runs="; ".join(f"{n}: {replications_text(p['search'])}"
+                                                 for n, p in zip(names, plans))), ""]
+    return "\n".join(lines)
+
+
+def to_html(plans: list[dict], names: list[str], folders: list[Path]) -> str:
+    """plans.html: self-contained (no scripts, no external files)."""
+    rows = table(plans)
+    e = html.escape
+    head = "".join(f"<th>{e(n)}</th>" for n in names)
+    body = "\n".join("<tr><th scope=\"row\">{}</th>{}</tr>".format(
+        e(row_label(r)), "".join(f"<td>{e(shown(v, r.kind))}</td>" for v in vals)) for r, vals in rows)
+    items = "\n".join(f"<li><b>{e(n)}</b> (<code>{e(str(f))}</code>): {e(met_headline(p, long=False, bold=False))}"
+                      "</li>" for n, p, f in zip(names, plans, folders))
+    title = e(_("Plans compared"))
+    note = e(_("Costs in thousand yuan a year (building: once, not in the yearly cost or the budget). Attainment: "
+               "the estimate over all replications; a plan's own plan.md gives the 95% intervals. "
+               "{runs}.").format(runs="; ".join(f"{n}: {replications_text(p['search'])}"
+                                                for n, p in zip(names, plans))))
+    from sim.i18n import current_language
+
+    return f"""<!DOCTYPE html>
+<html lang="{e(current_language())}"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; }}
+td {{ text-align: right; }}
+th[scope=row] {{ text-align: left; font-weight: normal; }}
+tr:nth-child(even) {{ background: #f6f6f6; }}
+</style></head><body>
+<h1>{title}</h1>
+<ul>
+{items}
+</ul>
+<table>
+<thead><tr><th></th>{head}</tr></thead>
+<tbody>
+{body}
+</tbody></table>
+<p>{note}</p>
+</body></html>
+"""
+
+
+def workbook(plans: list[dict], names: list[str], folders: list[Path], path: Path) -> Path:
+    """plans.xlsx: the comparison (a row per figure, a column per plan), the
+    staffing by office and shift, and each plan's provenance."""
+    from sim.output.workbook import Sheet, write_workbook
+
+    rows = table(plans)
+    cols = {"key": [r.key for r, _v in rows], "metric": [row_label(r) for r, _v in rows]}
+    percent = {r.key for r, _v in rows if r.kind == "share"}
+    for i, name in enumerate(names):
+        cols[f"plan_{i + 1}"] = [_cell(v, r.kind) for r, vals in rows for v in [vals[i]]]
+    headers = {"key": _("key"), "metric": _("figure"), **{f"plan_{i + 1}": n for i, n in enumerate(names)}}
+    sheets = [Sheet("plans", cols, headers=headers, percent=percent, row_metric="key",
+                    row_values={f"plan_{i + 1}" for i in range(len(names))})]
+    shifts = {"plan": [], "office": [], "shift": [], "officers": [], "auxiliaries": [], "p1_attainment": [],
+              "saturation": []}
+    for name, p in zip(names, plans):
+        for r in p.get("required_by_shift") or []:
+            shifts["plan"].append(name)
+            shifts["office"].append(r["office"])
+            shifts["shift"].append(r["shift"])
+            shifts["officers"].append(r["officers"])
+            shifts["auxiliaries"].append(r["auxiliaries"])
+            shifts["p1_attainment"].append(_est(r.get("p1_attainment")))
+            shifts["saturation"].append(_est(r.get("saturation")))
+    if shifts["plan"]:
+        sheets.append(Sheet("by_shift", shifts, percent={"p1_attainment", "saturation"}, headers={
+            "plan": _("plan"), "office": _("office"), "shift": _("shift"), "officers": _("officers on duty"),
+            "auxiliaries": _("auxiliaries on duty"), "p1_attainment": _("priority-1 in time (%)"),
+            "saturation": _("saturation (%)")}))
+    provenance = {"source": " ".join(str(f) for f in folders)}
+    for name, p in zip(names, plans):
+        provenance[f"{name}: config_hash"] = p.get("config_hash")
+        provenance[f"{name}: overrides"] = " ".join(p.get("overrides") or [])
+    provenance["git_commit"] = plans[0].get("git_commit")
+    return write_workbook(path, sheets, provenance)
+
+
+def _cell(value, kind: str):
+    if kind == "yes" and value is not None:
+        return _("yes") if value else _("no")
+    if kind == "status" and value is not None:
+        return _(STATUS.get(value, value))
+    if kind == "verdict" and value is not None:
+        return _(VERDICT_WORDS[value])
+    return value
+
+
+def compare_plans(folders: list[str | Path], out: str | Path) -> Path:
+    """Write plans.md, plans.html and plans.xlsx to ``out``; the folder written."""
+    from sim.core.outdir import check_out_dir
+    from sim.config import ConfigError
+    from sim.output.provenance import prepare_dir
+
+    plans = load_plans(folders)
+    folders = [Path(f) for f in folders]
+    try:
+        out = check_out_dir(str(out), "--out", kind="compare", overwrite_key="--overwrite")
+        out = prepare_dir(out, overwrite=True, kind="compare")
+    except ConfigError as exc:
+        raise CompareError(str(exc)) from None
+    names = labels(folders)
+    with write_atomic(out / "plans.md") as f:
+        f.write(markdown(plans, names, folders))
+    with write_atomic(out / "plans.html") as f:
+        f.write(to_html(plans, names, folders))
+    workbook(plans, names, folders, out / "plans.xlsx")
+    from sim.output.provenance import finish_manifest
+
+    finish_manifest(out)
+    return out
+

@@ -1,0 +1,271 @@
+"""The workbooks and CSV files people open in Excel or WPS (issue 23): a run's
+summary.xlsx, a sweep's compare/comparison.xlsx. Every number read back with
+openpyxl equals the Parquet or JSON value it shows; shares carry a percentage
+format, headers their units, the provenance sheet the manifest's config hash.
+
+One tiny in-process run (sim.days=1) and one comparison of a synthetic sweep
+(fake summaries, as tests/test_compare.py builds them) serve the module."""
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import time
+import zipfile
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+
+from sim.output import run_workbook, workbook as wb
+from sim.output.labels import is_share_key
+from sim.run import prepare_dir, simulate, write_outputs
+from tests.conftest import config
+from tests.test_compare import fake_job
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def rows(ws) -> list[tuple]:
+    return list(ws.iter_rows(values_only=True))
+
+
+def same(cell, value) -> bool:
+    """A cell holds the file's value: numbers equal, NaN and None an empty cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return cell is None
+    return cell == value
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A one-day run written as python -m sim writes it; its model for a second write."""
+    cfg = config("sim.days=1", "sim.workbook=true")  # on whatever the tests' default
+    model = simulate(cfg)
+    out = prepare_dir(tmp_path_factory.mktemp("wb") / "run", cfg)
+    write_outputs(model, out, ["sim.days=1"], 0.0)
+    return out, model
+
+
+@pytest.fixture(scope="module")
+def book(run):
+    return load_workbook(run[0] / "summary.xlsx")
+
+
+def test_run_summary_sheet_equals_summary_json(run, book):
+    out, _model = run
+    summary = json.loads((out / "summary.json").read_text())
+    assert book.sheetnames[0] == "summary" and book.sheetnames[-1] == "provenance"
+    assert {"calls", "incidents", "units", "timeseries"} <= set(book.sheetnames)
+    ws = book["summary"]
+    assert "station_calls" not in book.sheetnames and "station_calls (" in ws["E1"].value  # CSV only, named
+    table = rows(ws)[1:]
+    assert [r[0] for r in table] == [k for k in summary if k != "wall_seconds"]  # the clock: not a result
+    for (key, _label, value, _unit, *_note), row in zip(table, ws.iter_rows(min_row=2)):
+        assert same(value, summary[key]), key
+        if isinstance(summary[key], float) and is_share_key(key):
+            assert row[2].number_format == "0.0%", key
+        elif isinstance(summary[key], (int, float)):
+            assert row[2].number_format == "General", key
+    by_key = {r[0]: r for r in table}
+    assert by_key["response_time_mean_min"][1:4:2] == ("response mean (min)", "min")
+    assert by_key["share_within_8min"][3] == "%" and by_key["calls_total"][3] is None
+    assert ws.freeze_panes == "A2"
+
+
+def test_run_table_sheets_equal_parquet(run, book):
+    out, _model = run
+    calls = pq.read_table(out / "calls.parquet")
+    assert len(calls) > 0
+    ws = book["calls"]
+    head = [c.value for c in ws[1]]
+    assert head[calls.column_names.index("response_min")] == "response time (min)"
+    assert head[calls.column_names.index("travel_m")] == "travel distance (m)"
+    assert head[calls.column_names.index("t_arrival_min")] == "call received (min from start)"
+    sheet = rows(ws)[1:]
+    assert len(sheet) == calls.num_rows
+    for name in ("call_id", "response_min", "type", "satisfaction"):
+        i = calls.column_names.index(name)
+        assert all(same(r[i], v) for r, v in zip(sheet, calls[name].to_pylist())), name
+    i = calls.column_names.index("satisfaction")  # a 0-1 share: a percentage
+    assert {c.number_format for c in next(ws.iter_cols(min_col=i + 1, max_col=i + 1, min_row=2))
+            if c.value is not None} == {"0.0%"}
+    units = pq.read_table(out / "units.parquet")
+    uws = book["units"]
+    j = units.column_names.index("utilization")
+    assert [c.value for c in uws[1]][j] == "utilisation (%)"
+    assert [r[j] for r in rows(uws)[1:]] == units["utilization"].to_pylist()
+    assert uws.cell(row=2, column=j + 1).number_format == "0.0%"
+
+
+def test_run_provenance_sheet_matches_manifest(run, book):
+    manifest = json.loads((run[0] / "manifest.json").read_text())
+    prov = {r[0]: r[2] for r in rows(book["provenance"])[1:]}
+    assert prov["config_hash"] == manifest["config_hash"]
+    assert prov["root_seed"] == str(manifest["root_seed"])
+    assert prov["git_commit"] == manifest["git_commit"] and prov["overrides"] == "sim.days=1"
+    assert prov["program"] == "community-policing-sim" and "created_utc" not in prov
+
+
+def test_a_workbook_written_again_is_the_same_bytes(run, tmp_path):
+    """Same run, same bytes (the reproducibility rule): no save time inside."""
+    out, _model = run
+    summary = json.loads((out / "summary.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    books = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        for p in out.glob("*.parquet"):
+            shutil.copy(p, folder / p.name)
+        run_workbook.write_run_workbook(folder, summary, manifest, csv=False)
+        books.append((folder / "summary.xlsx").read_bytes())
+        time.sleep(1.1)  # a clock stamp would differ by now
+    assert books[0] == books[1] == (out / "summary.xlsx").read_bytes()
+    assert b"1980-01-01T00:00:00Z" in zipfile.ZipFile(out / "summary.xlsx").read("docProps/core.xml")
+
+
+def test_run_csv_tables_have_a_bom_and_equal_parquet(run):
+    out, _model = run
+    for name in ("calls", "incidents", "units", "timeseries"):
+        raw = (out / f"{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        csv = pd.read_csv(out / f"{name}.csv", encoding="utf-8-sig")
+        table = pd.read_parquet(out / f"{name}.parquet")
+        assert list(csv.columns) == list(table.columns)
+        numbers = table.select_dtypes("number").columns
+        assert len(numbers) > 2
+        pd.testing.assert_frame_equal(csv[numbers], table[numbers], check_dtype=False, check_exact=True)
+
+
+def test_a_failed_workbook_leaves_no_done_and_no_half_file(run, tmp_path, monkeypatch):
+    """The workbook is written before DONE and atomically: a failing save (a full
+    disk) leaves neither DONE nor a summary.xlsx, nor a temporary file."""
+    _out, model = run
+    from openpyxl.workbook.workbook import Workbook
+
+    def full_disk(self, f):
+        f.write(b"PK half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "save", full_disk)
+    out = prepare_dir(tmp_path / "run", model.cfg)
+    with pytest.raises(OSError, match="No space"):
+        write_outputs(model, out, None, 0.0)
+    assert not (out / "DONE").exists() and not (out / "summary.xlsx").exists()
+    assert not [p.name for p in out.iterdir() if ".simtmp-" in p.name]
+
+
+def test_run_workbook_in_chinese_and_long_tables_left_to_csv(run, tmp_path, monkeypatch):
+    """lang=zh: the labels are Chinese; a table over the cell limit is named on
+    the summary sheet and left to its CSV and Parquet files."""
+    src, _model = run
+    out = tmp_path / "zh"
+    out.mkdir()
+    for p in src.glob("*.parquet"):
+        shutil.copy(p, out / p.name)
+    summary = json.loads((src / "summary.json").read_text())
+    manifest = json.loads((src / "manifest.json").read_text())
+    calls = pq.read_metadata(out / "calls.parquet")
+    monkeypatch.setattr(run_workbook, "SHEET_MAX_CELLS", calls.num_rows * calls.num_columns - 1)
+    run_workbook.write_run_workbook(out, summary, manifest, "zh")
+    book = load_workbook(out / "summary.xlsx")
+    assert "calls" not in book.sheetnames and "units" in book.sheetnames
+    assert (out / "calls.csv").is_file()
+    head = [c.value for c in book["summary"][1]]
+    assert re.search(r"calls[（(]12", head[-1])  # the note: which table was left out
+    labels = {r[0]: r[1] for r in rows(book["summary"])[1:]}
+    assert CJK.search(labels["response_time_mean_min"]) and CJK.search(labels["share_within_8min"])
+    assert CJK.search(head[1])  # "metric"
+
+
+# ---------------------------------------------------------------- the writer on small tables
+
+def test_write_workbook_keeps_values_and_formats(tmp_path):
+    table = pa.table({"road_m": [1.5, float("nan"), None], "vacancy_share": [0.25, 0.5, 1.0],
+                      "note": ["=1+1", "中文", None], "seed": [2 ** 60, 1, 2]})
+    summary = {"metric": ["p_wait", "calls_total"], "value": [0.125, 7]}
+    path = wb.write_workbook(tmp_path / "t.xlsx", [wb.Sheet("summary", summary, row_metric="metric"),
+                                                   wb.Sheet("a/b:c" * 10, table, max_rows=2, note="rest in t.csv")],
+                             {"config_hash": "abc", "root_seed": 3}, lang="en")
+    book = load_workbook(path)
+    assert book.sheetnames == ["summary", "a_b_ca_b_ca_b_ca_b_ca_b_ca_b_ca", "provenance"]
+    s = book["summary"]
+    assert (s["B2"].value, s["B2"].number_format, s["B3"].value, s["B3"].number_format) == (0.125, "0.0%", 7, "General")
+    t = book.worksheets[1]
+    assert [c.value for c in t[1]] == ["road_m (m)", "vacancy_share (%)", "note", "seed",
+                                       "first 2 of 3 rows; rest in t.csv"]
+    assert rows(t)[1:] == [(1.5, 0.25, "=1+1", str(2 ** 60), None), (None, 0.5, "中文", 1, None)]
+    assert t["A2"].number_format == "General" and t["B3"].number_format == "0.0%"
+    assert t["C2"].data_type == "s"  # text, not a formula
+    csv = wb.write_csv(tmp_path / "t.csv", table)  # NaN: an empty field
+    assert csv.read_bytes().decode("utf-8-sig").splitlines()[1:3] == ['1.5,0.25,"=1+1",1152921504606846976',
+                                                                     ',0.5,"中文",1']
+
+
+def test_headers_in_chinese(tmp_path):
+    table = pa.table({"response_time_mean_min": [4.0], "share_within_8min": [0.9], "road_m": [120.0]})
+    book = load_workbook(wb.write_workbook(tmp_path / "zh.xlsx", [wb.Sheet("summary", table)], {}, lang="zh"))
+    head = [c.value for c in book["summary"][1]]
+    assert all(CJK.search(h) for h in head[:2]) and head[2].startswith("road_m (")
+
+
+# ---------------------------------------------------------------- a sweep's comparison
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    """2 policies x 3 replicates of fake summaries, compared (python -m sim.compare in-process)."""
+    from sim.compare import cli
+
+    root = tmp_path_factory.mktemp("sweep")
+    for policy in ("fixed_post", "random_patrol"):
+        for k in range(3):
+            bump = 0.1 if policy == "random_patrol" else 0.0
+            fake_job(root, [f"policy={policy}", f"replicate={k}", "sim.days=1"],
+                     {"seed": k, "p_wait": 0.1 + 0.05 * k + bump, "share_within_8min": 0.8 - 0.01 * k,
+                      "response_time_mean_min": 5.0 + k + 10 * bump, "calls_total": 10 + k})
+    assert cli.main([str(root), "--baseline", "policy=fixed_post", "--metrics",
+                     "response_time_mean_min,share_within_8min,p_wait,calls_total"]) == 0
+    out = root / "compare"
+    return root, out, load_workbook(out / "comparison.xlsx")
+
+
+def test_comparison_workbook_equals_its_parquet_tables(comparison):
+    root, out, book = comparison
+    assert book.sheetnames == ["summary", "configurations", "differences", "runs", "provenance"]
+    configs = pd.read_parquet(out / "configurations.parquet")
+    summary = rows(book["summary"])
+    assert summary[0][:3] == ("configuration", "baseline", "runs")
+    assert summary[0][3:] == ("response mean (min)", "calls reached within 8 min (%)",
+                              "calls that waited for a unit (%)", "calls")
+    for r in summary[1:]:
+        means = configs[configs["config"] == r[0]].set_index("metric")["mean"]
+        assert list(r[3:]) == [means[m] for m in ("response_time_mean_min", "share_within_8min", "p_wait",
+                                                  "calls_total")]
+    assert [r[1] for r in summary[1:]] == ["yes", None]
+    assert book["summary"]["E2"].number_format == "0.0%" and book["summary"]["D2"].number_format == "General"
+    diffs = pd.read_parquet(out / "differences.parquet")
+    ws = book["differences"]
+    head = [c.value for c in ws[1]]
+    for (_i, d), row in zip(diffs.iterrows(), ws.iter_rows(min_row=2)):
+        cells = dict(zip(head, row))
+        assert cells["mean difference"].value == d["mean_diff"] and cells["interval low"].value == d["ci_low"]
+        share = d["metric"] in ("share_within_8min", "p_wait")
+        assert (cells["mean difference"].number_format == "0.0%") == share
+        assert cells["pairs"].number_format == "General"
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert [r[0] for r in rows(book["runs"])[1:]] == list(runs["job"])
+    assert {r[1] for r in rows(book["runs"])[1:]} == {"test"}  # each job's DONE config hash
+
+
+def test_comparison_csv_and_provenance(comparison):
+    root, out, book = comparison
+    for name in ("runs", "configurations", "differences"):
+        csv = pd.read_csv(out / f"{name}.csv", encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(csv, pd.read_parquet(out / f"{name}.parquet"), check_dtype=False,
+                                      check_exact=True)
+    prov = {r[0]: r[2] for r in rows(book["provenance"])[1:]}
+    assert prov["source"] == str(root) and prov["baseline"] == "policy=fixed_post" and prov["runs"] == "6"
