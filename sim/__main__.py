@@ -145,16 +145,28 @@ def help_params(args: list[str]) -> None:
     from sim.compose.param_render import group_names, text
 
     names = group_names()
-    if len(args) > 1 or (args and args[0] not in names):
-        raise ConfigError("--help-params", " ".join(args), _("no such group; allowed: {groups}")
-                          .format(groups=", ".join(names)))
-    sys.stdout.write(text(args[0] if args else None))
+    for group in args:
+        if group not in names:
+            raise ConfigError("--help-params", group, _("no such group; allowed: {groups}")
+                              .format(groups=", ".join(names)))
+    sys.stdout.write("\n".join(text(group) for group in dict.fromkeys(args)) if args else text(None))
+
+
+def help_params_args(argv: list[str]) -> list[str] | None:
+    """The groups asked for when ``--help-params`` (or ``--help-params=GROUP``) is anywhere on the
+    command line, else None: every other word must then be a group name."""
+    for i, word in enumerate(argv):
+        if word == "--help-params" or word.startswith("--help-params="):
+            given = [word.partition("=")[2]] if "=" in word else []
+            return [*given, *argv[:i], *argv[i + 1:]]
+    return None
 
 
 def main() -> None:
     try:
-        if sys.argv[1:2] == ["--help-params"]:
-            return help_params(sys.argv[2:])
+        groups = help_params_args(sys.argv[1:])
+        if groups is not None:
+            return help_params(groups)
         flags, overrides = command_line(sys.argv[1:])
         if set(flags) & {"-m", "--multirun"}:
             if set(flags) - {"-m", "--multirun"}:

@@ -32,6 +32,7 @@ REPLICATES = 3
 DAYS = 2
 CHECKED = ("response_time_mean_min", "p_wait", "crimes_total", "utilization_officer", "share_within_8min")
 SHARES = ("p_wait", "utilization_officer", "share_within_8min")  # 0-1 metrics: a bounded interval
+AMOUNTS = ("response_time_mean_min", "crimes_total")  # a time and a count: an interval on the log scale, above 0
 
 
 def write_job(job: Path, overrides: list[str], done: bool = True, root_seed: int = 0) -> None:
@@ -112,6 +113,16 @@ def t_ci(x):
     return x.mean(), x.mean() - half, x.mean() + half
 
 
+def log_t_ci(x):
+    """A count's or time's interval (issue 23): the t interval of log(mean), se by the delta method sd/(mean sqrt n)."""
+    x = np.asarray(x, float)
+    m, sd = x.mean(), x.std(ddof=1)
+    if sd == 0 or m == 0:
+        return t_ci(x)
+    half = stats.t.ppf(0.975, len(x) - 1) * sd / (m * math.sqrt(len(x)))
+    return m, m * math.exp(-half), m * math.exp(half)
+
+
 def share_ci(x):
     """A share's interval (issue 23): Wilson's score interval with the replicates' effective sample size
     p(1-p)/(sd^2/n) and the t(n-1) quantile, so it stays inside [0, 1]."""
@@ -151,7 +162,7 @@ def test_configuration_means_and_intervals(policy_sweep, compared):
     for policy in POLICIES:
         runs = summaries(jobs, policy)
         for m in CHECKED:  # a share's interval is Wilson's on the replicates' spread, inside [0, 1]
-            mean, lo, hi = (share_ci if m in SHARES else t_ci)([s[m] for s in runs])
+            mean, lo, hi = (share_ci if m in SHARES else log_t_ci if m in AMOUNTS else t_ci)([s[m] for s in runs])
             row = table[(table["config"] == f"policy={policy}") & (table["metric"] == m)].iloc[0]
             assert row["n"] == REPLICATES
             assert row["mean"] == pytest.approx(mean)
@@ -159,6 +170,7 @@ def test_configuration_means_and_intervals(policy_sweep, compared):
             assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
             if m in SHARES:
                 assert 0 <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= 1
+            assert row["ci_low"] >= 0  # nothing here can be negative
 
 
 def test_paired_and_welch_differences(policy_sweep, compared):
@@ -171,6 +183,8 @@ def test_paired_and_welch_differences(policy_sweep, compared):
         row = diffs[diffs["metric"] == m].iloc[0]
         d = [other[k][m] - base[k][m] for k in range(REPLICATES)]  # replicate k pairs with replicate k
         mean, lo, hi = t_ci(d)
+        if m in SHARES:  # a difference of shares: cut to [-1, 1]
+            lo, hi = max(lo, -1), min(hi, 1)
         assert row["n_pairs"] == REPLICATES
         assert row["mean_diff"] == pytest.approx(mean, abs=1e-12)
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), abs=1e-12)
@@ -183,6 +197,8 @@ def test_paired_and_welch_differences(policy_sweep, compared):
             dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
             half = stats.t.ppf(0.975, dof) * math.sqrt(va + vb)
             w_lo, w_hi = diff - half, diff + half
+        if m in SHARES:
+            w_lo, w_hi = max(w_lo, -1), min(w_hi, 1)
         assert row["welch_diff"] == pytest.approx(diff, abs=1e-12)
         assert (row["welch_ci_low"], row["welch_ci_high"]) == pytest.approx((w_lo, w_hi), abs=1e-12)
 
@@ -343,3 +359,29 @@ def test_many_metrics_and_parameters_collect_without_a_fragmented_frame_warning(
         df = collect.collect(tmp_path)
         statistics.summarise(df, [f"metric_{i}" for i in range(160)])
     assert len(df) == 2 and df["calls_total"].dtype == "int64" and df["config"].nunique() == 2
+
+
+def test_sweep_bar_gets_a_default_size_on_a_zero_size_terminal():
+    """Issue 23: on a pseudo-terminal reporting 0 columns and rows the sweep printed no bar at all (tqdm's
+    dynamic width 0, rows -1); it now draws at 80 x 24 there and follows a sized terminal as before."""
+    import fcntl as _fcntl
+    import struct
+    import termios
+
+    from tqdm import tqdm
+
+    from sim.study.sweep import BAR_SIZE_DEFAULT, bar_size
+
+    leader, follower = os.openpty()
+    with os.fdopen(follower, "w") as stream:
+        _fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+        assert bar_size(stream) == BAR_SIZE_DEFAULT
+        ncols, nrows = bar_size(stream)
+        with tqdm(total=2, file=stream, ncols=ncols, nrows=nrows, desc="sweep", mininterval=0) as bar:
+            bar.update(2)
+        stream.flush()
+        assert "2/2" in os.read(leader, 65536).decode()
+        _fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+        assert bar_size(stream) is None  # a sized terminal: tqdm follows its width
+    os.close(leader)
+    assert bar_size(open(os.devnull, "w")) is None  # not a terminal

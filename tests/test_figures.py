@@ -62,6 +62,16 @@ def _maps():
             for i, p in enumerate(["fixed_post", "hotspot", "random_patrol"])]
 
 
+LONG_LABELS = [f"policy={p}, dispatch={d}" for p in ["volunteer_night_patrol", "joint_patrol", "random_patrol",
+                                                       "fixed_post"] for d in ["nearest", "priority_queue"]]
+
+
+def _long_maps():
+    """Eight configurations named as a two-group sweep names them (issue 23: their titles overlapped)."""
+    grid = RNG.poisson(3.0, (6, 4)).astype(float)
+    return [(label, grid + i, (3000.0, 2000.0), 2) for i, label in enumerate(LONG_LABELS)]
+
+
 def _estimate(v):
     return {"estimate": v, "ci95": [max(v - 0.05, 0), min(v + 0.05, 1)]}
 
@@ -157,7 +167,8 @@ def builders(district, tmp_path_factory):
         "compare_metrics": lambda: compare.metrics_fig(summary),
         "compare_differences": lambda: compare.differences_fig(diffs),
         "compare_ecdf": lambda: compare.response_ecdf_fig(curves),
-        "compare_crime_maps": lambda: compare.crime_map_fig(_maps(), "policy=fixed_post"),
+        # eight long labels (issue 23: titles overlapped, the colour bar sat on a y-axis label)
+        "compare_crime_maps": lambda: compare.crime_map_fig(_long_maps(), LONG_LABELS[0]),
         "sensitivity": lambda: sensitivity_fig(_morris()),
         "plan_curve": lambda: plan_report.curve_fig(_plan()),
         "plan_gap": lambda: plan_report.gap_fig(_plan()),
@@ -317,3 +328,68 @@ def test_share_interval_stays_inside_0_1_where_the_t_interval_leaves_it():
     assert table.at["p_wait", "ci_low"] >= 0  # a share: bounded
     assert table.at["response_time_mean_min", "ci_low"] == pytest.approx(t_interval([-1.0, 0.0, 1.0])[3])
     assert not math.isnan(table.at["p_wait", "ci_high"])
+
+
+def test_count_and_share_difference_intervals_stay_in_range():
+    """Issue 23: a count's interval went below 0 (3.5 [-2.9, 9.9] crimes), a share's Welch difference past
+    +-100 points and differences.png's axis to +-400 points, with 2-3 replicates."""
+    from sim.compare.figures import differences_fig, metrics_fig
+    from sim.compare.statistics import (NONNEGATIVE, REAL, SHARE, log_t_interval, metric_kind, paired_differences,
+                                        summarise, t_interval, welch_interval)
+
+    assert [metric_kind([1, 2], k) for k in ("crimes_total", "calls_lost", "response_time_mean_min", "p_wait",
+                                             "trust_mean")] == [NONNEGATIVE, NONNEGATIVE, NONNEGATIVE, REAL, REAL]
+    assert metric_kind([0.1, 0.2], "p_wait") == SHARE and metric_kind([-1, 2], "crimes_total") == REAL
+    crimes = [0.0, 3.0, 7.5]
+    assert t_interval(crimes)[3] < 0  # what the report showed before
+    n, mean, sd, lo, hi = log_t_interval(crimes)
+    half = stats.t.ppf(0.975, 2) * sd / (mean * math.sqrt(3))  # delta method on the log scale, computed here
+    assert (lo, hi) == pytest.approx((mean * math.exp(-half), mean * math.exp(half))) and 0 < lo < mean < hi
+    df = pd.DataFrame({"config": ["a"] * 3 + ["b"] * 3, "replicate": [0, 1, 2] * 2,
+                       "crimes_total": crimes + [1.0, 9.0, 2.0], "p_wait": [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]})
+    table = summarise(df, ["crimes_total", "p_wait"]).set_index(["config", "metric"])
+    assert (table["ci_low"] >= 0).all() and (table["ci_high"] <= [math.inf, 1, math.inf, 1]).all()
+    diffs = paired_differences(df, "a", ["crimes_total", "p_wait"]).set_index("metric")
+    share = diffs.loc["p_wait"]
+    assert t_interval([1.0, -1.0, 1.0])[3] < -1  # unclipped paired interval of these shares
+    assert -1 <= share["ci_low"] <= share["mean_diff"] <= share["ci_high"] <= 1
+    assert welch_interval([1.0, 0.0, 1.0], [0.0, 1.0, 0.0])[2] > 1  # unclipped Welch interval
+    assert -1 <= share["welch_ci_low"] < share["welch_ci_high"] == 1
+    assert diffs.at["crimes_total", "ci_low"] == pytest.approx(t_interval([1.0, 6.0, -5.5])[3])  # a count's: any sign
+    fig = differences_fig(diffs.reset_index().assign(welch_ci_low=[-5.0, -4.0], welch_ci_high=[5.0, 4.0]))
+    share_ax = next(ax for ax in fig.axes if "percentage points" in ax.get_xlabel())
+    assert share_ax.get_xlim()[0] >= -100 and share_ax.get_xlim()[1] <= 100
+    plt.close(fig)
+    fig = metrics_fig(table.reset_index())
+    assert all(ax.get_xlim()[0] >= 0 for ax in fig.axes if ax.get_visible() and ax.get_title())
+    plt.close(fig)
+
+
+
+def test_comparison_figures_stay_readable_with_many_long_labels():
+    """Issue 23: with eight configurations named like ``policy=volunteer_night_patrol,
+    dispatch=nearest`` the crime maps' titles ran into each other (checked in
+    en and zh by test_every_figure_is_readable, compare_crime_maps), and a
+    single metric's panel was squeezed until its ticks overlapped."""
+    from sim.compare import figures as compare
+
+    with language("zh"):
+        fig = compare.crime_map_fig(_long_maps(), LONG_LABELS[0])
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    plt.close(fig)
+    assert len(titles) == 8 and titles[0].startswith("基准方案")
+    assert all(max(map(len, t.split("\n"))) <= 48 for t in titles), titles  # wrapped
+    assert all(len(t.split("\n")) >= 3 for t in titles[1:]), titles
+    assert "policy=volunteer_night_patrol," in titles[1]  # broken at spaces, never inside an override
+    summary = pd.DataFrame([{"config": c, "metric": "share_within_8min", "n": 2, "mean": 0.9, "sd": 0.02,
+                             "ci_low": 0.86, "ci_high": 0.94} for c in LONG_LABELS])
+    diffs = pd.DataFrame([{"config": c, "baseline": LONG_LABELS[0], "metric": "crimes_total", "paired_by": "replicate",
+                           "n_pairs": 2, "mean_diff": 1.0, "sd_diff": 1.0, "ci_low": 0.0, "ci_high": 2.0, "n_config": 2,
+                           "n_baseline": 2, "welch_diff": 1.0, "welch_ci_low": -1.0, "welch_ci_high": 3.0}
+                          for c in LONG_LABELS[1:]])
+    with language("en"):  # the ECDF's legend: test_every_figure_is_readable's six labels
+        for build in (lambda: compare.metrics_fig(summary), lambda: compare.differences_fig(diffs)):
+            fig = build()
+            found = problems(fig)
+            plt.close(fig)
+            assert found == [], found

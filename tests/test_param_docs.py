@@ -114,6 +114,11 @@ def test_split_comment(comment, expected):
 @pytest.mark.parametrize("name, unit", [
     ("turnout_min", "min"), ("aux_per_officer_min", "per officer"), ("crimes_per_1000_max", "per 1,000 residents/year"),
     ("speed_kmh", "km/h"), ("budget_kyuan_per_year", "k yuan/year"), ("days", "days"), ("camera_share", "share 0-1"),
+    # bounds named _min/_max take the bounded quantity's unit, not minutes (issue 23)
+    ("saturation_max", "share 0-1"), ("replications_min", "replications"), ("replications_max", "replications"),
+    ("officers_min_per_shift", "people per shift"), ("aux_per_officer_max", "per officer"),
+    ("escalation_prob_max", "probability 0-1"), ("p1_within_min", "min"), ("escalate_after_min_p1", "min"),
+    ("displacement_min_m", "m"),
 ])
 def test_unit_from_the_name(name, unit):
     assert unit_of(name) == unit
@@ -133,3 +138,21 @@ def test_help_params_prints_a_group_and_refuses_an_unknown_one(monkeypatch, caps
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nosuch" in err[0] and "calls" in err[0] and "plan" in err[0]
+
+
+@pytest.mark.parametrize("argv, groups", [
+    (["--help-params=travel"], ["travel"]),
+    (["travel", "--help-params"], ["travel"]),
+    (["--help-params", "travel", "kpi"], ["travel", "kpi"]),
+    (["sim.days=1", "--help-params"], ["sim.days=1"]),  # an override is not a group: refused by help_params
+    (["sim.days=1"], None),
+])
+def test_help_params_is_found_anywhere_and_takes_several_groups(argv, groups, monkeypatch, capsys):
+    import sim.__main__ as cli
+
+    assert cli.help_params_args(argv) == groups
+    if groups == ["travel", "kpi"]:
+        monkeypatch.setattr(sys, "argv", ["sim", *argv])
+        cli.main()
+        out = capsys.readouterr().out
+        assert out.startswith("travel (3 keys") and "\nkpi (" in out

@@ -74,6 +74,90 @@ def test_replication_count_is_one_figure_with_its_parts():
                                     "3 for today's roster)")
 
 
+def _one_office(unreachable: bool = True) -> dict:
+    """A one-office plan like the new-user review's: every target row met on the estimate only, the
+    last two shifts out of reach by travel (judged on a free unit at once, so their rows say met)."""
+    est = lambda v, lo, hi: {"estimate": v, "ci95": [lo, hi]}  # noqa: E731
+    rows = [{"office": 0, "shift": s, "officers": 1, "auxiliaries": 0, "analytic_start": [2, 1],
+             "calls_per_hour": 0.5, "p1_attainment": est(0.4, 0.0, 1.0), "p1_unit_free_at_once": est(1.0, 0.5, 1.0),
+             "saturation": est(0.2, 0.05, 0.3), "targets_met": True, "shown_at_confidence": False,
+             "unreachable": "travel" if unreachable and s != "00-08" else None} for s in ("00-08", "08-16", "16-24")]
+    return {"tier": "office", "offices": 1, "district": "urban_core", "policy": "fixed_post", "residents": 30000,
+            "targets_met": False, "targets_met_on_estimate": True,
+            "unreachable": [{"office": 0, "shift": r["shift"], "why": "travel"} for r in rows if r["unreachable"]],
+            "required_by_shift": rows,
+            "attainment": {"p1_within_8min_share": {**est(0.938, 0.698, 1.0), "target": 0.9, "met": False},
+                           "window_wait_p90_min_worst_office": {**est(12.0, 2.0, 22.0), "target": 15.0, "met": False},
+                           "saturation_worst_shift": {**est(0.16, 0.02, 0.3), "target": 0.6, "met": True},
+                           "satisfaction": est(0.9, 0.8, 1.0)}}
+
+
+def test_target_rows_say_what_the_headline_says():
+    """Finding 1: the headline's "met on the estimates" and the targets table's rows come from one judgement."""
+    from sim.plan.headline import city_wide_verdict, target_verdict
+    from sim.plan.plan_workbook import attainment_sheet
+    from sim.plan.report import _met
+
+    plan = _one_office(unreachable=False)
+    att = plan["attainment"]
+    assert [target_verdict(k, d) for k, d in att.items()] == ["on_estimate", "on_estimate", "yes", None]
+    assert city_wide_verdict(plan) == "on_estimate"
+    assert met_headline(plan, long=False, bold=False).startswith("Targets met district-wide: on the estimates;")
+    assert [_met(k, d) for k, d in att.items()] == ["met on the estimate", "met on the estimate", "met", ""]
+    a = attainment_sheet(plan).table
+    assert a["met"] == ["met on the estimate", "met on the estimate", "met", None]
+    missed = {**att["p1_within_8min_share"], "estimate": 0.85}  # the estimate misses too: not met
+    assert target_verdict("p1_within_8min_share", missed) == "no" and _met("p1_within_8min_share", missed) == \
+        "**not met**"
+    assert target_verdict("window_wait_p90_min_worst_office", {**att["window_wait_p90_min_worst_office"],
+                                                               "estimate": 15.5}) == "no"  # a ceiling
+
+
+def test_by_shift_met_column_counts_the_shifts_the_headline_counts():
+    """Finding 2: a shift out of reach by travel is short in the headline, the plan.md table and plan.xlsx."""
+    from sim.plan.plan_workbook import by_shift_sheet
+    from sim.plan.report import _shift_table
+
+    plan = _one_office()
+    assert headline_keys(plan)["shifts_short"] == 2
+    assert "(2 of 3 shifts fall short)" in met_headline(plan, bold=False)
+    md = [line.split("|")[-3:-1] for line in _shift_table(plan["required_by_shift"]).splitlines()[2:]]
+    assert [[c.strip() for c in cells] for cells in md] == [["on the estimate", ""], ["no", "yes, by travel"],
+                                                            ["no", "yes, by travel"]]
+    by_shift = by_shift_sheet(plan).table
+    assert by_shift["targets_met"] == ["on the estimate", "no", "no"]
+    assert sum(v == "no" for v in by_shift["targets_met"]) == headline_keys(plan)["shifts_short"]
+
+
+def test_compare_names_columns_by_the_overrides_that_differ(tmp_path):
+    """Finding 4: separately made plans are named by what differs in their overrides, not their folders."""
+    from sim.plan.compare import labels
+
+    base = ["plan.days=7", "plan.replications_min=2"]
+    folders = [tmp_path / "plan_en", tmp_path / "plan_b450_zh"]
+    plans = [{"overrides": base}, {"overrides": ["response.tiers=office", *base, "plan.budget_kyuan_per_year=450",
+                                                 "lang=zh"]}]
+    assert labels(folders, plans) == ["as configured", "response.tiers=office, plan.budget_kyuan_per_year=450"]
+    assert labels(folders, [{"overrides": base}, {"overrides": [*base, "lang=zh"]}]) == ["plan_en", "plan_b450_zh"]
+
+
+def test_satisfaction_interval_stays_a_share_and_office_tiers_show_no_station():
+    """Finding 9: two replications' caller satisfaction (0.95, 0.86) gave 64.8%-116.3%; finding 10: no
+    "rapid response 0.0%" when response.tiers=office has no such tier."""
+    import numpy as np
+
+    from sim.plan.evaluate import share_estimate
+    from sim.plan.tiers import tier_line
+
+    est = share_estimate(np.array([0.95, 0.86]), 0.9)
+    assert est.estimate == pytest.approx(0.905) and 0.0 <= est.low < est.bound_low < 0.905 < est.bound_high \
+        < est.high <= 1.0
+    share = {"estimate": 1.0, "ci95": [0.9, 1.0]}
+    figures = {"response_tiers": "office", "tier_shares": {"office": share, "station": None, "rapid": None},
+               "p1_within_min": 8, "p1_within_target_share": {"estimate": 0.9}}
+    assert tier_line(figures) == "priority-1 within 8 min: 90.0%; calls led by tier: office 100.0%"
+
+
 def test_budget_too_small_for_the_least_staffing_is_an_outcome_not_a_crash():
     """A budget below the smallest staffing the planner may propose: status too_small, nothing
     chosen, no simulation run (the runner would fail if called)."""
@@ -102,6 +186,60 @@ def test_budget_too_small_for_the_least_staffing_is_an_outcome_not_a_crash():
     assert "too small for even the smallest staffing" in line and "360" in line and "520" in line
 
 
+def _ratio_planner(budget, aux_min, aux_max, blocks=3):
+    """A planner with the real admissibility rules (no simulation): 40 thousand yuan a post, 300 fixed."""
+    from types import SimpleNamespace
+
+    from sim.plan.search import Planner
+
+    class Ev:  # an evaluation: more posts, more priority-1 calls in time
+        def __init__(self, cand):
+            self.cand, self.reps = cand, [0, 1]
+
+        def overall(self, cfg):
+            return {"p1": SimpleNamespace(estimate=0.5 + 0.01 * self.cand.units())}
+
+    plan = SimpleNamespace(budget_kyuan_per_year=budget, officers_min_per_shift=1, max_units_per_shift=8,
+                           aux_per_officer_min=aux_min, aux_per_officer_max=aux_max, replications_min=2,
+                           replications_max=2)
+    useful = SimpleNamespace(aux_useful=lambda: True)
+    planner = SimpleNamespace(cfg=SimpleNamespace(plan=plan), demand={(0, b): useful for b in range(blocks)},
+                              runner=SimpleNamespace(ensure=lambda cands, reps: [Ev(c) for c in cands]))
+    planner.admissible = lambda key, pair: Planner.admissible(planner, key, pair)
+    return planner, Ev, (lambda cand, ev: {"total_kyuan": 300.0 + 40.0 * cand.units()})
+
+
+def test_budget_reaches_the_floor_when_the_ratio_blocks_single_post_cuts():
+    """The attack's case: auxiliaries per officer exactly 1, so from 2+2 neither one officer nor one
+    auxiliary fewer is allowed; the cuts take one of each and the staffing chosen fits the budget."""
+    from sim.plan.budget import within_budget
+    from sim.plan.evaluate import Candidate
+
+    planner, Ev, cost_of = _ratio_planner(600.0, 1.0, 1.0)
+    best = Candidate((((2, 2), (2, 2), (2, 2)),), 1, (0,))
+    out = within_budget(planner.cfg, planner, best, Ev(best), cost_of, lambda c: {}, lambda ev: {}, {},
+                        log=lambda _: None)
+    assert out["unconstrained_cost_kyuan"] == 780.0 and out["minimum_cost_kyuan"] == 540.0
+    assert out["status"] == "cut" and out["staffing"] == "[1+1 1+1 1+1] clerks 1"
+    assert out["annual_cost"]["total_kyuan"] == 540.0 <= out["kyuan_per_year"]
+
+
+def test_budget_never_reports_a_staffing_over_it_as_within_it():
+    """No admissible pair below 2+3 at 1.5 auxiliaries per officer: status unreachable, nothing chosen."""
+    from sim.plan.budget import within_budget
+    from sim.plan.evaluate import Candidate
+    from sim.plan.report import budget_line
+
+    planner, Ev, cost_of = _ratio_planner(700.0, 1.5, 1.5)
+    best = Candidate((((2, 3), (2, 3), (2, 3)),), 1, (0,))
+    out = within_budget(planner.cfg, planner, best, Ev(best), cost_of, lambda c: {}, lambda ev: {}, {},
+                        log=lambda _: None)
+    assert out["status"] == "unreachable" and out["staffing"] is None and out["annual_cost"] is None
+    assert out["cheapest_reached"]["cost_kyuan"] == 900.0
+    line = budget_line({"budget": out})
+    assert "found no staffing within it" in line and "900" in line
+
+
 # --- the sweep: two plans, their comparison, their workbooks ------------------------------------------
 
 @pytest.mark.slow  # the module's sweep: two tiny plans, 17 s (the fast tier stays under 3 min)
@@ -112,6 +250,7 @@ def test_minus_m_makes_a_plan_folder_per_value_and_compares_them(sweep):
     assert set(jobs) == {"budget", "free"}
     for d in jobs.values():
         assert (d / "DONE").is_file() and (d / "plan.json").is_file() and (d / "plan.xlsx").is_file()
+        assert not (d / "staffing_curve.png").exists()  # plan.curve=false: no curve, no figure
     assert json.loads((sweep / "sweep.json").read_text())["jobs_total"] == 2
     plans = {k: json.loads((d / "plan.json").read_text()) for k, d in jobs.items()}
     for name in ("plans.md", "plans.html", "plans.xlsx"):
@@ -207,6 +346,93 @@ def test_compare_refuses_bad_folders_in_one_line(sweep, tmp_path, capsys):
         assert not out.exists()
     assert compare_main([*good, "--out", str(tmp_path / "ok"), "lang=zh"]) == 0
     assert (tmp_path / "ok" / "plans.xlsx").is_file()
+    link = tmp_path / "link"
+    link.symlink_to(good[0])
+    tampered = tmp_path / "tampered"
+    shutil.copytree(good[0], tampered)
+    data = json.loads((tampered / "plan.json").read_text())
+    (tampered / "plan.json").write_text(json.dumps({**data, "required": {**data["required"], "officers": "many"}}))
+    for folders, out, needle in (([good[0], good[0]], tmp_path / "o1", "the same plan given twice"),
+                                 ([good[0], str(link)], tmp_path / "o2", "the same plan given twice"),
+                                 ([*good], Path(good[0]) / "sub", "inside the plan folder"),
+                                 ([good[1], str(tampered)], tmp_path / "o3", "damaged (required.officers)")):
+        assert compare_main([*folders, "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0], err
+        assert not out.exists()
+
+
+@pytest.mark.slow
+def test_compare_takes_the_sweep_lock_and_escapes_markdown(sweep, tmp_path, capsys):
+    """Finding 9: --out in a sweep folder while the sweep runs is refused; finding 10: a folder named
+    like an HTML tag, a control character: neither reaches plans.md raw; finding 8: --overwrite exists."""
+    from sim.plan.__main__ import compare_main
+    from sim.study.sweep_lock import SweepLock
+
+    good = [str(d) for d in _jobs(sweep).values()]
+    lock = SweepLock(sweep).acquire()
+    try:
+        assert compare_main([*good, "--out", str(sweep / "compare2")]) == 2
+        assert "in use by another sweep" in capsys.readouterr().err
+    finally:
+        lock.release()
+    odd = tmp_path / "<img src=x onerror=alert(1)>\x1b[31m"
+    shutil.copytree(good[0], odd)
+    out = tmp_path / "odd"
+    assert compare_main([str(odd), good[1], "--out", str(out)]) == 0
+    md = (out / "plans.md").read_text()
+    assert "<img" not in md and "\x1b" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    (out / "manifest.json").unlink()  # no longer this program's folder: refused, then written with --overwrite
+    assert compare_main([str(odd), good[1], "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert compare_main([str(odd), good[1], "--out", str(out), "--overwrite"]) == 0
+
+
+@pytest.mark.slow
+def test_minus_m_comparison_failure_is_one_line_not_a_traceback(sweep, tmp_path, capsys):
+    """Finding 2: the plans done, a comparison that cannot be written ends in one line, exit 1."""
+    from sim.plan.__main__ import run_plans
+
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep, copy)
+    (copy / "compare" / "manifest.json").unlink()  # no longer this program's folder
+    assert run_plans([*TINY, f"plan.budget_kyuan_per_year={BUDGET:g},null", f"hydra.sweep.dir={copy}"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("already done, skipped") == 2 and "Traceback" not in err
+    assert [line for line in err.splitlines() if line.startswith("compare error:")][0].endswith(
+        "add sim.overwrite=true to write into it anyway")  # the flag -m has (compare's own: --overwrite)
+
+
+def test_minus_m_refuses_a_launcher_and_mixed_tiers_before_running(tmp_path):
+    """Finding 11: the planner's -m runs plans one after another, a launcher would be ignored; finding 2:
+    office and station plans cannot be compared, so the sweep stops before it plans anything."""
+    from sim.core.checks import ConfigError
+    from sim.plan.__main__ import run_plans
+
+    with pytest.raises(ConfigError, match="one after another"):
+        run_plans(["hydra/launcher=ray", "plan.days=1,2", f"hydra.sweep.dir={tmp_path / 'a'}"])
+    with pytest.raises(ConfigError, match="office and station plans cannot be compared"):
+        run_plans(["plan.tier=office,station", f"hydra.sweep.dir={tmp_path / 'b'}"])
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_plan_progress_bar_has_a_size_on_a_zero_size_terminal():
+    """Finding 11: a pseudo-terminal nobody sized (0x0) showed no bar at all; now the classic 80 columns."""
+    import os
+    import pty
+
+    from sim.plan.progress import PlanProgress
+
+    master, slave = pty.openpty()
+    try:
+        with os.fdopen(slave, "w") as stream:
+            if os.get_terminal_size(stream.fileno()).columns:
+                pytest.skip("this platform sizes a new pseudo-terminal")
+            bar = PlanProgress(stream=stream, enabled=True)
+            assert bar.bar.ncols == 80 and not bar.bar.dynamic_ncols
+            bar.close()
+    finally:
+        os.close(master)
 
 
 def test_bad_budget_fails_in_one_line():

@@ -182,5 +182,5 @@ def test_plan_reports_tiers_and_building_cost(tmp_path):
     assert t["p1_within_target_share"]["estimate"] == pytest.approx(
         plan["attainment"]["p1_within_8min_share"]["estimate"], abs=1e-9)
     md = (tmp_path / "p" / "plan.md").read_text()
-    assert "One-off building cost: 1 new office(s) x 750 = **750 thousand yuan**" in md
+    assert "One-off building cost: new offices 1 x 750 = **750 thousand yuan**" in md
     assert "## Response tiers (`response.tiers=office_station`)" in md

@@ -200,6 +200,21 @@ def test_only_our_own_temporary_files_are_deleted(tmp_path):
     assert is_own_tmp(tmp_name(tmp_path / "calls.parquet").name) and not is_own_tmp(".calls.123.tmp.parquet")
 
 
+def test_a_rerun_leaves_no_csv_copy_of_an_earlier_runs_table(tmp_path):
+    """A run with sim.workbook=false over a run of ours with its CSV copies: the
+    copies go with the DONE (they would disagree with the new Parquet files);
+    a CSV of no table of ours, or in someone else's folder, stays."""
+    for folder, manifest in ((tmp_path / "ours", True), (tmp_path / "theirs", False)):
+        folder.mkdir()
+        for name in ("calls.parquet", "calls.csv", "notes.csv", "DONE"):
+            (folder / name).write_text("x")
+        if manifest:
+            (folder / "manifest.json").write_text(json.dumps({"program": "community-policing-sim"}))
+        unmark(folder)
+    assert sorted(p.name for p in (tmp_path / "ours").iterdir()) == ["calls.parquet", "manifest.json", "notes.csv"]
+    assert sorted(p.name for p in (tmp_path / "theirs").iterdir()) == ["calls.csv", "calls.parquet", "notes.csv"]
+
+
 @pytest.mark.parametrize("plant", [".hydra", "sweep.lock", "counterfactual", "calls.parquet", "seed=1"])
 def test_a_link_planted_in_an_output_folder_is_refused(tmp_path, plant):
     """A symbolic link inside an output folder would carry writes out of it:

@@ -151,6 +151,28 @@ def test_values_from_the_data_are_shown_as_text(tmp_path):
     assert [a for t, a in page.tags if t == "img" and "onerror" in a] == []
     assert f"policy={ATTACK}" in [c for table in page.tables for row in table for c in row]  # shown as text
     assert html.escape(ATTACK, quote=False) in page_text and "&lt;script&gt;alert(2)&lt;/script&gt;" in page_text
+    assert "&amp;lt;" not in page_text  # escaped once: report.md's entities are not shown as "&lt;"
+    md = (sweep / "compare" / "report.md").read_text()  # report.md read as text, or rendered by another viewer
+    assert "<img" not in md and "<script" not in md
+    assert "policy=&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "ValueError: &lt;script&gt;alert(2)&lt;/script&gt;" in md
+
+
+def test_markdown_values_from_the_data_are_escaped_once():
+    """Issue 23: ``<``/``>`` as entities, terminal escapes dropped, ``|`` kept inside its cell, a backtick
+    or ``*`` never ending a code span or starting emphasis; report.html shows each value as typed."""
+    from sim.compare.html import _renderer
+    from sim.core.markdown import md_code, md_inline, md_table, md_text
+
+    assert md_text("a\x1b[31m<b>\x07\nc") == "a[31m&lt;b&gt;\nc"
+    assert md_code("policy=fixed_post") == "`policy=fixed_post`"
+    assert md_code(ATTACK) == "&lt;img src=x onerror=alert(1)&gt;"
+    values = [ATTACK, "x`y*z*_[a](b)", "p|q\x1b[2J", "a & b\nc", "back\\slash"]
+    table = md_table(["v"], [[md_code(v)] for v in values])
+    page = Page(_renderer(Path(".")).render(table + "\n\n" + "\n\n".join(md_inline(v) for v in values)))
+    shown = [v.replace("\x1b", "").replace("\n", " ") for v in values]
+    assert [row[0] for row in page.tables[0][1:]] == shown  # one row per value, each cell as typed
+    assert [t for t, _a in page.tags if t not in ("div", "table", "thead", "tbody", "tr", "th", "td", "code", "p")] == []
 
 
 def test_only_local_images_are_embedded(tmp_path):

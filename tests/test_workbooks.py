@@ -21,6 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sim.output import run_workbook, workbook as wb
+from sim.output.csv_table import write_csv
 from sim.output.labels import is_share_key
 from sim.run import prepare_dir, simulate, write_outputs
 from tests.conftest import config
@@ -68,12 +69,38 @@ def test_run_summary_sheet_equals_summary_json(run, book):
         assert same(value, summary[key]), key
         if isinstance(summary[key], float) and is_share_key(key):
             assert row[2].number_format == "0.0%", key
-        elif isinstance(summary[key], (int, float)):
+        elif isinstance(summary[key], float):  # shown rounded, the value exact (4.096350900059267)
+            assert row[2].number_format == "0.0##", key
+        elif isinstance(summary[key], int):
             assert row[2].number_format == "General", key
     by_key = {r[0]: r for r in table}
     assert by_key["response_time_mean_min"][1:4:2] == ("response mean (min)", "min")
     assert by_key["share_within_8min"][3] == "%" and by_key["calls_total"][3] is None
     assert ws.freeze_panes == "A2"
+
+
+def test_every_summary_key_has_a_label_and_shares_are_shares(run, book):
+    """Issue 23 (new-user review): 132 of 149 summary rows showed the raw key. Every key of a run's
+    summary.json has a label that is not its key; a key read as a share (percentage) holds 0-1 values,
+    and the 0-1 quantities people read as percentages are shares."""
+    from sim.output.labels import metric_label
+
+    summary = json.loads((run[0] / "summary.json").read_text())
+    raw = [k for k in summary if metric_label(k) == k]
+    assert raw == []
+    labels = {r[0]: r[1] for r in rows(book["summary"])[1:]}
+    assert all(labels[k] == metric_label(k) for k in labels)
+    assert metric_label("utilization_grid_worker") == "grid worker utilisation (%)"
+    assert labels["response_time_mean_min_p2"] == "priority-2 calls: response mean (min)"
+    assert labels["tier_share_rapid"] == "calls led by the tier: rapid response (%)"
+    for key in ("reporting_rate", "satisfaction_mean", "trust_mean", "utilization", "tier_share_office",
+                "awareness_share", "p_loss", "window_wait_over_30min_share"):
+        assert is_share_key(key), key
+    for key, value in summary.items():
+        if is_share_key(key) and value is not None:
+            assert 0 <= value <= 1, key
+    for key in ("calls_total", "response_time_p50_min", "workload_gini", "kpi_composite", "wait_mean_min"):
+        assert not is_share_key(key), key
 
 
 def test_run_table_sheets_equal_parquet(run, book):
@@ -99,6 +126,12 @@ def test_run_table_sheets_equal_parquet(run, book):
     assert [c.value for c in uws[1]][j] == "utilisation (%)"
     assert [r[j] for r in rows(uws)[1:]] == units["utilization"].to_pylist()
     assert uws.cell(row=2, column=j + 1).number_format == "0.0%"
+    i = calls.column_names.index("response_min")
+    assert ws.cell(row=2, column=i + 1).number_format == "0.0##"  # a float rounded on screen, exact in the cell
+    i = calls.column_names.index("lon")
+    assert {c.number_format for c in ws[2][i:i + 2] if isinstance(c.value, float)} <= {"0.000000"}
+    ts = [c.value for c in book["timeseries"][1]]
+    assert {"officers busy", "grid workers on duty", "crimes", "calls received"} <= set(ts)
 
 
 def test_run_provenance_sheet_matches_manifest(run, book):
@@ -180,12 +213,28 @@ def test_run_workbook_in_chinese_and_long_tables_left_to_csv(run, tmp_path, monk
     labels = {r[0]: r[1] for r in rows(book["summary"])[1:]}
     assert CJK.search(labels["response_time_mean_min"]) and CJK.search(labels["share_within_8min"])
     assert CJK.search(head[1])  # "metric"
+    # every key a Chinese label (needs the zh catalogue compiled from helper H's msgids: ./dev i18n)
+    assert [k for k, label in labels.items() if label == k or not CJK.search(label)] == []
+    units = rows(book["units"])
+    ts = rows(book["timeseries"])[0]
+    assert all(CJK.search(h) for h in ts if h)  # busy_officer, on_duty_grid_worker, crimes
+    # the model's words in Chinese in the workbook only: roles, tiers (the shared terms); the files keep keys
+    table = pq.read_table(out / "units.parquet")
+    i, j = table.column_names.index("role"), table.column_names.index("tier")
+    from sim.i18n import language
+    from sim.i18n.terms import term
+    with language("zh"):
+        assert [r[i] for r in units[1:]] == [term(v) for v in table["role"].to_pylist()]
+        assert [r[j] for r in units[1:]] == [term(v) for v in table["tier"].to_pylist()]
+    assert "民警" in {r[i] for r in units[1:]} and "officer" in table["role"].to_pylist()
+    assert CJK.search(units[0][-1]) and "CSV" in units[0][-1]  # the note: the files keep the keys
+    assert "officer" in (out / "units.csv").read_text(encoding="utf-8-sig")
 
 
 # ---------------------------------------------------------------- the writer on small tables
 
 def test_write_workbook_keeps_values_and_formats(tmp_path):
-    table = pa.table({"road_m": [1.5, float("nan"), None], "vacancy_share": [0.25, 0.5, 1.0],
+    table = pa.table({"road_m": [1.5, float("nan"), None], "station_led_share": [0.25, 0.5, 1.0],
                       "note": ["=1+1", "中文", None], "seed": [2 ** 60, 1, 2]})
     summary = {"metric": ["p_wait", "calls_total"], "value": [0.125, 7]}
     path = wb.write_workbook(tmp_path / "t.xlsx", [wb.Sheet("summary", summary, row_metric="metric"),
@@ -196,13 +245,13 @@ def test_write_workbook_keeps_values_and_formats(tmp_path):
     s = book["summary"]
     assert (s["B2"].value, s["B2"].number_format, s["B3"].value, s["B3"].number_format) == (0.125, "0.0%", 7, "General")
     t = book.worksheets[1]
-    assert [c.value for c in t[1]] == ["road_m (m)", "vacancy_share (%)", "note", "seed",
+    assert [c.value for c in t[1]] == ["road_m (m)", "station_led_share (%)", "note", "random seed",
                                        "first 2 of 3 rows; rest in t.csv"]
     assert rows(t)[1:] == [(1.5, 0.25, "=1+1", str(2 ** 60), None), (None, 0.5, "中文", 1, None)]
-    assert t["A2"].number_format == "General" and t["B3"].number_format == "0.0%"
+    assert t["A2"].number_format == "0.0##" and t["B3"].number_format == "0.0%"
     assert t["C2"].data_type == "s"  # text, not a formula
-    csv = wb.write_csv(tmp_path / "t.csv", table)  # NaN: an empty field
-    assert csv.read_bytes().decode("utf-8-sig").splitlines()[1:3] == ['1.5,0.25,"=1+1",1152921504606846976',
+    csv = write_csv(tmp_path / "t.csv", table)  # NaN: an empty field
+    assert csv.read_bytes().decode("utf-8-sig").splitlines()[1:3] == ['1.5,0.25,"\'=1+1",1152921504606846976',
                                                                      ',0.5,"中文",1']
 
 
@@ -228,7 +277,7 @@ def comparison(tmp_path_factory):
                      {"seed": k, "p_wait": 0.1 + 0.05 * k + bump, "share_within_8min": 0.8 - 0.01 * k,
                       "response_time_mean_min": 5.0 + k + 10 * bump, "calls_total": 10 + k})
     assert cli.main([str(root), "--baseline", "policy=fixed_post", "--metrics",
-                     "response_time_mean_min,share_within_8min,p_wait,calls_total"]) == 0
+                     "response_time_mean_min,share_within_8min,p_wait,calls_total", "lang=en"]) == 0
     out = root / "compare"
     return root, out, load_workbook(out / "comparison.xlsx")
 
@@ -246,7 +295,7 @@ def test_comparison_workbook_equals_its_parquet_tables(comparison):
         assert list(r[3:]) == [means[m] for m in ("response_time_mean_min", "share_within_8min", "p_wait",
                                                   "calls_total")]
     assert [r[1] for r in summary[1:]] == ["yes", None]
-    assert book["summary"]["E2"].number_format == "0.0%" and book["summary"]["D2"].number_format == "General"
+    assert book["summary"]["E2"].number_format == "0.0%" and book["summary"]["D2"].number_format == "0.0##"
     diffs = pd.read_parquet(out / "differences.parquet")
     ws = book["differences"]
     head = [c.value for c in ws[1]]
@@ -269,3 +318,17 @@ def test_comparison_csv_and_provenance(comparison):
                                       check_exact=True)
     prov = {r[0]: r[2] for r in rows(book["provenance"])[1:]}
     assert prov["source"] == str(root) and prov["baseline"] == "policy=fixed_post" and prov["runs"] == "6"
+    # the command as typed: --baseline, --metrics and the language (issue 23 review: they were dropped)
+    assert prov["command"] == (f"python -m sim.compare {root} --baseline policy=fixed_post --metrics "
+                               "response_time_mean_min,share_within_8min,p_wait,calls_total lang=en")
+
+
+def test_csv_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
+    """OWASP's CSV injection: a cell starting with = + - @ (or a tab) would be a
+    formula in Excel or WPS; it gets a leading apostrophe. Numbers, other text and
+    missing values are untouched."""
+    table = pa.table({"label": ["=HYPERLINK(\"x\")", "+cmd|x", "-2+3", "@SUM(A1)", "\tx", "ok-1", "中文", None],
+                      "n": [-1, 2, 3, 4, 5, 6, 7, 8]})
+    read = pd.read_csv(write_csv(tmp_path / "t.csv", table), encoding="utf-8-sig", keep_default_na=False)
+    assert read["label"].tolist() == ["'=HYPERLINK(\"x\")", "'+cmd|x", "'-2+3", "'@SUM(A1)", "'\tx", "ok-1", "中文", ""]
+    assert read["n"].tolist() == [-1, 2, 3, 4, 5, 6, 7, 8]

@@ -22,8 +22,8 @@ class CalibrateConfig:
     """How ``python -m sim.calibrate`` searches (issue 21)."""
 
     trials: int = 40  # candidates evaluated (Optuna trials), counting those of an interrupted run; assumption
-    # the first share of the trials samples the parameters' bounds evenly (scrambled Sobol points): the posterior
-    # rests on these; the rest refine the best fit with TPE (Bergstra et al. 2011); assumption
+    # the first share of the trials samples the parameters' bounds evenly (scrambled Sobol points), on which the
+    # posterior rests, and the rest refine the best fit with TPE; TPE: Bergstra et al. 2011; the share: assumption
     explore_share: float = 0.5
     replications: int = 4  # runs per arm and candidate (replicates 0..N-1, common random numbers); assumption
     # the best candidate is run again on this many fresh replicates (seeds no candidate was chosen on), and the

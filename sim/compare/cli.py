@@ -10,6 +10,7 @@ it, or ``--lang zh``), whatever language the sweep's runs were made in.
 """
 from __future__ import annotations
 
+import shlex
 import sys
 
 from sim.compare.collect import CompareError
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     lang = args.lang if args.lang is not None else (given[-1] if given else "en")
     if lang not in LANGUAGES:
         parser.error(f"lang={lang!r}: allowed: {', '.join(LANGUAGES)}")
+    args.command = shlex.join(["python", "-m", "sim.compare", *argv])  # comparison.xlsx's provenance, as typed
     with language(lang):
         return _compare(args)
 
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 def _compare(args) -> int:
     metrics = list(dict.fromkeys(m.strip() for m in args.metrics.split(",") if m.strip())) if args.metrics else None
     try:
-        report = compare(args.sweep_dir, args.baseline, args.out, metrics, args.overwrite)
+        report = compare(args.sweep_dir, args.baseline, args.out, metrics, args.overwrite,
+                         getattr(args, "command", None))
     except CompareError as exc:
         print(_("compare error: {error}").format(error=exc), file=sys.stderr)
         return 2

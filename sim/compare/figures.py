@@ -11,6 +11,8 @@ in tests/test_figures.py with sim/output/figure_check.py) and saved by its
 from __future__ import annotations
 
 import math
+import textwrap
+import unicodedata
 from pathlib import Path
 
 import matplotlib
@@ -23,7 +25,7 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sim.compare.collect import read_json, read_table  # noqa: E402
-from sim.compare.statistics import CONFIDENCE  # noqa: E402
+from sim.compare.statistics import CONFIDENCE, SHARE_DIFF_RANGE, is_count_key  # noqa: E402
 from sim.core.units import MIN_PER_DAY  # noqa: E402
 from sim.i18n import Translator  # noqa: E402
 from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
@@ -34,14 +36,21 @@ _ = Translator("reports")
 
 # response-time targets marked on the ECDF, minutes; DOMAIN.md: "share within 3, 8 and 10 minutes"
 TARGETS_MIN = (3.0, 8.0, 10.0)
+MAP_PANEL_IN = 3.5  # a crime map panel's width, inches
+TICK_CHAR_IN = 0.06  # a tick label's character at 7 pt, inches
+TITLE_CHAR_IN = 0.085  # a title character's width at 8 pt, inches (generous: '=' and '_' are wide)
 LINE_STYLES = ("-", "--", "-.", ":")  # with the colours, so six curves stay apart in grey print too
 
 
-def _panels(n: int, width_in: float = 4.2, height_in: float = 2.6, cols: int = 3):
+def _panels(n: int, width_in: float = 4.2, height_in: float = 2.6, cols: int = 3, labels=()):
+    """``n`` panels in rows of ``cols``; the figure widened for the
+    configuration ``labels`` the first column names (issue 23: long labels
+    squeezed a single panel until its ticks overlapped)."""
     use_cjk_fonts()
     cols = min(cols, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width_in * cols, height_in * rows), squeeze=False,
+    label_in = TICK_CHAR_IN * max((len(str(c)) for c in labels), default=0)
+    fig, axes = plt.subplots(rows, cols, figsize=(width_in * cols + label_in, height_in * rows), squeeze=False,
                              layout="constrained")
     for ax in axes.flat[n:]:
         ax.set_visible(False)
@@ -64,6 +73,15 @@ def _config_axis(ax, configs: list[str], title: str) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
+def _within(ax, low: float | None = None, high: float | None = None) -> None:
+    """Keep the x axis inside what the metric can be (issue 23: a share's
+    difference axis ran to +-400 points, a count's below 0)."""
+    left, right = ax.get_xlim()
+    left, right = (left if low is None else max(left, low)), (right if high is None else min(right, high))
+    if left < right:
+        ax.set_xlim(left, right)
+
+
 def _save(fig, path) -> None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -75,10 +93,10 @@ def metrics_figure(summary: pd.DataFrame, path: str | Path) -> None:
 
 def metrics_fig(summary: pd.DataFrame):
     """Per metric, each configuration's mean with its 95% interval (a share's
-    bounded, sim.compare.statistics.share_interval), shares in %."""
+    inside 0-100%, a count's above 0: sim.compare.statistics.metric_kind), shares in %."""
     metrics = list(dict.fromkeys(summary["metric"]))
     configs = sorted(summary["config"].unique())
-    fig, axes = _panels(len(metrics), height_in=0.9 + 0.35 * len(configs))
+    fig, axes = _panels(len(metrics), height_in=0.9 + 0.35 * len(configs), labels=configs)
     for ax, m in zip(axes, metrics):
         s = summary[summary["metric"] == m].set_index("config").reindex(configs)
         y = np.arange(len(configs))
@@ -86,6 +104,9 @@ def metrics_fig(summary: pd.DataFrame):
         _config_axis(ax, configs, figure_label(m))
         if is_share_key(m):
             percent_axis(ax.xaxis)
+            _within(ax, 0.0, 1.0)
+        elif (is_count_key(m) or unit_of(m)) and bool((s[["mean", "ci_low"]].fillna(0) >= 0).all(axis=None)):
+            _within(ax, 0.0)  # a count or an amount: its interval (log scale) never below 0, nor the axis
     fig.suptitle(_("Mean per configuration with its {level:.0%} interval over replicates").format(
         level=CONFIDENCE), fontsize=10)
     return fig
@@ -98,10 +119,10 @@ def differences_figure(diffs: pd.DataFrame, path: str | Path) -> None:
 def differences_fig(diffs: pd.DataFrame):
     """Forest plot: per metric, each configuration minus the baseline; the
     paired interval solid, Welch's unpaired interval thin and grey behind it.
-    A share's difference in percentage points."""
+    A share's difference in percentage points, its axis inside +-100 points."""
     metrics = list(dict.fromkeys(diffs["metric"]))
     configs = sorted(diffs["config"].unique())
-    fig, axes = _panels(max(len(metrics), 1), height_in=1.1 + 0.35 * len(configs))
+    fig, axes = _panels(max(len(metrics), 1), height_in=1.1 + 0.35 * len(configs), labels=configs)
     for ax, m in zip(axes, metrics):
         d = diffs[diffs["metric"] == m].set_index("config").reindex(configs)
         cols = ["welch_diff", "welch_ci_low", "welch_ci_high", "mean_diff", "ci_low", "ci_high"]
@@ -114,6 +135,8 @@ def differences_fig(diffs: pd.DataFrame):
                     color="C0", capsize=3, label=_("paired"))
         ax.axvline(0, color="k", linewidth=0.8)
         _config_axis(ax, configs, figure_label(m))
+        if share:  # a difference of two shares: at most 100 points either way
+            _within(ax, 100 * SHARE_DIFF_RANGE[0], 100 * SHARE_DIFF_RANGE[1])
         unit = unit_of(m)
         ax.set_xlabel(_("difference (percentage points)") if share else
                       _("difference ({unit})").format(unit=unit) if unit else _("difference"), fontsize=7)
@@ -248,25 +271,32 @@ def crime_map_fig(maps, baseline: str | None = None):
     span = max((float(np.abs(d).max()) for d in diffs), default=0.0) or 1.0
     cols = min(len(maps), 4)
     rows = math.ceil(len(maps) / cols)
-    fig, grid = plt.subplots(rows, cols, figsize=(3.5 * cols + 1.6, 3.6 * rows + 0.4), squeeze=False,
-                             layout="constrained")
+    # a panel wide enough for the longest unbreakable part of a label (issue 23: long labels overlapped)
+    longest = max((len(word) for m in maps for word in str(m[0]).split()), default=0)
+    panel_in = max(MAP_PANEL_IN, (longest + 2) * TITLE_CHAR_IN)
+    wrap = max(int(panel_in / TITLE_CHAR_IN) - 2, 8)
+    lines = max(_fill(_("{config} minus baseline\n{n} runs, {diff:+.1f} crimes per run").format(
+        config=m[0], n=0, diff=0.0), wrap).count("\n") + 1 for m in maps)
+    height_in = max((3.3 + 0.15 * lines) * rows + 0.8, 5.0)  # at least the difference colour bar's label
+    fig, grid = plt.subplots(rows, cols, figsize=(panel_in * cols + 1.6, height_in),
+                             squeeze=False, layout="constrained")
     for ax in grid.flat[len(maps):]:
         ax.set_visible(False)
     axes = list(grid.flat[:len(maps)])
     vmax = float(base[1].max()) or 1.0
     level = _draw_map(axes[0], base[1], base[2], "magma_r", vmin=0, vmax=vmax)
-    axes[0].set_title(_("baseline: {config}\n{n} runs, {crimes:.1f} crimes per run").format(
-        config=base[0], n=base[3], crimes=base[1].sum()), fontsize=8)
+    axes[0].set_title(_fill(_("baseline: {config}\n{n} runs, {crimes:.1f} crimes per run").format(
+        config=base[0], n=base[3], crimes=base[1].sum()), wrap), fontsize=8)
     diff_axes, image = [], None
     for ax, (label, mean, extent, n) in zip(axes[1:], others):
         if mean.shape != base[1].shape:
             _draw_map(ax, mean, extent, "magma_r", vmin=0, vmax=vmax)
-            ax.set_title(_("{config}: another grid, levels\n{n} runs, {crimes:.1f} crimes per run").format(
-                config=label, n=n, crimes=mean.sum()), fontsize=8)
+            ax.set_title(_fill(_("{config}: another grid, levels\n{n} runs, {crimes:.1f} crimes per run").format(
+                config=label, n=n, crimes=mean.sum()), wrap), fontsize=8)
             continue
         image = _draw_map(ax, mean - base[1], extent, "RdBu_r", norm=TwoSlopeNorm(0.0, -span, span))
-        ax.set_title(_("{config} minus baseline\n{n} runs, {diff:+.1f} crimes per run").format(
-            config=label, n=n, diff=mean.sum() - base[1].sum()), fontsize=8)
+        ax.set_title(_fill(_("{config} minus baseline\n{n} runs, {diff:+.1f} crimes per run").format(
+            config=label, n=n, diff=mean.sum() - base[1].sum()), wrap), fontsize=8)
         diff_axes.append(ax)
     for ax in axes:
         ax.set_xlabel(_("x (m)"), fontsize=8)
@@ -274,13 +304,30 @@ def crime_map_fig(maps, baseline: str | None = None):
         ax.xaxis.set_major_locator(MaxNLocator(4))
         if ax.get_subplotspec().is_first_col():
             ax.set_ylabel(_("y (m)"), fontsize=8)
-    fig.colorbar(level, ax=axes[0], shrink=0.8, location="left" if len(axes) > 1 else "right",
-                 label=_("baseline: crimes per cell per replicate"))
+    # under the baseline's map: on its left it sat on the panel's y-axis label (issue 23)
+    bar = fig.colorbar(level, ax=axes[0], shrink=0.9, location="bottom" if len(axes) > 1 else "right",
+                       label=_("baseline: crimes per cell per replicate"))
+    bar.ax.tick_params(labelsize=7)
+    bar.ax.xaxis.set_major_locator(MaxNLocator(5))
     if image is not None:
-        fig.colorbar(image, ax=diff_axes, shrink=0.8, label=_("difference from baseline: crimes per cell per replicate"))
+        bar = fig.colorbar(image, ax=diff_axes, shrink=0.8)
+        bar.set_label(_("difference from baseline: crimes per cell per replicate"), fontsize=9)
     if not others:
         fig.suptitle(_("One configuration: no difference to show"), fontsize=9)
     return fig
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """``line`` in lines of at most ``width`` characters (a CJK character
+    counted twice), broken at spaces only: an override such as
+    ``policy=volunteer_night_patrol`` is never split."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in line)
+    return textwrap.wrap(line, max(width - wide // 2, 8), break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _fill(title: str, width: int) -> str:
+    """A panel's title, each of its lines wrapped to ``width`` characters."""
+    return "\n".join(part for line in title.split("\n") for part in _wrap(line, width))
 
 
 def _draw_map(ax, values: np.ndarray, extent: tuple[float, float], cmap: str, **scale):

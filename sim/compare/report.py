@@ -21,11 +21,12 @@ from sim.compare.collect import (BOOKKEEPING, KEY_METRICS, OUTPUT_DIRNAME, Compa
                                  write_runs)
 from sim.compare.html import write_html_report
 from sim.compare.figures import crime_map_figure, differences_figure, metrics_figure, response_ecdf_figure
-from sim.compare.statistics import CONFIDENCE, paired_differences, select_baseline, summarise
+from sim.compare.statistics import (CONFIDENCE, NONNEGATIVE, REAL, SHARE, metric_kind, paired_differences,
+                                    select_baseline, summarise)
 from sim.compare.workbook import write_comparison_workbook
 from sim.core.checks import ConfigError
 from sim.core.outdir import check_out_dir
-from sim.core.markdown import fmt_interval, fmt_number, md_table
+from sim.core.markdown import fmt_interval, fmt_number, md_code, md_inline, md_table
 from sim.output.provenance import finish_manifest, prepare_dir
 from sim.study import sensitivity
 from sim.compose.sweep_plan import DESIGN_FILE
@@ -51,10 +52,10 @@ def _collection_section(inv: Inventory, df: pd.DataFrame) -> list[str]:
                  total=total, finished=len(inv.finished), unfinished=len(inv.unfinished), failed=len(inv.failed)),
              ""]
     if inv.unfinished:
-        names = ", ".join(f"`{p.name}`" for p in inv.unfinished[:10])
+        names = ", ".join(md_code(p.name) for p in inv.unfinished[:10])
         lines += [_("- unfinished: {names}").format(names=names) + (" ..." if len(inv.unfinished) > 10 else "")]
     for name, error in list(inv.failed.items())[:10]:
-        lines += [_("- failed `{name}`: {error}").format(name=name, error=f"`{error}`")]
+        lines += [_("- failed {name}: {error}").format(name=md_code(name), error=md_code(error))]
     if inv.foreign:
         lines += [_("- ignored {n} folders that `sweep.json` does not list (another sweep's)").format(
             n=len(inv.foreign))]
@@ -66,7 +67,7 @@ def _collection_section(inv: Inventory, df: pd.DataFrame) -> list[str]:
     params = df.attrs.get("parameters", [])
     vary = varying_parameters(df, params)
     fixed = [p for p in params if p not in vary and p not in BOOKKEEPING]
-    listed = ", ".join(f"`{p}`" for p in vary) or _("none")
+    listed = ", ".join(md_code(p) for p in vary) or _("none")
     if "design_row" in df.columns:  # a design sweep: rows, not configurations
         lines.append(_("- design rows with a finished run: {rows}; parameters set by the design: {listed}").format(
             rows=df["design_row"].nunique(), listed=listed))
@@ -77,33 +78,47 @@ def _collection_section(inv: Inventory, df: pd.DataFrame) -> list[str]:
         lines += [_("- configurations: {n}; varying parameters: {listed}").format(n=df["config"].nunique(),
                                                                                    listed=listed),
                   _("- runs per configuration: {runs}").format(runs=runs)]
-    fixed_text = ", ".join(f"`{p}={fmt_value(df[p].iloc[0])}`" for p in fixed) or _("none")
+    fixed_text = ", ".join(md_code(f"{p}={fmt_value(df[p].iloc[0])}") for p in fixed) or _("none")
     lines += [_("- fixed overrides: {overrides}").format(overrides=fixed_text),
               _("- one row per run in `runs.parquet`"), ""]
     return lines
 
 
-def _configurations_section(summary: pd.DataFrame) -> list[str]:
-    """One row per configuration: each metric's mean and interval."""
+def _interval_methods(kinds: set[str]) -> str:
+    """How the intervals of the metric kinds present were computed (sim.compare.statistics.metric_kind)."""
+    methods = {SHARE: _("shares (%): Wilson's score interval on the replicates' effective sample size, inside "
+                        "0-100%"),
+               NONNEGATIVE: _("counts, times and other amounts that cannot be negative: a t interval on the log "
+                              "scale, never below 0"),
+               REAL: _("other metrics: a t interval")}
+    return "; ".join(text for kind, text in methods.items() if kind in kinds)
+
+
+def _configurations_section(summary: pd.DataFrame, kinds: dict[str, str] | None = None) -> list[str]:
+    """One row per configuration: each metric's mean and interval (``kinds``:
+    each metric's kind, which names the interval's method)."""
     metrics = list(dict.fromkeys(summary["metric"]))
+    kinds = kinds or {}
     rows = []
     for label, s in summary.groupby("config", sort=True):
         s = s.set_index("metric")
         cells = [f"{fmt_number(_shown(m, s.at[m, 'mean']))} "
                  f"{fmt_interval(_shown(m, s.at[m, 'ci_low']), _shown(m, s.at[m, 'ci_high']))}" for m in metrics]
-        rows.append([f"`{label}`", str(int(s["n"].max())), *cells])
+        rows.append([md_code(label), str(int(s["n"].max())), *cells])
     return [_("## Configurations"), "",
-            _("Mean over replicates [{level:.0%} t interval]; `–` where a configuration has one run.").format(
-                level=CONFIDENCE), "",
-            md_table([_("configuration"), _("runs"), *(metric_label(m) for m in metrics)], rows), ""]
+            _("Mean over replicates [{level:.0%} interval]; `–` where a configuration has one run. "
+              "Intervals: {methods}.").format(level=CONFIDENCE,
+                                              methods=_interval_methods({kinds.get(m, REAL) for m in metrics})),
+            "",
+            md_table([_("configuration"), _("runs"), *(md_inline(metric_label(m)) for m in metrics)], rows), ""]
 
 
 def _differences_section(diffs: pd.DataFrame, baseline: str, how: str) -> list[str]:
     """Paired and Welch intervals of each configuration minus the baseline."""
     key = diffs["paired_by"].dropna().iloc[0] if diffs["paired_by"].notna().any() else None
-    pairing = (_("Runs are paired by `{key}`: replicate k of every configuration uses the same root seed "
+    pairing = (_("Runs are paired by {key}: replicate k of every configuration uses the same root seed "
                  "(common random numbers), so d_k = config_k - baseline_k removes the demand both share.").format(
-                     key=key)
+                     key=md_code(key))
                if key else _("Runs could not be paired (replicates are not unique within a configuration); "
                              "only Welch intervals are given."))
     rows = []
@@ -114,13 +129,15 @@ def _differences_section(diffs: pd.DataFrame, baseline: str, how: str) -> list[s
         welch_w = d["welch_ci_high"] - d["welch_ci_low"]
         ratio = welch_w / paired_w if paired_w and not math.isnan(paired_w) and paired_w > 0 else math.nan
         m = d["metric"]
-        rows.append([metric_label(m), f"`{d['config']}`", str(d["n_pairs"]), fmt_number(_shown(m, d["mean_diff"])),
+        rows.append([md_inline(metric_label(m)), md_code(d["config"]), str(d["n_pairs"]), fmt_number(_shown(m, d["mean_diff"])),
                      fmt_interval(_shown(m, d["ci_low"]), _shown(m, d["ci_high"])),
                      fmt_interval(_shown(m, d["welch_ci_low"]), _shown(m, d["welch_ci_high"])), fmt_number(ratio)])
     return [_("## Paired differences from the baseline"), "",
-            _("Baseline: **{baseline}** ({how}).").format(baseline=baseline, how=how), "", pairing,
-            _("Intervals are {level:.0%} t intervals (shares in percentage points); the last column is how many "
-              "times wider the unpaired Welch interval is.").format(level=CONFIDENCE), "",
+            _("Baseline: **{baseline}** ({how}).").format(baseline=md_inline(baseline), how=md_inline(how)), "",
+            pairing,
+            _("Intervals are {level:.0%} t intervals (shares in percentage points, cut to the possible range of "
+              "-100 to +100 points); the last column is how many times wider the unpaired Welch interval is.").format(
+                level=CONFIDENCE), "",
             md_table([_("metric"), _("configuration"), _("pairs"), _("mean difference"), _("paired CI"),
                       _("Welch CI"), _("Welch / paired width")], rows), ""]
 
@@ -131,24 +148,26 @@ def write_report(out_dir: Path, inv: Inventory, df: pd.DataFrame, summary: pd.Da
                  figures: dict[str, str] | None = None, sensitivity_lines: list[str] | None = None) -> Path:
     """report.md: what was collected, the tables, the figures."""
     sweep_info = read_json(inv.sweep_dir / "sweep.json")
-    lines = [_("# Sweep comparison: `{name}`").format(name=inv.sweep_dir.name), "",
-             _("Sweep folder `{folder}`; written {when} UTC by `python -m sim.compare`.").format(
-                 folder=inv.sweep_dir, when=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"), ""]
+    lines = [_("# Sweep comparison: {name}").format(name=md_code(inv.sweep_dir.name)), "",
+             _("Sweep folder {folder}; written {when} UTC by `python -m sim.compare`.").format(
+                 folder=md_code(inv.sweep_dir), when=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"), ""]
     command = _sweep_command(sweep_info)
     if command:
-        lines += [_("Sweep command (its latest run): `{command}`").format(command=command), ""]
+        lines += [_("Sweep command (its latest run): {command}").format(command=md_code(command)), ""]
     scalars = {k: v for k, v in sweep_info.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
     if scalars:
         lines += [_("From `sweep.json`: {values}").format(
-            values="; ".join(f"`{k} = {v}`" for k, v in list(scalars.items())[:8])), ""]
+            values="; ".join(md_code(f"{k} = {v}") for k, v in list(scalars.items())[:8])), ""]
     lines += _collection_section(inv, df)
     if summary is not None and len(summary):
-        lines += _configurations_section(summary)
+        lines += _configurations_section(summary, {m: metric_kind(df[m], m) for m in dict.fromkeys(summary["metric"])
+                                                   if m in df.columns})
     if diffs is not None and len(diffs):
         lines += _differences_section(diffs, baseline, baseline_how)
     elif baseline is not None:
         lines += [_("## Paired differences from the baseline"), "",
-                  _("Only one configuration (**{baseline}**): nothing to compare it with.").format(baseline=baseline),
+                  _("Only one configuration (**{baseline}**): nothing to compare it with.").format(
+                      baseline=md_inline(baseline)),
                   ""]
     if sensitivity_lines:
         lines += sensitivity_lines
@@ -173,8 +192,9 @@ def _sweep_command(sweep_info: dict) -> str | None:
 # ---------------------------------------------------------------- pipeline
 
 def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = None,
-            metrics=None, overwrite: bool = False) -> Path:
-    """Collect, summarise, compare, draw and report; returns the report's path.
+            metrics=None, overwrite: bool = False, command: str | None = None) -> Path:
+    """Collect, summarise, compare, draw and report; returns the report's path
+    (``command``: the command line as typed, for comparison.xlsx's provenance).
     Raises CompareError for a missing folder, no finished jobs, a bad baseline
     or metric, or an incomplete Morris design."""
     sweep = Path(sweep_dir)
@@ -195,11 +215,11 @@ def compare(sweep_dir: str | Path, baseline=None, out_dir: str | Path | None = N
     write_runs(df, out / "runs.parquet")
     if design is not None:  # every run is its own design point: screening, not configurations
         report = _write_screening(out, inv, df, metrics, design)
-        write_comparison_workbook(out, sweep)  # comparison.xlsx and the tables as CSV (issue 23)
+        write_comparison_workbook(out, sweep, command=command)  # comparison.xlsx and the tables as CSV (issue 23)
         finish_manifest(out, runs=len(df))
         return report
     report = _write_comparison(out, sweep, inv, df, metrics, base, how)
-    write_comparison_workbook(out, sweep, base)  # comparison.xlsx and the tables as CSV (issue 23)
+    write_comparison_workbook(out, sweep, base, command)  # comparison.xlsx and the tables as CSV (issue 23)
     finish_manifest(out, runs=len(df), baseline=base)
     return report
 

@@ -8,11 +8,15 @@ Intervals are t intervals over replicates (scipy.stats): each replicate is one
 independent run with its warm-up cut, as in ``sim.validate``. A share (a 0-1
 metric: ``share_within_8min``, ``p_wait``, ``utilization_officer``) gets
 ``share_interval`` instead, which stays inside [0, 1] (issue 23: a t interval
-on a share near 0 went below 0).
+on a share near 0 went below 0). A count or another non-negative amount
+(``crimes_total``, ``calls_lost``, a time in minutes) gets ``log_t_interval``,
+never below 0; a difference of shares is cut to the possible range [-1, 1]
+(``SHARE_DIFF_RANGE``). ``metric_kind`` says which metric is which.
 """
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -20,69 +24,11 @@ from scipy import stats
 
 from sim.compare.collect import BOOKKEEPING, CompareError, available_metrics, fmt_value, parse_value
 from sim.i18n import Translator
-from sim.output.labels import is_share_key
+from sim.output.labels import is_share_key, unit_of
+# moved down for sim.plan (layers), re-exported here: the intervals every comparison uses
+from sim.output.intervals import CONFIDENCE, share_interval, t_interval, wilson_interval  # noqa: F401
 
 _ = Translator("reports")
-
-CONFIDENCE = 0.95  # two-sided coverage of every interval, probability; convention
-
-
-def t_interval(values, confidence: float = CONFIDENCE) -> tuple[int, float, float, float, float]:
-    """(n, mean, sd, ci_low, ci_high) over the non-null values; the t interval
-    mean +- t(n-1) sd / sqrt(n). n < 2 gives no sd and no interval; sd = 0 a
-    point interval."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
-
-
-def wilson_interval(successes: float, n: float, confidence: float = CONFIDENCE,
-                    quantile: float | None = None) -> tuple[float, float]:
-    """Wilson's score interval for a proportion, successes of n (Wilson 1927;
-    Brown, Cai & DasGupta 2001 recommend it over the Wald interval, which
-    leaves [0, 1] near the bounds). Always inside [0, 1]; 0 of n gives
-    [0, z^2/(n+z^2)]. ``n`` may be an effective sample size (not whole);
-    ``quantile`` replaces the normal quantile (a t quantile for few replicates).
-    For whole counts it equals scipy.stats.binomtest(k, n).proportion_ci(method="wilson")."""
-    if n <= 0:
-        return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + confidence / 2)) if quantile is None else quantile
-    p = min(max(successes / n, 0.0), 1.0)
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (0.0 if p == 0 else max(centre - half, 0.0)), (1.0 if p == 1 else min(centre + half, 1.0))
-
-
-def share_interval(values, confidence: float = CONFIDENCE) -> tuple[int, float, float, float, float]:
-    """(n, mean, sd, ci_low, ci_high) of a share's per-replicate values, an
-    interval inside [0, 1].
-
-    Why this one: each replicate gives a share (calls reached within 8 min of
-    that run's calls), so the estimate is the mean of n replicate shares and
-    its spread is the replicates' (overdispersed: Wilson on the pooled calls
-    would treat thousands of correlated calls as independent and be far too
-    narrow). We keep the replicates' variance but put it on the binomial
-    scale: the effective sample size n_eff = p(1-p) / (sd^2 / n) (Kish's design
-    effect), and take Wilson's interval for p with n_eff trials and the
-    t(n-1) quantile (Korn & Graubard 1998, for shares from clustered samples).
-    In the interior it equals the t interval (to O(1/n_eff)); near 0 or 1 it is
-    asymmetric and never leaves [0, 1]. sd = 0 gives a point interval, as
-    ``t_interval`` does; n < 2 no interval."""
-    n, mean, sd, lo, hi = t_interval(values, confidence)
-    if n < 2 or math.isnan(sd) or sd == 0 or not 0 < mean < 1:
-        return n, mean, sd, lo, hi
-    n_eff = mean * (1 - mean) / (sd * sd / n)
-    low, high = wilson_interval(mean * n_eff, n_eff, quantile=float(stats.t.ppf(0.5 + confidence / 2, n - 1)))
-    return n, mean, sd, low, high
 
 
 def is_share_metric(values, metric: str) -> bool:
@@ -90,6 +36,70 @@ def is_share_metric(values, metric: str) -> bool:
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     return is_share_key(metric) and bool(((x >= 0) & (x <= 1)).all())
+
+
+# metric kinds (``metric_kind``): how a metric's interval is computed and which range it must stay in
+SHARE, NONNEGATIVE, REAL = "share", "nonnegative", "real"
+SHARE_DIFF_RANGE = (-1.0, 1.0)  # a difference of two shares, 0-1 each: at most 100 percentage points either way
+# counts by their key (the summary's naming: crimes_total, calls_lost, disputes_escalated, home_visits, ...)
+_COUNT_KEY = re.compile(r"^(?:crimes|calls|disputes|mediations|incidents|arrests|cells|attempts|contacts|staff"
+                        r"|patrol_stops|home_visits|window_visits|residents|offices)(?:_|$)"
+                        r"|_(?:total|count|visits|stops|reported)$")
+
+
+def is_count_key(key: str) -> bool:
+    """A metric that counts things (crimes, calls, visits) by its key."""
+    return _COUNT_KEY.search(key) is not None
+
+
+def metric_kind(values, metric: str) -> str:
+    """SHARE (``is_share_metric``), NONNEGATIVE (a count by its key, or an
+    amount with a unit, ``unit_of``: minutes, metres, yuan; and every observed
+    value >= 0) or REAL (anything else: a score, a value seen below 0)."""
+    if is_share_metric(values, metric):
+        return SHARE
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if (is_count_key(metric) or unit_of(metric)) and bool((x >= 0).all()):
+        return NONNEGATIVE
+    return REAL
+
+
+def log_t_interval(values, confidence: float = CONFIDENCE) -> tuple[int, float, float, float, float]:
+    """(n, mean, sd, ci_low, ci_high) of a non-negative quantity's per-replicate
+    values (a count: crimes per run; a time), an interval above 0.
+
+    Why this one: a t interval mean +- t sd/sqrt(n) is symmetric, so with 2-3
+    replicates and a spread count it went below 0 (3.5 [-2.9, 9.9] crimes,
+    issue 23). We take the t interval of log(mean) instead, its standard error
+    by the delta method, se(log m) = sd / (m sqrt(n)) (Casella & Berger 2002,
+    Statistical Inference, §5.5.4), and map it back: m exp(-+ t(n-1) se).
+    It estimates the arithmetic mean (not the geometric mean of logged values,
+    so replicates with 0 are fine), keeps the t quantile's small-n width, is
+    asymmetric and always > 0; for a small relative spread it equals the t
+    interval (to O(se^2)). A Poisson/gamma interval would assume the runs'
+    dispersion instead of measuring it. Mean 0 or sd = 0: a point interval;
+    n < 2: none, as ``t_interval``."""
+    n, mean, sd, lo, hi = t_interval(values, confidence)
+    if n < 2 or math.isnan(sd) or sd == 0 or not mean > 0:
+        return n, mean, sd, lo, hi
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / (mean * math.sqrt(n))
+    return n, mean, sd, mean * math.exp(-half), mean * math.exp(half)
+
+
+INTERVALS = {SHARE: share_interval, NONNEGATIVE: log_t_interval, REAL: t_interval}
+
+
+def clip_difference(diff: float, lo: float, hi: float, kind: str) -> tuple[float, float]:
+    """A difference's interval cut to what the difference can be: a share's to
+    [-1, 1]. Intersecting a confidence interval with the parameter space keeps
+    its coverage (the true value is always inside the space; Mandelkern 2002,
+    Statistical Science 17:149) and removes only impossible values; with 2-3
+    replicates the Welch interval of a share's difference ran past +-100 points."""
+    if kind != SHARE or math.isnan(lo):
+        return lo, hi
+    low, high = SHARE_DIFF_RANGE
+    return min(max(lo, low), diff), max(min(hi, high), diff)
 
 
 def welch_interval(a, b, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
@@ -114,13 +124,14 @@ def welch_interval(a, b, confidence: float = CONFIDENCE) -> tuple[float, float, 
 
 def summarise(df: pd.DataFrame, metrics=None) -> pd.DataFrame:
     """Long table: one row per configuration and metric with n, mean, sd and
-    the interval over its replicates: a t interval, a share's ``share_interval``
-    (``ci_low``/``ci_high`` null for n = 1)."""
+    the interval over its replicates by the metric's kind (``metric_kind``): a
+    share's ``share_interval``, a count's or other non-negative amount's
+    ``log_t_interval``, otherwise a t interval (``ci_low``/``ci_high`` null for n = 1)."""
     metrics = available_metrics(df, metrics)
     rows = []
     for label, runs in df.groupby("config", sort=True):
         for m in metrics:
-            n, mean, sd, lo, hi = (share_interval if is_share_metric(df[m], m) else t_interval)(runs[m])
+            n, mean, sd, lo, hi = INTERVALS[metric_kind(df[m], m)](runs[m])
             rows.append({"config": label, "metric": m, "n": n, "mean": mean, "sd": sd,
                          "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows, columns=["config", "metric", "n", "mean", "sd", "ci_low", "ci_high"])
@@ -172,7 +183,8 @@ def pair_key(df: pd.DataFrame) -> str | None:
 def paired_differences(df: pd.DataFrame, baseline: str, metrics=None) -> pd.DataFrame:
     """For each other configuration and metric: d_k = metric(config, k) -
     metric(baseline, k) over the replicates both have, with its paired t
-    interval, and Welch's unpaired interval over all runs for contrast."""
+    interval, and Welch's unpaired interval over all runs for contrast; a
+    share's both cut to [-1, 1] (``clip_difference``)."""
     metrics = available_metrics(df, metrics)
     if baseline not in set(df["config"]):
         raise CompareError(_("baseline {baseline!r} is not a configuration").format(baseline=baseline))
@@ -183,12 +195,15 @@ def paired_differences(df: pd.DataFrame, baseline: str, metrics=None) -> pd.Data
         if label == baseline:
             continue
         for m in metrics:
+            kind = metric_kind(df[m], m)
             if key is None:
                 n_pairs, mean, sd, lo, hi = 0, math.nan, math.nan, math.nan, math.nan
             else:
                 both = runs[[key, m]].merge(base[[key, m]], on=key, suffixes=("", "_base")).dropna()
                 n_pairs, mean, sd, lo, hi = t_interval(both[m] - both[f"{m}_base"])
+                lo, hi = clip_difference(mean, lo, hi, kind)
             w_diff, w_lo, w_hi = welch_interval(runs[m], base[m])
+            w_lo, w_hi = clip_difference(w_diff, w_lo, w_hi, kind)
             rows.append({"config": label, "baseline": baseline, "metric": m, "paired_by": key,
                          "n_pairs": n_pairs, "mean_diff": mean, "sd_diff": sd, "ci_low": lo, "ci_high": hi,
                          "n_config": int(runs[m].notna().sum()), "n_baseline": int(base[m].notna().sum()),

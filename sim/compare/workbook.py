@@ -24,7 +24,8 @@ import pandas as pd
 from sim.i18n import N_, Translator
 from sim.output.labels import is_share_key, metric_label, unit_of
 from sim.output.provenance import git_commit
-from sim.output.workbook import Sheet, write_csv, write_workbook
+from sim.output.csv_table import write_csv
+from sim.output.workbook import Sheet, write_workbook
 
 _ = Translator("reports")
 
@@ -113,8 +114,9 @@ def _config_hashes(sweep: Path, jobs) -> list:
     return out
 
 
-def provenance(out: Path, sweep: Path, runs: int, baseline: str | None) -> dict:
-    """The provenance sheet: this comparison's and the sweep's last invocation's."""
+def provenance(out: Path, sweep: Path, runs: int, baseline: str | None, command: str | None = None) -> dict:
+    """The provenance sheet: this comparison's (``command`` as it was typed:
+    --baseline, --metrics, the language) and the sweep's last invocation's."""
     info = {"git_commit": git_commit(), "source": str(sweep), "runs": runs}
     if baseline is not None:
         info["baseline"] = baseline
@@ -126,11 +128,12 @@ def provenance(out: Path, sweep: Path, runs: int, baseline: str | None) -> dict:
         info["sweep_command"] = " ".join(map(str, last["command"]))
     if last.get("git_commit"):
         info["sweep_git_commit"] = last["git_commit"]
-    info["command"] = f"python -m sim.compare {sweep}"
+    info["command"] = command or f"python -m sim.compare {sweep}"
     return info
 
 
-def write_comparison_workbook(out: Path, sweep: Path, baseline: str | None = None) -> Path:
+def write_comparison_workbook(out: Path, sweep: Path, baseline: str | None = None,
+                              command: str | None = None) -> Path:
     """comparison.xlsx and the CSV files of the comparison in ``out`` (its
     Parquet tables already written there), in the current language."""
     out, sweep = Path(out), Path(sweep)
@@ -150,4 +153,4 @@ def write_comparison_workbook(out: Path, sweep: Path, baseline: str | None = Non
     if "job" in runs.columns:
         runs.insert(list(runs.columns).index("job") + 1, "config_hash", _config_hashes(sweep, runs["job"]))
     sheets.append(Sheet("runs", runs, headers=_headers(runs.columns)))
-    return write_workbook(out / WORKBOOK, sheets, provenance(out, sweep, len(runs), baseline))
+    return write_workbook(out / WORKBOOK, sheets, provenance(out, sweep, len(runs), baseline, command))

@@ -69,9 +69,11 @@ class Param:
     schema: str  # module.Class the field is declared in
 
 
-# names ending in _min that are lower bounds, not minutes; names that are their unit
-NOT_MINUTES = {"preempt_priority_min": "priority class", "satisfaction_min": "score 0-1",
-               "aux_per_officer_min": "per officer", "replications_min": "replications"}
+# bounds named by what they bound (``replications_min``, ``saturation_max``, ``officers_min_per_shift``): a
+# ``_min`` there is a lower bound, not minutes, and the unit is the bounded quantity's (issue 23)
+BOUNDED = {"preempt_priority": "priority class", "satisfaction": "score 0-1", "saturation": "share 0-1",
+           "replications": "replications", "officers": "people"}
+_BOUND = re.compile(r"(?P<stem>.+?)_(?:min|max)(?P<per>_per_[a-z0-9_]+)?")
 WHOLE_NAMES = {"days": "days", "hours": "h", "residents": "people", "area_residents": "people",
                "officers": "people", "auxiliaries": "people", "volunteers": "people", "grid_workers": "people",
                "crimes_per_1000_max": "per 1,000 residents/year"}
@@ -81,8 +83,15 @@ BY_TYPE = {"bool": "true/false", "str": "text", "int": "count", "float": "number
 def unit_of(name: str, type_name: str = "") -> str:
     """The unit a key's name gives (``turnout_min``: min; ``crimes_per_1000_max``: per 1,000 ...), else
     what its type says (true/false, text, count, number)."""
-    if name in NOT_MINUTES or name in WHOLE_NAMES:
-        return NOT_MINUTES.get(name) or WHOLE_NAMES[name]
+    if name in WHOLE_NAMES:
+        return WHOLE_NAMES[name]
+    bound = _BOUND.fullmatch(name)
+    if bound:  # a bound of a quantity with a unit of its own (aux_per_officer_min): that unit, not minutes
+        stem = bound["stem"]
+        unit = BOUNDED.get(stem) or next((u for suffix, u in UNITS if stem.endswith(suffix) and u != "min"), "")
+        per = next((u for suffix, u in UNITS if bound["per"] == suffix), "") if bound["per"] else ""
+        if unit:
+            return f"{unit} {per}" if per else unit
     stem = name[:-4] if name.endswith("_max") else name
     for suffix, unit in UNITS:
         if stem.endswith(suffix) or stem == suffix[1:]:

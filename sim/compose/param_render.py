@@ -27,7 +27,7 @@ terminal. In English, as the code's comments it is read from.
 - **key**: as written on the command line (`district.width_m=3000`); `NAME` is any key of a map (a
   call type, a role), `[]` each entry of a list.
 - **unit**: from the key's name (`_min` minutes, `_kmh`, `_share` 0-1, `_kyuan_per_year` thousand
-  yuan a year, ...).
+  yuan a year, ...); a bound (`replications_min`, `saturation_max`) has the unit of what it bounds.
 - **default**: the schema's default (JSON); presets in `conf/` change some (`district=rural_mountain`).
 - **range**: what the schema's `validate()` accepts (`[a, b]` inclusive, `(a, b]` excluding a); a
   bound written as an expression depends on other keys.

@@ -232,3 +232,7 @@ def unmark(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
     if is_own_manifest(folder / MANIFEST):
         remove_own_tmp(folder)
+        for table in folder.glob("*.parquet"):  # a table's CSV copy (sim.output.run_workbook) would outlive
+            copy = table.with_suffix(".csv")   # the table it copied if this run writes none (sim.workbook=false)
+            if copy.is_file() and not copy.is_symlink():
+                copy.unlink()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sim.i18n import Translator, join_list, language
 from sim.output.labels import is_share_key, metric_label, unit_of
-from sim.output.workbook import Sheet, provenance_from_manifest, write_csv, write_workbook
+from sim.output.csv_table import write_csv
+from sim.output.workbook import Sheet, provenance_from_manifest, write_workbook
 
 _ = Translator("reports")
 
@@ -18,8 +19,9 @@ RUN_TABLE_ORDER = ("calls", "incidents", "units", "timeseries", "station_calls")
 # default run's cells (27,000 of 45,000, 0.5 s of 0.8 s) and not the district's: CSV and Parquet only
 CSV_ONLY_TABLES = ("station_calls",)
 # a table with more cells than this goes to CSV only (named on the summary sheet): openpyxl writes 35-60
-# thousand cells a second (measured, write-only mode), so a year of a city's calls would add minutes to a
-# run; a sheet at most ~4 s, the tables together ~8 s; assumption
+# thousand cells a second (measured, write-only mode; a float with its display format 0.0## about half as
+# fast: 200,000 float cells 12 s against 6 s plain on the 2-core test machine), so a year of a city's calls
+# would add minutes to a run; a sheet at most ~4-8 s, the tables together ~8-16 s; assumption
 SHEET_MAX_CELLS = 200_000
 WORKBOOK_MAX_CELLS = 400_000
 

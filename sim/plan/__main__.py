@@ -2,7 +2,7 @@
 
 Takes the same config as ``python -m sim`` (district, staffing = today's,
 policy, ...) plus ``target.*`` and ``plan.*``, and writes ``plan.json``,
-``plan.md``, ``plan.xlsx``, ``staffing_curve.png`` and ``gap.png`` to
+``plan.md``, ``plan.xlsx``, ``staffing_curve.png`` (with ``plan.curve``) and ``gap.png`` to
 ``hydra.run.dir`` (default ``runs/plan/DATE/TIME``); with
 ``plan.tier=station``, the station's patrol cars instead (``plan.json``,
 ``plan.md``, ``plan.xlsx``, ``station_curve.png``). Bad overrides fail with
@@ -16,8 +16,12 @@ resumes: finished plans are skipped), run one after another in this process
 (``sweep.lock``); with more than one plan, their comparison in
 ``SWEEP_DIR/compare`` (sim.plan.compare).
 
-``python -m sim.plan compare DIR1 DIR2 ... --out DIR``: plans side by side
-(``plans.md``, ``plans.html``, ``plans.xlsx``).
+``python -m sim.plan compare DIR1 DIR2 ... --out DIR [--overwrite]``: plans
+side by side (``plans.md``, ``plans.html``, ``plans.xlsx``).
+
+``-m`` refuses a launcher override (the plans run one after another, each
+with ``plan.jobs`` workers) and office and station plans mixed (they cannot
+be compared); a comparison that fails after the plans is one line, exit 1.
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ from sim.compose.loader import command_line, load_run, or_exit, to_config
 from sim.compose.structured import register_configs
 from sim.core.checks import TEXT, ConfigError
 from sim.compose.sanity import warn
-from sim.i18n import Translator, set_language
+from sim.i18n import Translator, join_list, set_language
 
 _ = Translator("reports")
 
@@ -52,19 +56,24 @@ def print_plan(plan: dict, out_dir: str) -> None:
 
     if plan["tier"] == "station":
         return print_station_plan(plan, out_dir)
-    from sim.plan.headline import met_headline, replications_text
+    from sim.plan.headline import district_label, met_headline, replications_text
     from sim.plan.report import budget_line, role_heads
 
-    table = Table(title=_("staffing plan: {district} -> {folder}").format(district=plan["district"], folder=out_dir))
+    table = Table(title=_("staffing plan: {district} -> {folder}").format(district=district_label(plan["district"]),
+                                                                          folder=out_dir))
     for col in ("", *role_heads()):
         table.add_column(col, justify="right" if col else "left")
     for name, key in ((_("required"), "required"), (_("today"), "current"), (_("gap"), "gap")):
         table.add_row(name, *(str(plan[key][r]) for r in ("officers", "auxiliaries", "volunteers")))
     table.add_row(_("ministry norm"), str(plan["ministry_norm_officers"]), "", "")
-    console = Console(stderr=False)
+    console = Console(stderr=False, highlight=False)  # no colour on "office" or digits: plain text
     console.print(table)
     console.print(met_headline(plan, long=False, bold=False))
-    console.print(_("annual cost {cost} k yuan (today {today}); building {new} new office(s): {build} k yuan once")
+    if plan["unreachable"]:  # more staff cannot meet it there (plan.md says why)
+        console.print(_("Out of reach by travel, whatever the staffing: {shifts} (see plan.md).").format(
+            shifts=join_list(_("office {office}, shift {shift}").format(**u) if plan["offices"] > 1 else
+                             _("shift {shift}").format(**u) for u in plan["unreachable"])))
+    console.print(_("annual cost {cost} k yuan (today {today}); new offices to build: {new}, {build} k yuan once")
                   .format(cost=f"{plan['annual_cost']['total_kyuan']:,.0f}",
                           today=f"{plan['current_annual_cost']['total_kyuan']:,.0f}",
                           new=plan["building_cost"]["new_offices"],
@@ -91,10 +100,10 @@ def print_station_plan(plan: dict, out_dir: str) -> None:
                              (_("configured"), st["current_cars_per_shift"], st["current_cost"])):
         table.add_row(name, str(cars), f"{cost['people']:g}", f"{cost['kyuan_per_year']:,.0f}")
     table.add_row(_("gap"), f"{st['gap_cars']:+d}", "", f"{st['cost_gap_kyuan_per_year']:+,.0f}")
-    console = Console()
+    console = Console(highlight=False)
     console.print(table)
     console.print(_("targets met: {met}").format(met=_yes(plan["targets_met"]))
-                  + (_(" ({n} shift(s) out of reach by travel)").format(n=len(plan["unreachable"]))
+                  + (_(" (shifts out of reach by travel: {n})").format(n=len(plan["unreachable"]))
                      if plan["unreachable"] else "")
                   + ("" if plan["targets_met"] or plan["unreachable"] or not plan["targets_met_on_estimate"] else
                      _(" (met on the estimates, not all shown at the stated confidence)")))
@@ -127,6 +136,11 @@ def run_plans(overrides: list[str]) -> int:
     from sim.study.sweep import Sweep, default_sweep_dir, shown
     from sim.study.sweep_lock import SweepLock
 
+    launcher = next((o for o in overrides if o.lstrip("+~").startswith(("hydra/launcher=", "hydra.launcher."))), None)
+    if launcher is not None:
+        raise ConfigError("hydra/launcher", launcher.partition("=")[2], _(
+            "the planner runs the plans of -m one after another in this process, each with plan.jobs workers; "
+            "leave out the launcher (set plan.jobs for more workers per plan)"))
     sp = sweep_plan(overrides)
     if not sp.jobs:
         raise ConfigError("sweep", " ".join(overrides), _("has no jobs (an empty range or list?)"))
@@ -136,6 +150,10 @@ def run_plans(overrides: list[str]) -> int:
     configs = load_configs(sp.jobs)
     for cfg in configs:
         check_plannable(cfg)
+    tiers = sorted({c.plan.tier for c in configs})
+    if len(tiers) > 1:  # their comparison would refuse them after all the work
+        raise ConfigError("plan.tier", ",".join(tiers), _(
+            "office and station plans cannot be compared (they size different things); run one plan.tier per -m"))
     set_language(configs[0].lang)
     warn(configs)
     overwrite = all(c.sim.overwrite for c in configs)
@@ -168,9 +186,14 @@ def run_plans(overrides: list[str]) -> int:
         sweep.close_manifest(counts, ended)
         done = [root / d for d, s in zip(sweep.dirnames, statuses) if s == "done"]
         if len(done) > 1:
-            from sim.plan.compare import compare_plans
+            from sim.plan.compare import CompareError, compare_plans
 
-            out = compare_plans(done, root / "compare")
+            try:
+                out = compare_plans(done, root / "compare", overwrite, lock=False,  # this sweep's lock: held
+                                    overwrite_key="sim.overwrite=true")
+            except CompareError as exc:
+                print(_("compare error: {error}").format(error=exc), file=sys.stderr)
+                return 1
             print(_("plans compared -> {folder}").format(folder=shown(Path(out) / "plans.md")), file=sys.stderr)
         return 1 if counts["failed"] or counts["unfinished"] else 0
     finally:
@@ -224,6 +247,8 @@ def compare_main(argv: list[str]) -> int:
                            description="plans side by side: plans.md, plans.html and plans.xlsx in --out")
     parser.add_argument("plans", nargs="+", help="plan folders (each with plan.json and DONE)")
     parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into --out even if it holds other files or another kind of output")
     parser.add_argument("--lang", help=f"language of the comparison: {', '.join(LANGUAGES)} (default en; also "
                         "lang=zh)")
     given = [a.partition("=")[2] for a in argv if a.startswith("lang=")]
@@ -233,7 +258,7 @@ def compare_main(argv: list[str]) -> int:
         parser.error(f"lang={lang!r}: allowed: {', '.join(LANGUAGES)}")
     with language(lang):
         try:
-            out = compare_plans(args.plans, args.out)
+            out = compare_plans(args.plans, args.out, overwrite=args.overwrite)
         except CompareError as exc:
             print(_("compare error: {error}").format(error=exc), file=sys.stderr)
             return 2

@@ -2,7 +2,8 @@
 
 The planner first finds the cheapest staffing that meets the targets. If it
 costs more than the budget, staff are taken off it one on-duty post at a time
-(one officer or one auxiliary in one office and shift), each step keeping the
+(one officer or one auxiliary in one office and shift; where the auxiliaries-per-
+officer rules forbid both, the heaviest allowed pair below, e.g. one of each), each step keeping the
 cut that loses the least attainment per thousand yuan saved, judged by
 simulation with the same seeds (common random numbers), until the yearly cost
 fits; the last step takes, of the cuts that fit, the one with the best
@@ -61,13 +62,20 @@ def floor_candidate(planner: Planner, cand: Candidate) -> Candidate:
 
 
 def cuts(planner: Planner, cand: Candidate) -> list[Candidate]:
-    """Every candidate one on-duty post lighter (one officer or one auxiliary in one block)."""
+    """Every candidate one step lighter in one block: one officer or one auxiliary
+    fewer; where the ratio rules block both (``plan.aux_per_officer_min``/``max``,
+    auxiliaries nobody may send), the heaviest admissible pairs below it (e.g. an
+    officer and an auxiliary fewer), so the search can always reach the floor."""
     out = []
     for key in planner.demand:
         o, a = cand.posts[key[0]][key[1]]
-        for pair in ((o, a - 1), (o - 1, a)):
-            if planner.admissible(key, pair) and pair[0] + pair[1] > 0:
-                out.append(cand.with_block(key[0], key[1], pair))
+        pairs = [pr for pr in ((o, a - 1), (o - 1, a)) if pr[0] + pr[1] > 0 and planner.admissible(key, pr)]
+        if not pairs:
+            below = [(i, j) for i in range(o + 1) for j in range(a + 1)
+                     if 0 < i + j < o + a and planner.admissible(key, (i, j))]
+            most = max((i + j for i, j in below), default=0)
+            pairs = [pr for pr in below if pr[0] + pr[1] == most]
+        out += [cand.with_block(key[0], key[1], pr) for pr in pairs]
     return out
 
 
@@ -86,12 +94,19 @@ def shortfall(attainment: dict) -> list[dict]:
 
 def within_budget(cfg: Config, planner: Planner, best: Candidate, ev: Evaluation,
                   cost_of: Callable[[Candidate, Evaluation], dict], people_of: Callable[[Candidate], dict],
-                  attainment_of: Callable[[Evaluation], dict], current: dict, log=print) -> dict | None:
+                  attainment_of: Callable[[Evaluation], dict], current: dict, log=print,
+                  today: tuple[Evaluation, float] | None = None) -> dict | None:
     """plan.json's ``budget`` (None without ``plan.budget_kyuan_per_year``): the
     staffing chosen under the cap, its cost, attainment and shortfall, and what
     the unconstrained plan costs. ``status``: ``fits`` (the plan is within the
-    budget), ``cut`` (staff taken off to fit) or ``too_small`` (not even the
-    smallest staffing allowed fits; nothing is chosen)."""
+    budget), ``cut`` (staff taken off to fit), ``too_small`` (not even the
+    smallest staffing allowed fits; nothing is chosen) or ``unreachable`` (the
+    cuts found nothing within the budget; nothing is chosen: a staffing over the
+    budget is never reported as within it). ``today``: today's roster
+    (its evaluation and yearly cost), a candidate too: when staff are cut and it
+    fits the budget with at least the chosen staffing's attainment (``score``),
+    ``today_roster.at_least_as_good`` says so (the grid of on-duty posts cannot
+    hold a roster of the configured shifts, so it is reported, not searched)."""
     budget = cfg.plan.budget_kyuan_per_year
     if budget is None:
         return None
@@ -128,10 +143,23 @@ def within_budget(cfg: Config, planner: Planner, best: Candidate, ev: Evaluation
             out["steps"].append({"staffing": describe(chosen), "cost_kyuan": cost, "score": round(score(cfg, cev), 4)})
             log(_("budget: {staffing}, {cost:,.0f} thousand yuan a year").format(
                 staffing=staffing_text(describe(chosen)), cost=cost))
+        if cost > budget + 1e-9:  # never report a staffing over the budget as within it
+            log(_("budget: no staffing the planner may propose was found within {budget:,.0f} thousand yuan a "
+                  "year (the cheapest reached costs {cost:,.0f}); no staffing is chosen within it").format(
+                      budget=budget, cost=cost))
+            return {**out, "status": "unreachable", "staffing": None, "required": None, "gap": None,
+                    "annual_cost": None, "attainment": None, "shortfall": None, "targets_met": False,
+                    "cheapest_reached": {"staffing": describe(chosen), "cost_kyuan": cost}}
         cev = runner.ensure([chosen], cfg.plan.replications_max)[0]
     people = people_of(chosen)
     attainment = attainment_of(cev)
     short = shortfall(attainment)
+    if today is not None and status == "cut":  # never pay more for less: today's roster, if it fits
+        today_ev, today_cost = today
+        fits = today_cost <= budget + 1e-9
+        out["today_roster"] = {"cost_kyuan": today_cost, "fits": fits, "score": round(score(cfg, today_ev), 4),
+                               "chosen_score": round(score(cfg, cev), 4),
+                               "at_least_as_good": bool(fits and score(cfg, today_ev) >= score(cfg, cev))}
     return {**out, "status": status, "staffing": describe(chosen), "required": people,
             "gap": {k: people[k] - current[k] for k in people}, "annual_cost": cost_of(chosen, cev),
             "attainment": attainment, "shortfall": short, "replications": len(cev.reps),

@@ -9,7 +9,9 @@ and the provenance of every plan). ``python -m sim.plan -m ...`` writes it into
 
 A folder that is not a plan, a plan not finished (no ``DONE``), or office and
 station plans mixed (they size different things) stop the comparison with
-one line (``CompareError``; exit code 2).
+one line (``CompareError``; exit code 2), as do the same plan given twice,
+``--out`` inside a plan compared, a plan.json whose fields are damaged, and
+``--out`` in a sweep folder while that sweep runs (its ``sweep.lock``).
 """
 from __future__ import annotations
 
@@ -19,15 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from sim.core.markdown import md_table
+from sim.core.markdown import md_code, md_inline, md_table, md_text
 from sim.core.outdir import output_kind, write_atomic
 from sim.i18n import N_, Translator
 from sim.output.provenance import DONE
-from sim.plan.headline import VERDICT_WORDS, city_wide_verdict, every_shift_verdict, met_headline, replications_text
+from sim.plan.plan_names import labels
+from sim.plan.headline import (BUDGET_STATUS, VERDICT_WORDS, city_wide_verdict, district_label, every_shift_verdict,
+                               headline_keys, met_headline, policy_label, replications_text)
 
 _ = Translator("reports")
 
 OUT_FILES = ("plans.md", "plans.html", "plans.xlsx")
+HTML_LANG = {"zh": "zh-CN", "en": "en"}  # the lang attribute (BCP 47), as report.html (sim.compare.html)
 
 
 class CompareError(Exception):
@@ -64,6 +69,43 @@ def load_plan(folder: str | Path) -> dict:
     return plan
 
 
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# the fields the comparison reads: (path, test); a test that fails names its field
+_COMMON = [(("targets_met",), lambda v: isinstance(v, bool)), (("district",), lambda v: isinstance(v, str)),
+           (("attainment",), lambda v: isinstance(v, dict)), (("search",), lambda v: isinstance(v, dict)),
+           (("search", "replications_run"), _is_int)]
+_OFFICE = [*((((part, role)), _is_int) for part in ("required", "current", "gap")
+             for role in ("officers", "auxiliaries", "volunteers")),
+           *(((part, "total_kyuan"), _is_num) for part in ("annual_cost", "current_annual_cost", "building_cost")),
+           (("targets",), lambda v: isinstance(v, dict)), (("unreachable",), lambda v: isinstance(v, list))]
+_STATION = [*((("station", k), _is_int) for k in ("required_cars_per_shift", "current_cars_per_shift", "gap_cars")),
+            (("station", "required_cost", "kyuan_per_year"), _is_num),
+            (("station", "cost_gap_kyuan_per_year"), _is_num)]
+
+
+def plan_problem(plan: dict) -> str | None:
+    """The first field the comparison reads that is missing or of the wrong type (``required.officers``), else None."""
+    if plan.get("tier") not in ("office", "station"):
+        return "tier"
+    for path, ok in [*_COMMON, *(_STATION if plan["tier"] == "station" else _OFFICE)]:
+        value = plan
+        for k in path:
+            value = value.get(k) if isinstance(value, dict) else None
+        if value is None or not ok(value):
+            return ".".join(path)
+    b = plan.get("budget")
+    if b is not None and (not isinstance(b, dict) or b.get("status") not in BUDGET_STATUS):
+        return "budget.status"
+    return None
+
+
 def load_plans(folders: list[str | Path]) -> list[dict]:
     if len(folders) < 2:
         raise CompareError(_("give at least two plan folders to compare (got {n})").format(n=len(folders)))
@@ -72,22 +114,12 @@ def load_plans(folders: list[str | Path]) -> list[dict]:
     if len(tiers) > 1:
         raise CompareError(_("office and station plans cannot be compared (they size different things: the "
                              "office's staff, the station's cars); compare plans of one plan.tier"))
+    for folder, plan in zip(folders, plans):
+        bad = plan_problem(plan)
+        if bad:
+            raise CompareError(_("{folder}: plan.json is damaged ({field}); run the plan again").format(
+                folder=folder, field=bad))
     return plans
-
-
-def labels(folders: list[str | Path]) -> list[str]:
-    """A column name per plan: its folder's name (a sweep's job folder names its overrides), made unique."""
-    names = [Path(f).resolve().name for f in folders]
-    parts = [n.split(",") for n in names]
-    common = set.intersection(*(set(p) for p in parts)) if parts else set()
-    short = [",".join(x for x in p if x not in common) for p in parts]
-    if all(short) and len(set(short)) == len(short):  # a sweep's job folders: only what differs
-        names = short
-    if len(set(names)) < len(names):
-        names = [f"{n} ({Path(f).resolve().parent.name})" for n, f in zip(names, folders)]
-    if len(set(names)) < len(names):
-        names = [f"{i + 1}: {n}" for i, n in enumerate(names)]
-    return names
 
 
 def _est(d) -> float | None:
@@ -102,19 +134,27 @@ def _dig(plan: dict, *keys):
     return plan
 
 
+def _where_label(plans: list[dict]) -> str:
+    """The district-wide verdict's row, worded as the plans' headlines word it (sim.plan.headline.where_all)."""
+    several = {p.get("offices", 1) > 1 for p in plans}
+    if several == {True}:
+        return N_("targets met city-wide")
+    return N_("targets met district-wide") if several == {False} else N_("targets met city-wide (district-wide)")
+
+
 def office_rows(plans: list[dict]) -> list[Row]:
     """The rows of an office plan comparison; attainment rows for every target any plan has."""
     rows = [
-        Row("district", N_("district"), lambda p: p["district"], "text"),
-        Row("policy", N_("policy"), lambda p: p["policy"], "text"),
+        Row("district", N_("district"), lambda p: district_label(p["district"]), "text"),
+        Row("policy", N_("policy"), lambda p: policy_label(p["policy"]), "text"),
         Row("response_tiers", N_("response tiers"), lambda p: p.get("response_tiers"), "text"),
         Row("target_p1_within_min", N_("target: priority-1 within (min)"),
             lambda p: p["targets"].get("p1_within_min"), "num"),
         Row("target_p1_share", N_("target: share of priority-1 calls in time"), lambda p: p["targets"].get("p1_share"),
             "share"),
-        Row("targets_met_city_wide", N_("targets met city-wide"), city_wide_verdict, "verdict"),
-        Row("shifts_short", N_("office shifts short of a target"), lambda p: p.get("shifts_short")),
-        Row("shifts_total", N_("office shifts"), lambda p: p.get("shifts_total")),
+        Row("targets_met_city_wide", _where_label(plans), city_wide_verdict, "verdict"),
+        Row("shifts_short", N_("office shifts short of a target"), lambda p: headline_keys(p)["shifts_short"]),
+        Row("shifts_total", N_("office shifts"), lambda p: headline_keys(p)["shifts_total"]),
         Row("targets_met_every_shift", N_("targets met in every office and shift"), every_shift_verdict, "verdict"),
     ]
     for role, name in (("officers", N_("officers")), ("auxiliaries", N_("auxiliaries")),
@@ -158,7 +198,7 @@ def office_rows(plans: list[dict]) -> list[Row]:
 
 def station_rows(plans: list[dict]) -> list[Row]:
     rows = [
-        Row("district", N_("district"), lambda p: p["district"], "text"),
+        Row("district", N_("district"), lambda p: district_label(p["district"]), "text"),
         Row("targets_met", N_("targets met"), lambda p: p["targets_met"], "yes"),
         Row("required_cars_per_shift", N_("required: station cars per shift"),
             lambda p: p["station"]["required_cars_per_shift"]),
@@ -202,7 +242,7 @@ def _kind(key: str) -> str:
     return "share" if is_share_key(key) or key.startswith(("saturation", "satisfaction")) else "num"
 
 
-STATUS = {"fits": N_("the plan fits"), "cut": N_("staff cut to fit"), "too_small": N_("too small")}
+STATUS = BUDGET_STATUS  # sim.plan.headline: plan.xlsx and plan.md say the same
 
 
 def row_label(row: Row) -> str:
@@ -253,14 +293,15 @@ def markdown(plans: list[dict], names: list[str], folders: list[Path]) -> str:
     rows = table(plans)
     lines = [_("# Plans compared"), "",
              _("{n} plans, one column each; the same rows as plans.xlsx.").format(n=len(plans)), ""]
-    for name, p, folder in zip(names, plans, folders):
-        lines.append(_("- **{name}** (`{folder}`): {headline}").format(name=name, folder=folder,
-                                                                       headline=met_headline(p, long=False)))
-    lines += ["", md_table(["", *names], [[row_label(r), *(shown(v, r.kind) for v in vals)] for r, vals in rows],
+    for name, p, folder in zip(names, plans, folders):  # names, folders and values come from data: md_text
+        lines.append(_("- **{name}** ({folder}): {headline}").format(
+            name=md_inline(name), folder=md_code(folder), headline=md_text(met_headline(p, long=False))))
+    lines += ["", md_table(["", *map(md_inline, names)],
+                           [[row_label(r), *(md_inline(shown(v, r.kind)) for v in vals)] for r, vals in rows],
                            align="l" + "r" * len(names)), ""]
     lines += [_("Costs in thousand yuan a year (building: once, not in the yearly cost or the budget). Attainment: "
                 "the estimate over all replications; a plan's own plan.md gives the 95% intervals. "
-                "{runs}.").format(runs="; ".join(f"{n}: {replications_text(p['search'])}"
+                "{runs}.").format(runs="; ".join(f"{md_inline(n)}: {replications_text(p['search'])}"
                                                  for n, p in zip(names, plans))), ""]
     return "\n".join(lines)
 
@@ -282,13 +323,14 @@ def to_html(plans: list[dict], names: list[str], folders: list[Path]) -> str:
     from sim.i18n import current_language
 
     return f"""<!DOCTYPE html>
-<html lang="{e(current_language())}"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="{e(HTML_LANG.get(current_language(), current_language()))}"><head><meta charset="utf-8"><title>{title}</title>
 <style>
 body {{ font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }}
+thead th {{ max-width: 16em; word-break: break-word; overflow-wrap: anywhere; font-size: 0.9em; }}
 td {{ text-align: right; }}
-th[scope=row] {{ text-align: left; font-weight: normal; }}
+th[scope=row] {{ text-align: left; font-weight: normal; min-width: 14em; }}
 tr:nth-child(even) {{ background: #f6f6f6; }}
 </style></head><body>
 <h1>{title}</h1>
@@ -352,20 +394,55 @@ def _cell(value, kind: str):
     return value
 
 
-def compare_plans(folders: list[str | Path], out: str | Path) -> Path:
-    """Write plans.md, plans.html and plans.xlsx to ``out``; the folder written."""
+def sweep_of(out: Path) -> Path | None:
+    """The sweep folder (one holding sweep.json) that ``out`` lies in, if any."""
+    from sim.compose.sweep_plan import MANIFEST_FILE
+
+    return next((d for d in Path(out).resolve().parents if (d / MANIFEST_FILE).is_file()), None)
+
+
+def compare_plans(folders: list[str | Path], out: str | Path, overwrite: bool = False, lock: bool = True,
+                  overwrite_key: str = "--overwrite") -> Path:
+    """Write plans.md, plans.html and plans.xlsx to ``out``; the folder written.
+    The same plan twice, or ``out`` inside a plan compared, stop it; ``out`` in
+    a sweep folder takes the sweep's lock (``lock=False``: the caller holds it);
+    ``overwrite_key``: how the caller's user says overwrite (named in errors)."""
     from sim.core.outdir import check_out_dir
     from sim.config import ConfigError
     from sim.output.provenance import prepare_dir
+    from sim.study.sweep_lock import SweepLock
 
     plans = load_plans(folders)
     folders = [Path(f) for f in folders]
+    real = [f.resolve() for f in folders]
+    twice = next((f for i, f in enumerate(folders) if real[i] in real[:i]), None)
+    if twice is not None:
+        raise CompareError(_("{folder}: the same plan given twice; give each plan once").format(folder=twice))
+    target = Path(out).resolve()
+    inside = next((f for f, r in zip(folders, real) if target == r or r in target.parents), None)
+    if inside is not None:
+        raise CompareError(_("--out {out}: inside the plan folder {folder} being compared; choose a folder "
+                             "outside every plan").format(out=out, folder=inside))
+    sweep = sweep_of(target) if lock else None
+    held = None
     try:
-        out = check_out_dir(str(out), "--out", kind="compare", overwrite_key="--overwrite")
+        if sweep is not None:
+            held = SweepLock(sweep).acquire()
+        out = check_out_dir(str(out), "--out", overwrite, kind="compare", overwrite_key=overwrite_key)
         out = prepare_dir(out, overwrite=True, kind="compare")
     except ConfigError as exc:
+        if held is not None:
+            held.release()
         raise CompareError(str(exc)) from None
-    names = labels(folders)
+    try:
+        return _write_comparison(plans, folders, out)
+    finally:
+        if held is not None:
+            held.release()
+
+
+def _write_comparison(plans: list[dict], folders: list[Path], out: Path) -> Path:
+    names = labels(folders, plans)
     with write_atomic(out / "plans.md") as f:
         f.write(markdown(plans, names, folders))
     with write_atomic(out / "plans.html") as f:

@@ -83,10 +83,10 @@ class PlanConfig:
     # (cost.office_build_kyuan) is reported; the planner staffs the configured offices, it never adds one;
     # user choice
     new_offices: int = 0
-    # cap on the plan's yearly cost (staff, running cost, the station's share), thousand yuan a year; null = no
-    # cap. Over it, the planner cuts on-duty posts one at a time (least attainment lost per yuan saved) and
-    # reports the best staffing within it and how far it falls short (sim/plan/budget.py). The one-off building
-    # cost of new offices is not counted in it (issue 23); user choice
+    # cap on the plan's yearly cost (staff, running cost, the station's share), thousand yuan a year, null = no
+    # cap: over it, the planner cuts on-duty posts one at a time (least attainment lost per yuan saved) and
+    # reports the best staffing within it and how far it falls short (sim/plan/budget.py); the one-off building
+    # cost of new offices is not counted in it; issue 23, user choice
     budget_kyuan_per_year: Optional[float] = None
 
     def validate(self, path: str) -> None:

@@ -260,6 +260,25 @@ def mean_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
     return Estimate(m, low, m + t95 * se, m - tc * se, m + tc * se, len(v))
 
 
+def share_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
+    """The mean of per-replication shares (0-1: callers' mean satisfaction) with
+    intervals that stay inside [0, 1] (``share_interval``, as the comparison's
+    reports: Wilson's on the replications' effective sample size); the one-sided
+    bounds at ``confidence`` are the two-sided interval at 2 x confidence - 1."""
+    from sim.output.intervals import share_interval
+
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return None
+    m = float(v.mean())
+    if len(v) < 2:
+        return Estimate(m, -math.inf, math.inf, -math.inf, math.inf, len(v))
+    low, high = share_interval(v, 0.95)[3:]
+    b_low, b_high = share_interval(v, 2 * confidence - 1)[3:]
+    return Estimate(m, low, high, b_low, b_high, len(v))
+
+
 def verdict(est: Estimate | None, limit: float, at_least: bool, settle: bool = False) -> str:
     """Met when the one-sided bound clears the limit, missed when the opposite
     bound is on the wrong side, undecided otherwise (no data: met, nothing to
@@ -347,7 +366,7 @@ class Evaluation:
         if cfg.window.enabled:
             w = self.stack("window_p90")
             out["window_wait_p90_min"] = mean_estimate(np.nanmax(w, axis=1) if w.size else w, conf)
-        out["satisfaction"] = mean_estimate(self.stack("satisfaction"), conf)
+        out["satisfaction"] = share_estimate(self.stack("satisfaction"), conf)  # a 0-1 share: inside [0, 1]
         out["crimes_per_1000"] = mean_estimate(self.stack("crimes_per_1000"), conf)
         return out
 

@@ -21,7 +21,7 @@ from sim.output.provenance import DONE, config_hash, finish_manifest, git_commit
 from sim.plan.analytic import people_for
 from sim.plan.costs import annual_cost, building_cost
 from sim.plan.demand import block_hours, block_label, office_demand
-from sim.plan.headline import headline_keys, replications_text
+from sim.plan.headline import headline_keys, replications_text, target_verdict
 from sim.plan.evaluate import MET, OK, Candidate, Evaluation, as_configured
 from sim.plan.budget import within_budget
 from sim.plan.progress import NoProgress, PlanProgress
@@ -183,6 +183,9 @@ def attainment(cfg: Config, ev: Evaluation) -> dict:
                                                                 at_least=False)
     out["satisfaction"] = estimate_dict(ov["satisfaction"], t.satisfaction_min)
     out["crimes_per_1000_per_year"] = estimate_dict(ov["crimes_per_1000"], t.crimes_per_1000_max, at_least=False)
+    for key, d in out.items():  # met: at the stated confidence; met_on_estimate: the point estimate meets it
+        if d is not None and "met" in d:
+            d["met_on_estimate"] = target_verdict(key, d) in ("yes", "on_estimate")
     return out
 
 
@@ -229,7 +232,7 @@ def _run_plan(cfg: Config, out: Path, started: float, demand, facts, district, o
     runs = {"search": runner.runs}
     curve = []
     if cfg.plan.curve:
-        progress.phase(_("staffing curve"), 7 * cfg.plan.replications_min)
+        progress.phase(_("staffing curve"), 7 * cfg.plan.replications_min, known=True)
         cands = curve_candidates(planner, best)
         for cand, cev in zip(cands, runner.ensure(cands, cfg.plan.replications_min)):
             people = total(headcount(cfg, cand))
@@ -239,7 +242,7 @@ def _run_plan(cfg: Config, out: Path, started: float, demand, facts, district, o
                           "p1": estimate_dict(ov.get("p1")), "saturation_worst_shift":
                               estimate_dict(ov["saturation_worst_shift"]), "is_plan": cand == best})
     runs["curve"] = runner.runs - sum(runs.values())
-    progress.phase(_("today's roster"), cfg.plan.replications_min)
+    progress.phase(_("today's roster"), cfg.plan.replications_min, known=True)
     today_ev = today_evaluation(cfg, runner)
     runs["today"] = runner.runs - sum(runs.values())
     required_rows = headcount(cfg, best)
@@ -271,7 +274,8 @@ def _run_plan(cfg: Config, out: Path, started: float, demand, facts, district, o
     cost_of = lambda cand, cev: plan_cost(cfg, total(headcount(cfg, cand)), district, facts, cev)  # noqa: E731
     progress.phase(_("budget"))
     budget = within_budget(cfg, planner, best, ev, cost_of, lambda cand: total(headcount(cfg, cand)),
-                           lambda cev: attainment(cfg, cev), current, log=log)
+                           lambda cev: attainment(cfg, cev), current, log=log,
+                           today=(today_ev, plan_cost(cfg, current, district, facts, today_ev)["total_kyuan"]))
     runs["budget"] = runner.runs - sum(runs.values())
     plan = {
         "tier": "office", "district": cfg.district.name, "policy": cfg.policy.name, "residents": facts["residents"],

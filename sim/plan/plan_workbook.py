@@ -44,19 +44,24 @@ def _is_share(key: str) -> bool:
 
 def summary_rows(plan: dict) -> list[tuple[str, str, object]]:
     """(key, label, value) of the summary sheet, in order."""
-    from sim.plan.headline import VERDICT_WORDS, city_wide_verdict, every_shift_verdict, headline_keys, met_headline
+    from sim.plan.headline import (BUDGET_STATUS, VERDICT_WORDS, city_wide_verdict, district_label,
+                                   every_shift_verdict, headline_keys, met_headline, policy_label)
 
-    h = {**headline_keys(plan), **{k: plan[k] for k in ("targets_met_city_wide", "shifts_short", "shifts_total")
-                                   if k in plan}}
+    h = headline_keys(plan)  # from the plan's rows, as the headline
     yes = lambda v: _("yes") if v else _("no")  # noqa: E731
     rows = [("headline", _("headline"), met_headline(plan, bold=False)),
-            ("district", _("district"), plan["district"]), ("policy", _("policy"), plan["policy"]),
+            ("district", _("district"), district_label(plan["district"])),
+            ("policy", _("policy"), policy_label(plan["policy"])),
             ("residents", _("residents"), plan["residents"]), ("offices", _("offices"), plan["offices"]),
-            ("targets_met_city_wide", _("targets met city-wide"), _(VERDICT_WORDS[city_wide_verdict(plan)])),
-            ("targets_met", _("targets met in every office and shift"),
+            ("targets_met_city_wide", _("targets met city-wide") if plan["offices"] > 1 else
+             _("targets met district-wide"),  # as the headline (sim.plan.headline.where_all)
+             _(VERDICT_WORDS[city_wide_verdict(plan)])),
+            ("targets_met", _("targets met in every office and shift") if plan["offices"] > 1 else
+             _("targets met in every shift"),
              _(VERDICT_WORDS[every_shift_verdict(plan)]) if plan["tier"] == "office" else yes(plan["targets_met"]))]
     if plan["tier"] == "office":
-        rows.append(("shifts_short", _("office shifts short of a target"), h["shifts_short"]))
+        rows.append(("shifts_short", _("office shifts short of a target") if plan["offices"] > 1 else
+                     _("shifts short of a target"), h["shifts_short"]))
         for role in ROLES:
             name = _(ROLE_NAMES[role])
             rows += [(f"required.{role}", _("required: {role}").format(role=name), plan["required"][role]),
@@ -79,7 +84,7 @@ def summary_rows(plan: dict) -> list[tuple[str, str, object]]:
     b = plan.get("budget")
     if b:
         rows += [("budget.kyuan_per_year", _("budget (thousand yuan a year)"), b["kyuan_per_year"]),
-                 ("budget.status", _("budget: outcome"), b["status"]),
+                 ("budget.status", _("budget: outcome"), _(BUDGET_STATUS.get(b["status"], b["status"]))),
                  ("budget.unconstrained_cost_kyuan", _("the plan that meets the targets, a year (thousand yuan)"),
                   b["unconstrained_cost_kyuan"])]
         if b.get("annual_cost"):
@@ -92,6 +97,52 @@ def summary_rows(plan: dict) -> list[tuple[str, str, object]]:
     return rows
 
 
+def by_shift_sheet(plan: dict):
+    """On duty per office and shift; its met column counts the shifts the headline counts."""
+    from sim.output.workbook import Sheet
+    from sim.plan.headline import SHIFT_WORDS, shift_verdict
+
+    s = plan["required_by_shift"]
+    return Sheet("by_shift", {
+        "office": [r["office"] for r in s], "shift": [r["shift"] for r in s],
+        "officers": [r["officers"] for r in s], "auxiliaries": [r["auxiliaries"] for r in s],
+        "calls_per_hour": [r["calls_per_hour"] for r in s],
+        "p1": [_est(r["p1_attainment"]) for r in s], "p1_low": [_est(r["p1_attainment"], "low") for r in s],
+        "p1_high": [_est(r["p1_attainment"], "high") for r in s],
+        "p1_at_once": [_est(r["p1_unit_free_at_once"]) for r in s],
+        "saturation": [_est(r["saturation"]) for r in s],
+        "saturation_high": [_est(r["saturation"], "high") for r in s],
+        "targets_met": [_(SHIFT_WORDS[shift_verdict(r)]) for r in s],  # the headline's count of short shifts
+        "out_of_reach": [r.get("unreachable") or "" for r in s]},
+        percent={"p1", "p1_low", "p1_high", "p1_at_once", "saturation", "saturation_high"},
+        headers={"office": _("office"), "shift": _("shift"), "officers": _("officers on duty"),
+                 "auxiliaries": _("auxiliaries on duty"), "calls_per_hour": _("calls/h"),
+                 "p1": _("priority-1 in time (%)"), "p1_low": _("... 95% CI low (%)"),
+                 "p1_high": _("... 95% CI high (%)"), "p1_at_once": _("priority-1 unit free at once (%)"),
+                 "saturation": _("saturation (%)"), "saturation_high": _("... 95% CI high (%)"),
+                 "targets_met": _("met"), "out_of_reach": _("out of reach")})
+
+
+def attainment_sheet(plan: dict):
+    """Each target: plan and today with 95% intervals; met as the targets table of plan.md says it."""
+    from sim.output.workbook import Sheet
+    from sim.plan.headline import TARGET_WORDS, target_verdict
+
+    att = [(k, d) for k, d in plan["attainment"].items() if isinstance(d, dict)]
+    today = plan.get("today_attainment") or {}
+    return Sheet("attainment", {
+        "key": [k for k, _d in att], "target_name": [metric_label(k) for k, _d in att],
+        "estimate": [d.get("estimate") for _k, d in att], "low": [_est(d, "low") for _k, d in att],
+        "high": [_est(d, "high") for _k, d in att], "target": [d.get("target") for _k, d in att],
+        "met": [None if target_verdict(k, d) is None else _(TARGET_WORDS[target_verdict(k, d)]) for k, d in att],
+        "today": [_est(today.get(k)) for k, _d in att]},
+        headers={"key": _("key"), "target_name": _("target"), "estimate": _("plan"), "low": _("95% CI low"),
+                 "high": _("95% CI high"), "target": _("target value"), "met": _("met"),
+                 "today": _("today, as rostered")},
+        row_metric="key", row_values={"estimate", "low", "high", "target", "today"},
+        percent={k for k, _d in att if _is_share(k)})
+
+
 def sheets(plan: dict) -> list:
     from sim.output.workbook import Sheet
 
@@ -102,38 +153,8 @@ def sheets(plan: dict) -> list:
                  headers={"key": _("key"), "figure": _("figure"), "value": _("value")},
                  percent=share_keys, row_metric="key", row_values={"value"})]
     if plan.get("required_by_shift"):
-        s = plan["required_by_shift"]
-        out.append(Sheet("by_shift", {
-            "office": [r["office"] for r in s], "shift": [r["shift"] for r in s],
-            "officers": [r["officers"] for r in s], "auxiliaries": [r["auxiliaries"] for r in s],
-            "calls_per_hour": [r["calls_per_hour"] for r in s],
-            "p1": [_est(r["p1_attainment"]) for r in s], "p1_low": [_est(r["p1_attainment"], "low") for r in s],
-            "p1_high": [_est(r["p1_attainment"], "high") for r in s],
-            "p1_at_once": [_est(r["p1_unit_free_at_once"]) for r in s],
-            "saturation": [_est(r["saturation"]) for r in s],
-            "saturation_high": [_est(r["saturation"], "high") for r in s],
-            "targets_met": [_("yes") if r["targets_met"] else _("no") for r in s],
-            "out_of_reach": [r.get("unreachable") or "" for r in s]},
-            percent={"p1", "p1_low", "p1_high", "p1_at_once", "saturation", "saturation_high"},
-            headers={"office": _("office"), "shift": _("shift"), "officers": _("officers on duty"),
-                     "auxiliaries": _("auxiliaries on duty"), "calls_per_hour": _("calls/h"),
-                     "p1": _("priority-1 in time (%)"), "p1_low": _("... 95% CI low (%)"),
-                     "p1_high": _("... 95% CI high (%)"), "p1_at_once": _("priority-1 unit free at once (%)"),
-                     "saturation": _("saturation (%)"), "saturation_high": _("... 95% CI high (%)"),
-                     "targets_met": _("met"), "out_of_reach": _("out of reach")}))
-    att = [(k, d) for k, d in plan["attainment"].items() if isinstance(d, dict)]
-    today = plan.get("today_attainment") or {}
-    out.append(Sheet("attainment", {
-        "key": [k for k, _d in att], "target_name": [metric_label(k) for k, _d in att],
-        "estimate": [d.get("estimate") for _k, d in att], "low": [_est(d, "low") for _k, d in att],
-        "high": [_est(d, "high") for _k, d in att], "target": [d.get("target") for _k, d in att],
-        "met": [None if "met" not in d else (_("yes") if d["met"] else _("no")) for _k, d in att],
-        "today": [_est(today.get(k)) for k, _d in att]},
-        headers={"key": _("key"), "target_name": _("target"), "estimate": _("plan"), "low": _("95% CI low"),
-                 "high": _("95% CI high"), "target": _("target value"), "met": _("met"),
-                 "today": _("today, as rostered")},
-        row_metric="key", row_values={"estimate", "low", "high", "target", "today"},
-        percent={k for k, _d in att if _is_share(k)}))
+        out.append(by_shift_sheet(plan))
+    out.append(attainment_sheet(plan))
     if plan.get("allocation"):
         a = plan["allocation"]
         cols = {"office": [r["office"] for r in a], "residents": [r["residents"] for r in a],

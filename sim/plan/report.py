@@ -9,14 +9,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.config import Config  # noqa: E402
-from sim.core.markdown import md_table  # noqa: E402
+from sim.core.markdown import md_table, md_text  # noqa: E402
 from sim.core.outdir import write_atomic  # noqa: E402
 from sim.i18n import N_, Translator, join_list  # noqa: E402
 from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
-from sim.output.labels import metric_label  # noqa: E402
-from sim.plan.headline import met_headline, replications_text  # noqa: E402
+from sim.plan.headline import (SHIFT_WORDS, TARGET_WORDS, met_headline, replications_text,  # noqa: E402
+                               district_label, policy_label, shift_verdict, target_verdict)
 from sim.plan.search import staffing_text  # noqa: E402
-from sim.plan.tiers import TIER_LABELS  # noqa: E402
+from sim.plan.tiers import TIER_LABELS, present  # noqa: E402
+from sim.plan.formats import _pct, attainment_row  # noqa: E402,F401 - station_report's too
+from sim.plan.budget_report import budget_line, budget_section  # noqa: E402,F401 - plan.md's, the console's
 
 _ = Translator("reports")
 
@@ -33,19 +35,12 @@ def _yes(flag: bool) -> str:
     return _("yes") if flag else _("no")
 
 
-def _pct(d: dict | None, share: bool = True) -> str:
-    """An estimate with its 95% interval, as a percentage (``share``) or a plain number."""
-    if not d or d.get("estimate") is None:
-        return _("n/a")
-    lo, hi = d["ci95"]
-    fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.1f}")
-    return f"{fmt(d['estimate'])} ({fmt(lo)}-{fmt(hi)})" if lo is not None else fmt(d["estimate"])
-
-
-def _met(d: dict | None) -> str:
-    if not d or "met" not in d:
+def _met(key: str, d: dict | None) -> str:
+    """A target row's verdict (sim.plan.headline.target_verdict: the headline's district-wide one)."""
+    v = target_verdict(key, d)
+    if v is None:
         return ""
-    return _("met") if d["met"] else _("**not met**")
+    return f"**{_(TARGET_WORDS[v])}**" if v == "no" else _(TARGET_WORDS[v])
 
 
 def curve_figure(plan: dict, path: Path) -> None:
@@ -91,6 +86,13 @@ def curve_fig(plan: dict):
                     label=_("today's roster (needs {needs:.0f} people, has {has})").format(
                         needs=needs["officers"] + needs["auxiliaries"],
                         has=plan["current"]["officers"] + plan["current"]["auxiliaries"]))
+        b = plan.get("budget") or {}
+        within = (b.get("attainment") or {}).get(next((k for k in b.get("attainment") or {} if k.startswith(
+            "p1_within")), "") if key == "p1" else "saturation_worst_shift") if b.get("status") == "cut" else None
+        if within and within.get("estimate") is not None:  # the staffing chosen within plan.budget_kyuan_per_year
+            ax.plot([b["required"]["officers"] + b["required"]["auxiliaries"]], [within["estimate"]], "D", ms=9,
+                    color="tab:orange", zorder=5, label=_("within the budget ({cost} thousand yuan a year)").format(
+                        cost=f"{b['annual_cost']['total_kyuan']:,.0f}"))
         if target is not None:
             ax.axhline(target, ls="--", color="grey", label=_("target"))
         ax.set_xlabel(_("officers + auxiliaries (headcount)"))
@@ -101,16 +103,12 @@ def curve_fig(plan: dict):
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:  # nothing to show when a target is switched off
             ax.legend(fontsize=8, loc="best")
-    fig.suptitle(_("Staffing curve: {district}, policy {policy}").format(district=f"district={plan['district']}",
+    fig.suptitle(_("Staffing curve: {district}, policy {policy}").format(district=district_label(plan["district"]),
                                                                           policy=_policy(plan["policy"])))
     return fig
 
 
-def _policy(name: str) -> str:
-    """A policy (or a combination ``a+b``) by its shared terms."""
-    from sim.i18n.terms import term
-
-    return " + ".join(term(p) for p in str(name).split("+"))
+_policy = policy_label  # a policy (or a combination ``a+b``) by its shared terms
 
 
 def gap_figure(plan: dict, path: Path) -> None:
@@ -157,11 +155,23 @@ def _shift_table(shifts: list[dict]) -> str:
     rows = [[r["office"], r["shift"], r["officers"], r["auxiliaries"],
              f"{r['analytic_start'][0]}+{r['analytic_start'][1]}", f"{r['calls_per_hour']:.2f}",
              _pct(r["p1_attainment"]), _pct(r["p1_unit_free_at_once"]), _pct(r["saturation"]),
-             (_("yes") if r["shown_at_confidence"] else _("on the estimate")) if r["targets_met"] else _("no")]
+             _(SHIFT_WORDS[shift_verdict(r)]), _("yes, by travel") if r.get("unreachable") else ""]
             for r in shifts]
     return md_table([_("office"), _("shift"), *role_heads()[:2], _("analytic start"), _("calls/h"),
                      _("priority-1 in time (95% CI)"), _("priority-1 unit free at once"), _("saturation (95% CI)"),
-                     _("met")], rows, align="rlrrlrllll")
+                     _("met"), _("out of reach")], rows, align="rlrrlrlllll")
+
+
+def offices_text(n: int) -> str:
+    """"1 office" / "3 offices" (the catalogue has no plural forms: one msgid each)."""
+    return _("1 office") if n == 1 else _("{n} offices").format(n=n)
+
+
+def vs_norm(diff: int) -> str:
+    """Officers against the ministry norm, in words: "5 below the norm", "2 above the norm", "at the norm"."""
+    if diff < 0:
+        return _("{n} below the norm").format(n=-diff)
+    return _("{n} above the norm").format(n=diff) if diff > 0 else _("at the norm")
 
 
 def targets_line(targets: dict, skip_station: bool = True) -> str:
@@ -182,18 +192,14 @@ def unreachable_lines(plan: dict) -> list[str]:
             for u in plan["unreachable"]]
 
 
-def attainment_row(key: str, d: dict | None) -> tuple[str, bool]:
-    """A target's label and whether it is a share."""
-    share = key.endswith("share") or key.startswith(("saturation", "satisfaction"))
-    return metric_label(key), share
-
-
 def markdown(plan: dict, cfg: Config) -> str:
     """plan.md: headcount, shifts, targets, cost, allocation, and how the plan was found."""
-    lines = [_("# Staffing plan: {district} ({residents} residents, {offices} office(s))").format(
-                 district=plan["district"], residents=f"{plan['residents']:,}", offices=plan["offices"]),
-             "", _("Policy: {name} (`{policy}`).").format(name=_policy(plan["policy"]), policy=plan["policy"])
-             + " " + met_line(plan), "",
+    lines = [_("# Staffing plan: {district} ({residents} residents, {offices})").format(
+                 district=md_text(district_label(plan["district"])), residents=f"{plan['residents']:,}",
+                 offices=offices_text(plan["offices"])),  # names from the config: md_text (raw HTML, escapes)
+             "", _("Policy: {name} (`{policy}`).").format(name=md_text(_policy(plan["policy"])),
+                                                          policy=md_text(plan["policy"]))
+             + " " + md_text(met_line(plan)), "",
              targets_line(plan["targets"]), ""]
     lines += budget_section(plan)
     if plan["unreachable"]:
@@ -210,19 +216,20 @@ def markdown(plan: dict, cfg: Config) -> str:
                     "officers and {auxiliaries:g} auxiliaries at these relief factors; the 'today' column of the "
                     "targets table simulates that roster.").format(officers=needs["officers"],
                                                                    auxiliaries=needs["auxiliaries"]),
-              "", _("Ministry norm (1 officer per {residents} residents): {norm} officers; the plan needs {plan_gap} "
-                    "against it, today has {today_gap}.").format(
+              "", _("Ministry norm (1 officer per {residents} residents): {norm} officers; the plan has {plan} "
+                    "officers ({plan_vs}), today {today} ({today_vs}).").format(
                         residents=f"{cfg.plan.ministry_residents_per_officer:,}", norm=plan["ministry_norm_officers"],
-                        plan_gap=f"{norm['required_minus_norm']:+d}", today_gap=f"{norm['current_minus_norm']:+d}"),
+                        plan=plan["required"]["officers"], plan_vs=vs_norm(norm["required_minus_norm"]),
+                        today=plan["current"]["officers"], today_vs=vs_norm(norm["current_minus_norm"])),
               _("Posts become people with relief factors {relief} per post round the clock (auxiliaries include "
-                "{clerks} window clerk(s) per office over opening hours).").format(
+                "the window clerks over opening hours: {clerks} per office).").format(
                     relief=", ".join(f"`{k}={v:g}`" for k, v in plan["relief_factor"].items()),
                     clerks=plan["window_clerks_per_office"]),
               "", _("## On duty by shift"), "", _shift_table(plan["required_by_shift"])]
     targets = []
     for key, d in plan["attainment"].items():
         label, share = attainment_row(key, d)
-        targets.append([label, _pct(d, share), _met(d), _pct(plan["today_attainment"].get(key), share)])
+        targets.append([label, _pct(d, share), _met(key, d), _pct(plan["today_attainment"].get(key), share)])
     lines += ["", _("## Targets"), "",
               md_table([_("target"), _("plan (95% CI)"), "", _("today, as rostered (95% CI)")], targets)]
     lines += tiers_section(plan)
@@ -243,8 +250,8 @@ def markdown(plan: dict, cfg: Config) -> str:
                     level=cfg.plan.confidence, seconds=s["seconds"]), ""]
     lines += ["- " + _("{step}: {staffing}").format(step=_(st["step"]), staffing=staffing_text(st["staffing"]))
               for st in s["steps"]]
-    lines += ["", "![{alt}](staffing_curve.png)".format(alt=_("staffing curve")), "",
-              "![{alt}](gap.png)".format(alt=_("headcount gap")), ""]
+    lines += [""] + (["![{alt}](staffing_curve.png)".format(alt=_("staffing curve")), ""] if cfg.plan.curve else [])
+    lines += ["![{alt}](gap.png)".format(alt=_("headcount gap")), ""]
     lines += [_("Planning assumptions: every on-duty post is filled (turnover, vacancies and absences are the relief "
                 "factor's part); grid workers stay as configured; volunteers stay at today's number unless a crime "
                 "or satisfaction floor needs more. Today's column simulates the configuration as given."), ""]
@@ -255,76 +262,27 @@ def markdown(plan: dict, cfg: Config) -> str:
     return "\n".join(lines)
 
 
-def budget_line(plan: dict) -> str | None:
-    """The budget's outcome in one sentence (plan.md, the console, ``compare``); None without a budget."""
-    b = plan.get("budget")
-    if not b:
-        return None
-    money = lambda v: f"{v:,.0f}"  # noqa: E731
-    if b["status"] == "fits":
-        return _("Budget {budget} thousand yuan a year: the plan costs {cost}, within it ({left} to spare).").format(
-            budget=money(b["kyuan_per_year"]), cost=money(b["unconstrained_cost_kyuan"]),
-            left=money(b["kyuan_per_year"] - b["unconstrained_cost_kyuan"]))
-    if b["status"] == "too_small":
-        return _("Budget {budget} thousand yuan a year: too small for even the smallest staffing the planner may "
-                 "propose ({minimum} a year); no staffing is chosen within it. The plan below is what the targets "
-                 "need: {cost} a year.").format(budget=money(b["kyuan_per_year"]),
-                                                minimum=money(b["minimum_cost_kyuan"]),
-                                                cost=money(b["unconstrained_cost_kyuan"]))
-    short = [r for r in b["shortfall"] if r["short_by"] > 0]
-    return _("Budget {budget} thousand yuan a year: the plan that meets the targets would cost {cost}; within the "
-             "budget, {people} cost {within} a year and {verdict}.").format(
-                 budget=money(b["kyuan_per_year"]), cost=money(b["unconstrained_cost_kyuan"]),
-                 people=_("{officers} officers, {auxiliaries} auxiliaries").format(**b["required"]),
-                 within=money(b["annual_cost"]["total_kyuan"]),
-                 verdict=(_("fall short of {n} target(s)").format(n=len(short)) if short else
-                          _("still meet the targets on the estimates")))
-
-
-def budget_section(plan: dict) -> list[str]:
-    """plan.md's budget: the staffing chosen under the cap, its attainment and shortfall, against the plan's."""
-    b = plan.get("budget")
-    if not b:
-        return []
-    lines = [_("## Within the budget"), "", budget_line(plan), ""]
-    if b["status"] == "cut":
-        rows = []
-        for r in b["shortfall"]:
-            label, share = attainment_row(r["target"], None)
-            fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.1f}")
-            rows.append([label, _pct(b["attainment"][r["target"]], share), fmt(r["target_value"]),
-                         fmt(r["short_by"]) if r["short_by"] > 0 else _("met"),
-                         _pct(plan["attainment"].get(r["target"]), share)])
-        lines += [_("Staffing within the budget: {staffing} (on duty per office and shift, officers+auxiliaries); "
-                    "found by taking one post at a time off the plan, the one that loses the least attainment per "
-                    "thousand yuan saved, the last one the best of those within the budget ({steps} step(s), judged "
-                    "on {reps} replications).").format(
-                        staffing=staffing_text(b["staffing"]), steps=len(b["steps"]), reps=b["replications"]), "",
-                  md_table([_("target"), _("within the budget (95% CI)"), _("target"), _("short by"),
-                            _("the plan (95% CI)")], rows, align="lllll"), ""]
-    lines += [_("The budget caps the yearly cost (staff, running cost, the station's share); the one-off cost of "
-                "building new offices ({build} thousand yuan) is not counted in it.").format(
-                    build=f"{plan['building_cost']['total_kyuan']:,.0f}"), ""]
-    return lines
-
-
 def tiers_section(plan: dict, today_label: str | None = None) -> list[str]:
     """Who reached priority-1 calls in time: the office alone, the station's (and rapid) units."""
     today_label = today_label or _("today, as rostered")
     fig, today = plan["tiers"], plan["today_tiers"]
+    tiers = present(fig)  # no row for a tier response.tiers leaves out
     rows = []
     if "p1_within_min" in fig:
         for name, key in ((_("priority-1 within {minutes:g} min, any tier").format(minutes=fig["p1_within_min"]),
                            "p1_within_target_share"),
                           (_("... reached by the office alone"), "p1_office_alone_share"),
                           (_("... carried by the station (station and rapid units)"), "p1_station_carries_share")):
-            rows.append([name, _pct(fig[key]), _pct(today.get(key))])
+            if key == "p1_within_target_share" or "station" in tiers:
+                rows.append([name, _pct(fig[key]), _pct(today.get(key))])
     for tier, d in fig["tier_shares"].items():
-        rows.append([_("calls led by {tier}").format(tier=_(TIER_LABELS[tier])), _pct(d),
-                     _pct(today["tier_shares"].get(tier))])
-    rows.append([_("the station's own calls (outside the district): mean response, min"),
-                 _pct(fig["station_own_calls_response_mean_min"], share=False),
-                 _pct(today.get("station_own_calls_response_mean_min"), share=False)])
+        if tier in tiers:
+            rows.append([_("calls led by {tier}").format(tier=_(TIER_LABELS[tier])), _pct(d),
+                         _pct(today["tier_shares"].get(tier))])
+    if "station" in tiers:
+        rows.append([_("the station's own calls (outside the district): mean response, min"),
+                     _pct(fig["station_own_calls_response_mean_min"], share=False),
+                     _pct(today.get("station_own_calls_response_mean_min"), share=False)])
     planned = (_("The office is planned given the backup of the tiers beyond it (`response.tiers=office` plans it "
                  "alone).") if plan["tier"] == "office" else
                _("The station's cars are planned around the office as configured."))
@@ -364,14 +322,15 @@ def cost_section(plan: dict, cfg: Config) -> list[str]:
                                "station's and rapid units. Per office {per_office} thousand yuan a year; per resident "
                                "{per_resident} yuan.").format(per_office=f"{a['per_office_kyuan']:,.0f}",
                                                              per_resident=f"{a['per_resident_yuan']:,.1f}"), "",
-            _("One-off building cost: {n} new office(s) x {each} = **{total} thousand yuan** (`plan.new_offices`, "
+            _("One-off building cost: new offices {n} x {each} = **{total} thousand yuan** (`plan.new_offices`, "
               "`cost.office_build_kyuan`, seed 003 §5.3). The planner staffs the district's configured offices and "
               "never proposes another; `plan.new_offices` says how many of them are still to be built.").format(
                   n=b["new_offices"], each=f"{b['kyuan_per_office']:,.0f}", total=f"{b['total_kyuan']:,.0f}")]
 
 
 def write_outputs(plan: dict, cfg: Config, out: Path) -> None:
-    for name, draw in (("staffing_curve.png", curve_figure), ("gap.png", gap_figure)):
+    figures = (("staffing_curve.png", curve_figure),) if cfg.plan.curve else ()  # plan.curve=false: no curve run
+    for name, draw in (*figures, ("gap.png", gap_figure)):
         with write_atomic(out / name, "wb") as f:
             draw(plan, f)
     with write_atomic(out / "plan.md") as f:

@@ -103,8 +103,8 @@ class StationSearch:
     def judge(self, cars: int, full: bool = False) -> bool:
         ev = self.runner.decide([cars], full, self.at_once)[0]
         met = self.tried[cars] = self.meets(ev)
-        text = (_("station: {cars} car(s) per shift meet the targets ({n} replications)") if met else
-                _("station: {cars} car(s) per shift miss the targets ({n} replications)"))
+        text = (_("station, cars per shift {cars}: the targets are met ({n} replications)") if met else
+                _("station, cars per shift {cars}: the targets are missed ({n} replications)"))
         self.log(text.format(cars=cars, n=len(ev.reps)))
         return met
 

@@ -48,7 +48,7 @@ def _run_station_plan(cfg: Config, out: Path, started: float, overrides, log, pr
     result = StationSearch(cfg, runner, log=log).run()
     runs = {"search": runner.runs}
     configured = cfg.response.station.patrol_cars_per_shift
-    progress.phase(_("configured cars"), cfg.plan.replications_max)
+    progress.phase(_("configured cars"), cfg.plan.replications_max, known=True)
     today_ev = runner.decide([configured], True, result.at_once)[0]
     runs["configured"] = runner.runs - runs["search"]
     now = total(today(cfg, district))
@@ -92,7 +92,7 @@ def _run_station_plan(cfg: Config, out: Path, started: float, overrides, log, pr
         "calls_fit": calls_fit_report(cfg),
     }
     plan.update(headline_keys(plan))
-    log(_("plan: {cars} patrol car(s) per shift at the station (configured {configured}); {runs}").format(
+    log(_("plan: patrol cars per shift at the station {cars} (configured {configured}); {runs}").format(
         cars=result.cars, configured=configured, runs=replications_text(plan["search"])))
     from sim.plan.station_report import write_outputs  # matplotlib only now
 

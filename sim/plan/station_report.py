@@ -9,12 +9,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.config import Config  # noqa: E402
-from sim.core.markdown import md_table  # noqa: E402
+from sim.core.markdown import md_table, md_text  # noqa: E402
 from sim.core.outdir import write_atomic  # noqa: E402
 from sim.i18n import Translator  # noqa: E402
 from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
-from sim.plan.report import _met, _pct, _yes, attainment_row, cost_section, met_line, targets_line, \
-    tiers_section, unreachable_lines  # noqa: E402
+from sim.plan.headline import district_label  # noqa: E402
+from sim.plan.report import _met, _pct, _yes, attainment_row, cost_section, met_line, offices_text, \
+    targets_line, tiers_section, unreachable_lines  # noqa: E402
 
 _ = Translator("reports")
 
@@ -74,8 +75,9 @@ def markdown(plan: dict, cfg: Config) -> str:
     st = plan["station"]
     need, have = st["required_cost"], st["current_cost"]
     staff = plan["office_staffing"]
-    lines = [_("# Station plan: {district} ({residents} residents, {offices} office(s))").format(
-                 district=plan["district"], residents=f"{plan['residents']:,}", offices=plan["offices"]), "",
+    lines = [_("# Station plan: {district} ({residents} residents, {offices})").format(
+                 district=md_text(district_label(plan["district"])), residents=f"{plan['residents']:,}",
+                 offices=offices_text(plan["offices"])), "",
              _("The fewest patrol cars on duty per shift at the parent station (`response.station."
                "patrol_cars_per_shift`) that meet the district's targets and the station's own (its calls outside "
                "the district find a unit setting off in time, `target.station_off_*`), the office staffed as "
@@ -96,13 +98,13 @@ def markdown(plan: dict, cfg: Config) -> str:
               md_table(["", _("cars per shift"), _("people"), _("pay, thousand yuan a year")], rows, align="lrrr"),
               "", _("People: {people:g} per car around the clock (`response.station.people_per_post`), at an "
                     "officer's pay; the whole station's cars, not the district's share. The station also keeps "
-                    "{duty} duty officer(s) per shift, not planned here.").format(
+                    "duty officers ({duty} per shift), not planned here.").format(
                         people=st["people_per_post"], duty=st["duty_officers_per_shift"])]
     targets = []
     for key, d in plan["attainment"].items():
         label, share = attainment_row(key, d)
         fewer = (plan["one_fewer_attainment"] or {}).get(key)
-        targets.append([label, _pct(d, share), _met(d), _pct(fewer, share) if plan["one_fewer_attainment"] else "-",
+        targets.append([label, _pct(d, share), _met(key, d), _pct(fewer, share) if plan["one_fewer_attainment"] else "-",
                         _pct(plan["today_attainment"].get(key), share)])
     lines += ["", _("## Targets"), "",
               md_table([_("target"), _("plan (95% CI)"), "", _("one car fewer"), _("configured cars")], targets)]

@@ -65,13 +65,23 @@ def tier_figures(cfg: Config, ev: Evaluation) -> dict:
     return out
 
 
+def present(figures: dict) -> tuple[str, ...]:
+    """The tiers ``response.tiers`` puts in play (plan.json's ``response_tiers``): no line for a tier that is not."""
+    from sim.policing.response_config import TIER_SETS
+
+    return TIER_SETS.get(figures.get("response_tiers"), TIER_NAMES)
+
+
 def tier_line(figures: dict) -> str:
     """One line for the console and plan.md: the priority-1 target by tier, and tier shares."""
     from sim.i18n.terms import term
 
-    shares = join_list(f"{term(name)} {_pct(figures['tier_shares'][name])}" for name in TIER_NAMES)
+    shares = join_list(f"{term(name)} {_pct(figures['tier_shares'][name])}" for name in present(figures))
     if "p1_within_min" not in figures:
         return _("calls led by tier: {shares}").format(shares=shares)
+    if "station" not in present(figures):  # the office alone: nothing to split
+        return _("priority-1 within {minutes:g} min: {all}; calls led by tier: {shares}").format(
+            minutes=figures["p1_within_min"], all=_pct(figures["p1_within_target_share"]), shares=shares)
     return _("priority-1 within {minutes:g} min: {all} (the office alone {office}, the station carries {station}); "
              "calls led by tier: {shares}").format(
                  minutes=figures["p1_within_min"], all=_pct(figures["p1_within_target_share"]),

@@ -227,6 +227,18 @@ class Sweep:
 
 # tqdm's default bar with its "elapsed<remaining" spelled out (the fields are tqdm's)
 BAR_FORMAT = "{{l_bar}}{{bar}}| {{n_fmt}}/{{total_fmt}} [{eta}, {{rate_fmt}}]"
+BAR_SIZE_DEFAULT = (80, 24)  # columns, rows when a (pseudo-)terminal reports 0: the classic terminal, convention
+
+
+def bar_size(stream) -> tuple[int, int] | None:
+    """None: the bar follows the terminal's size (tqdm's dynamic_ncols); a
+    terminal reporting 0 columns or rows (a pseudo-terminal nobody sized: tqdm
+    then printed nothing at all, issue 23) gets BAR_SIZE_DEFAULT."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a terminal, or no file descriptor
+        return None
+    return None if size.columns > 0 and size.lines > 0 else BAR_SIZE_DEFAULT
 
 
 class Monitor:
@@ -246,8 +258,10 @@ class Monitor:
         from tqdm import tqdm
 
         resumed = self.before.count("done")
+        ncols, nrows = bar_size(self.stream) or (None, None)
         self.bar = tqdm(total=len(self.sweep.jobs), initial=resumed, unit=_("job"), desc=_("sweep"),
-                        file=self.stream, dynamic_ncols=True, bar_format=BAR_FORMAT.format(
+                        file=self.stream, ncols=ncols, nrows=nrows, dynamic_ncols=ncols is None,
+                        bar_format=BAR_FORMAT.format(
                             eta=_("{elapsed} elapsed, ETA {remaining}")))
         if resumed:
             self.bar.write(_("resuming: {done} of {n} jobs already done, skipped").format(
