@@ -381,6 +381,10 @@ def test_comparison_figures_stay_readable_with_many_long_labels():
     assert all(max(map(len, t.split("\n"))) <= 48 for t in titles), titles  # wrapped
     assert all(len(t.split("\n")) >= 3 for t in titles[1:]), titles
     assert "policy=volunteer_night_patrol," in titles[1]  # broken at spaces, never inside an override
+    with language("en"):  # one configuration: its colour bar upright beside it, not under it
+        fig = compare.crime_map_fig(_long_maps()[:1])
+        assert problems(fig) == []
+    plt.close(fig)
     summary = pd.DataFrame([{"config": c, "metric": "share_within_8min", "n": 2, "mean": 0.9, "sd": 0.02,
                              "ci_low": 0.86, "ci_high": 0.94} for c in LONG_LABELS])
     diffs = pd.DataFrame([{"config": c, "baseline": LONG_LABELS[0], "metric": "crimes_total", "paired_by": "replicate",

@@ -169,9 +169,11 @@ def test_markdown_values_from_the_data_are_escaped_once():
     assert md_code(ATTACK) == "&lt;img src=x onerror=alert(1)&gt;"
     values = [ATTACK, "x`y*z*_[a](b)", "p|q\x1b[2J", "a & b\nc", "back\\slash"]
     table = md_table(["v"], [[md_code(v)] for v in values])
-    page = Page(_renderer(Path(".")).render(table + "\n\n" + "\n\n".join(md_inline(v) for v in values)))
+    rendered = _renderer(Path(".")).render(table + "\n\n" + "\n\n".join(md_inline(v) for v in values))
+    page = Page(rendered)
     shown = [v.replace("\x1b", "").replace("\n", " ") for v in values]
     assert [row[0] for row in page.tables[0][1:]] == shown  # one row per value, each cell as typed
+    assert all(rendered.count(f"<p>{html.escape(v, quote=False)}</p>") == 1 for v in shown), rendered  # and as text
     assert [t for t, _a in page.tags if t not in ("div", "table", "thead", "tbody", "tr", "th", "td", "code", "p")] == []
 
 

@@ -308,7 +308,8 @@ def crime_map_fig(maps, baseline: str | None = None):
     bar = fig.colorbar(level, ax=axes[0], shrink=0.9, location="bottom" if len(axes) > 1 else "right",
                        label=_("baseline: crimes per cell per replicate"))
     bar.ax.tick_params(labelsize=7)
-    bar.ax.xaxis.set_major_locator(MaxNLocator(5))
+    if len(axes) > 1:  # a horizontal bar: five ticks fit its width
+        bar.ax.xaxis.set_major_locator(MaxNLocator(5))
     if image is not None:
         bar = fig.colorbar(image, ax=diff_axes, shrink=0.8)
         bar.set_label(_("difference from baseline: crimes per cell per replicate"), fontsize=9)

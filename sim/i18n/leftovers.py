@@ -19,7 +19,7 @@ from sim.i18n import DOMAINS, LOCALE_DIR
 # words a Chinese report keeps in Latin letters: units, abbreviations police and researchers use as they are
 ALLOWED = frozenset({"min", "km", "kpi", "gis", "osm", "csv", "html", "json", "png", "xlsx", "parquet", "yaml",
                      "seed", "id", "crn", "ecdf", "sobol", "tpe", "ess", "mesa", "simpy", "hydra", "ray",
-                     "sim", "utc", "gbk", "welch", "erlang"})
+                     "sim", "utc", "gbk", "welch", "erlang", "wilson"})
 TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_./=:\-+]*")
 CODE = re.compile(r"`[^`]*`|<code>.*?</code>|<pre>.*?</pre>|<script.*?</script>|<style.*?</style>", re.S)
 TAG = re.compile(r"<[^>]+>")

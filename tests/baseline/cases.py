@@ -50,6 +50,7 @@ CASES: dict[str, tuple[str, ...]] = {
 # written by the clock or the machine, not by the model
 VOLATILE_FILES = {"manifest.json", "DONE", "sim.log"}
 VOLATILE_KEYS = {"wall_seconds"}
+VOLATILE_PROVENANCE = {"git_commit"}  # a workbook's provenance row naming the commit that wrote it
 
 
 def overrides(case: str) -> list[str]:
@@ -67,6 +68,22 @@ def _column_hashes(path: Path) -> dict[str, str]:
     return out
 
 
+def _sheet_hashes(path: Path) -> dict[str, str]:
+    """A workbook's cell values, sheet by sheet (the bytes name the commit
+    that wrote them, on the provenance sheet; that row is left out)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    out = {}
+    for ws in book.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        if ws.title == "provenance":
+            rows = [r for r in rows if not r or r[0] not in VOLATILE_PROVENANCE]
+        out[ws.title] = hashlib.sha256(json.dumps(rows, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
+    book.close()
+    return out
+
+
 def _scrub(value):
     if isinstance(value, dict):
         return {k: _scrub(v) for k, v in value.items() if k not in VOLATILE_KEYS}
@@ -76,8 +93,9 @@ def _scrub(value):
 
 
 def fingerprint(out: Path) -> dict:
-    """What a run wrote, minus the clock: JSON files as values, Parquet
-    tables as file and column hashes, anything else as a file hash."""
+    """What a run wrote, minus the clock and the commit: JSON files as values,
+    Parquet tables as file and column hashes, workbooks as sheet hashes,
+    anything else as a file hash."""
     files: dict = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         rel = path.relative_to(out).as_posix()
@@ -86,6 +104,8 @@ def fingerprint(out: Path) -> dict:
         entry = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:16]}
         if path.suffix == ".json":
             entry = {"value": _scrub(json.loads(path.read_text()))}
+        elif path.suffix == ".xlsx":
+            entry = {"sheets": _sheet_hashes(path)}
         elif path.suffix == ".parquet":
             entry["rows"] = pq.ParquetFile(path).metadata.num_rows
             entry["columns"] = _column_hashes(path)
