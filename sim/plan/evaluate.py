@@ -246,7 +246,9 @@ def ratio_estimate(num: np.ndarray, den: np.ndarray, confidence: float, counts: 
     return Estimate(p, max(low, 0.0), min(high, 1.0), b_low, b_high, k)  # shares
 
 
-def mean_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
+def _estimate(values: np.ndarray, bounds) -> Estimate | None:
+    """The mean of the finite values with ``bounds(v, m)`` -> (low, high, b_low, b_high);
+    unbounded from a single value, None from none."""
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
     if len(v) == 0:
@@ -254,10 +256,17 @@ def mean_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
     m = float(v.mean())
     if len(v) < 2:
         return Estimate(m, -math.inf, math.inf, -math.inf, math.inf, len(v))
-    se = float(v.std(ddof=1)) / math.sqrt(len(v))
-    t95, tc = stats.t.ppf(0.975, len(v) - 1), stats.t.ppf(confidence, len(v) - 1)
-    low = m - t95 * se if v.min() < 0 else max(m - t95 * se, 0.0)  # waits, rates, ratings are never negative
-    return Estimate(m, low, m + t95 * se, m - tc * se, m + tc * se, len(v))
+    return Estimate(m, *bounds(v, m), len(v))
+
+
+def mean_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
+    def bounds(v, m):
+        se = float(v.std(ddof=1)) / math.sqrt(len(v))
+        t95, tc = stats.t.ppf(0.975, len(v) - 1), stats.t.ppf(confidence, len(v) - 1)
+        low = m - t95 * se if v.min() < 0 else max(m - t95 * se, 0.0)  # waits, rates, ratings are never negative
+        return low, m + t95 * se, m - tc * se, m + tc * se
+
+    return _estimate(values, bounds)
 
 
 def share_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
@@ -267,16 +276,7 @@ def share_estimate(values: np.ndarray, confidence: float) -> Estimate | None:
     bounds at ``confidence`` are the two-sided interval at 2 x confidence - 1."""
     from sim.output.intervals import share_interval
 
-    v = np.asarray(values, float)
-    v = v[np.isfinite(v)]
-    if len(v) == 0:
-        return None
-    m = float(v.mean())
-    if len(v) < 2:
-        return Estimate(m, -math.inf, math.inf, -math.inf, math.inf, len(v))
-    low, high = share_interval(v, 0.95)[3:]
-    b_low, b_high = share_interval(v, 2 * confidence - 1)[3:]
-    return Estimate(m, low, high, b_low, b_high, len(v))
+    return _estimate(values, lambda v, m: (*share_interval(v, 0.95)[3:], *share_interval(v, 2 * confidence - 1)[3:]))
 
 
 def verdict(est: Estimate | None, limit: float, at_least: bool, settle: bool = False) -> str:
