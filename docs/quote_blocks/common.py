@@ -1,0 +1,75 @@
+"""What every block of ``./dev docs`` shares: running the model, reading a sweep's comparison,
+formatting figures, and stopping when a figure's direction contradicts the README's words."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = ROOT / "runs" / "docs"
+
+
+class SignChanged(RuntimeError):
+    """A figure's direction is no longer what the README's words say."""
+
+
+def expect(ok: bool, what: str) -> None:
+    if not ok:
+        raise SignChanged(f"{what}: the README's sentence says otherwise; rewrite it, then run ./dev docs again")
+
+
+# --- running ------------------------------------------------------------------------------------
+
+def run(log, *args: str) -> None:
+    print("  $ python -m " + " ".join(args), file=log, flush=True)
+    subprocess.run([sys.executable, "-m", *args], cwd=ROOT, check=True, stdout=log, stderr=subprocess.STDOUT)
+
+
+def fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)  # only runs/docs/, which this script makes
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sweep(log, name: str, overrides: list[str], baseline: list[str], metrics: list[str]) -> Path:
+    """Run a sweep into runs/docs/NAME and compare it; the compare folder."""
+    folder = fresh(RUNS / name)
+    run(log, "sim", "-m", *overrides, f"hydra.sweep.dir={folder}")
+    run(log, "sim.compare", str(folder), *(["--baseline", *baseline] if baseline else []),
+         "--metrics", ",".join(metrics))
+    return folder / "compare"
+
+
+class Compared:
+    """A sweep's comparison tables, by configuration label."""
+
+    def __init__(self, compare_dir: Path, baseline: str):
+        import pandas as pd
+
+        self.conf = pd.read_parquet(compare_dir / "configurations.parquet")
+        self.diff = pd.read_parquet(compare_dir / "differences.parquet")
+        self.baseline = baseline
+
+    def mean(self, config: str, metric: str) -> float:
+        row = self.conf[(self.conf.config == config) & (self.conf.metric == metric)]
+        return float(row["mean"].iloc[0])
+
+    def diff_row(self, config: str, metric: str):
+        d = self.diff[(self.diff.config == config) & (self.diff.baseline == self.baseline) & (self.diff.metric == metric)]
+        if len(d) != 1:
+            raise RuntimeError(f"no paired difference for {config} / {metric} against {self.baseline}")
+        return d.iloc[0]
+
+
+def f2(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def pts(x: float) -> str:
+    """A difference of shares as percentage points."""
+    return f"{x * 100:.1f}"
+
+
