@@ -8,7 +8,12 @@ import pytest
 from tests.baseline.cases import CASES, HERE, differences, run_case
 
 
-@pytest.mark.parametrize("case", list(CASES))
+# the default district and the rural one in the quick tier (./dev test --fast); every other case, a run
+# each (an exercise two), with the slow tests (./dev test runs them all)
+QUICK_CASES = ("urban_core", "rural_mountain")
+
+
+@pytest.mark.parametrize("case", [c if c in QUICK_CASES else pytest.param(c, marks=pytest.mark.slow) for c in CASES])
 def test_outputs_match_baseline(case):
     path = HERE / f"{case}.json"
     assert path.exists(), f"no baseline for {case}: run ./dev baseline {case}"

@@ -159,6 +159,7 @@ def test_home_visits_leave_other_background_calls_unchanged():
     assert stream("no_visits") == stream("visits")
 
 
+@pytest.mark.slow  # a 60-day run
 def test_trust_stays_in_range_and_disputes_end_in_one_state():
     model = simulate(config("sim.days=60", "lever=visits_volunteers", "calls.dispute.rate_per_1000_per_year=80"))
     c = model.community

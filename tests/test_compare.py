@@ -136,6 +136,7 @@ def share_ci(x):
     return p, centre - half, centre + half
 
 
+@pytest.mark.slow  # the policy sweep: eight real runs and their comparison
 def test_runs_table_has_one_row_per_finished_job(policy_sweep, compared):
     root, jobs, unfinished, failed = policy_sweep
     runs = pd.read_parquet(compared / "runs.parquet")
@@ -155,6 +156,7 @@ def test_runs_table_has_one_row_per_finished_job(policy_sweep, compared):
     assert unfinished.name in report and "ValueError: boom" in report
 
 
+@pytest.mark.slow  # the policy sweep: eight real runs and their comparison
 def test_configuration_means_and_intervals(policy_sweep, compared):
     _, jobs, _, _ = policy_sweep
     table = pd.read_parquet(compared / "configurations.parquet")
@@ -173,6 +175,7 @@ def test_configuration_means_and_intervals(policy_sweep, compared):
             assert row["ci_low"] >= 0  # nothing here can be negative
 
 
+@pytest.mark.slow  # the policy sweep: eight real runs and their comparison
 def test_paired_and_welch_differences(policy_sweep, compared):
     _, jobs, _, _ = policy_sweep
     diffs = pd.read_parquet(compared / "differences.parquet")
@@ -203,6 +206,7 @@ def test_paired_and_welch_differences(policy_sweep, compared):
         assert (row["welch_ci_low"], row["welch_ci_high"]) == pytest.approx((w_lo, w_hi), abs=1e-12)
 
 
+@pytest.mark.slow  # the policy sweep: eight real runs and their comparison
 def test_figures_and_report(compared):
     report = (compared / "report.md").read_text()
     for png in ("metrics.png", "differences.png", "response_ecdf.png", "crime_maps.png"):
@@ -315,6 +319,27 @@ def test_morris_names_missing_design_rows(design):
     runs = pd.DataFrame({"design_row": np.arange(len(x)), "y": linear(x)}).drop(index=[3, 17])
     with pytest.raises(sensitivity.SensitivityError, match=f"2 of {len(x)} design rows have no finished run"):
         sensitivity.morris_analysis(runs, ["y"], design=design)
+
+
+def test_morris_report_lines_escape_names_from_data(design):
+    """Parameter and metric names come from the sweep's overrides: in report.md
+    (and report.html rendered from it) they must read as typed, not as table
+    columns, emphasis or HTML (issue 23 review)."""
+    odd = "a|b*c*<script>x</script>"
+    names = [odd, "b", "c"]
+    table = pd.DataFrame({"metric": "y|*<i>", "parameter": names, "mu": [1.0, 2.0, 3.0],
+                          "mu_star": [1.0, 2.0, 3.0], "sigma": 0.0, "mu_star_conf": 0.1, "rank": [3, 2, 1]})
+    table.attrs["skipped"] = {"z<b>": "no *variation* | none"}
+    lines = sensitivity.report_lines(table, {**design, "names": names}, pd.DataFrame({"design_row": [0]}))
+    text = "\n".join(lines)
+    assert "<script>" not in text and "<i>" not in text and "<b>" not in text
+    assert "&lt;script&gt;" in text
+    assert "*variation*" not in text and "\\*variation\\*" in text
+    row = next(line for line in text.splitlines() if "&lt;script&gt;" in line and line.startswith("| 3"))
+    assert row.count(" | ") == 5  # six cells: the name's | is escaped, not a column
+    bounds = next(line for line in text.splitlines() if line.startswith("- parameter ranges"))
+    assert "<" not in bounds and "&lt;script&gt;" in bounds
+    assert any(line.startswith("### ") and "&lt;i&gt;" in line for line in text.splitlines())
 
 
 def test_compare_runs_sensitivity_on_a_morris_sweep(design, tmp_path):

@@ -1,6 +1,7 @@
 """Dispatch rules: who may be sent, who is sent, and in what order."""
 import numpy as np
 import pyarrow.compute as pc
+import pytest
 
 from sim.core.travel import ManhattanTravel
 from tests.conftest import bare_dispatch, config, make_call
@@ -93,6 +94,7 @@ def test_unit_going_off_duty_finishes_its_call_first():
     assert busy[0] == 30.0 and staffed[0] == 30.0  # overtime counts as staffed
 
 
+@pytest.mark.slow  # a 120-day run (year_model_urban)
 def test_full_model_respects_role_rules(year_model_urban):
     from sim.run import results
 

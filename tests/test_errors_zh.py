@@ -101,6 +101,7 @@ def _explanation(line: str, key_value: str) -> str:
     return line.split(key_value + ": ", 1)[1]
 
 
+@pytest.mark.slow  # zh_runs: a python -m sim process for each bad input
 @pytest.mark.parametrize("args,english", BAD, ids=IDS)
 def test_a_bad_input_is_explained_in_chinese_on_one_line(zh_runs, args, english):
     code, stderr = zh_runs[" ".join(args)]

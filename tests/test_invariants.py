@@ -2,6 +2,7 @@
 no unit on two calls at once, time never goes backwards, every call ends in
 exactly one outcome, utilisation in [0, 1]."""
 import numpy as np
+import pytest
 import simpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -113,6 +114,7 @@ def test_dispatcher_invariants(n_units, roles, rate, scene, capacity, discipline
             assert w >= 0 and tr >= 0 and abs(w + tr - r) < 1e-6
 
 
+@pytest.mark.slow  # eight two-day runs
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),

@@ -112,8 +112,10 @@ def test_split_comment(comment, expected):
 
 
 @pytest.mark.parametrize("name, unit", [
-    ("turnout_min", "min"), ("aux_per_officer_min", "per officer"), ("crimes_per_1000_max", "per 1,000 residents/year"),
-    ("speed_kmh", "km/h"), ("budget_kyuan_per_year", "k yuan/year"), ("days", "days"), ("camera_share", "share 0-1"),
+    ("turnout_min", "min"), ("aux_per_officer_min", "per officer"),
+    ("crimes_per_1000_max", "per 1,000 residents a year"),
+    ("speed_kmh", "km/h"), ("budget_kyuan_per_year", "thousand yuan a year"), ("days", "days"),
+    ("camera_share", "share 0-1"), ("volunteer_hours_per_week_max", "h a week"), ("floor_m2", "m²"),
     # bounds named _min/_max take the bounded quantity's unit, not minutes (issue 23)
     ("saturation_max", "share 0-1"), ("replications_min", "replications"), ("replications_max", "replications"),
     ("officers_min_per_shift", "people per shift"), ("aux_per_officer_max", "per officer"),
@@ -122,6 +124,20 @@ def test_split_comment(comment, expected):
 ])
 def test_unit_from_the_name(name, unit):
     assert unit_of(name) == unit
+
+
+def test_units_are_the_workbooks_units():
+    """One table of units (sim.output.labels.UNIT_SUFFIXES, translated for the workbooks and figures): the
+    reference shows its English words for every suffix, as a run's workbook does (issue 23 review)."""
+    from sim.i18n import language
+    from sim.output import labels
+
+    with language("en"):
+        for suffix, unit in labels.UNIT_SUFFIXES:
+            assert unit_of(f"some_quantity{suffix}") == unit == labels.unit_of(f"some_quantity{suffix}"), suffix
+    suffixes = [s for s, _unit in labels.UNIT_SUFFIXES]
+    shadowed = [(a, b) for i, a in enumerate(suffixes) for b in suffixes[i + 1:] if b.endswith(a)]
+    assert shadowed == []  # the first match wins: a longer suffix first
 
 
 def test_help_params_prints_a_group_and_refuses_an_unknown_one(monkeypatch, capsys):

@@ -129,6 +129,52 @@ def test_by_shift_met_column_counts_the_shifts_the_headline_counts():
     assert sum(v == "no" for v in by_shift["targets_met"]) == headline_keys(plan)["shifts_short"]
 
 
+def test_budget_sheet_says_short_by_as_plan_md_does(tmp_path):
+    """A share target missed by 0.065 is 6.5 percentage points in plan.md and in plan.xlsx's budget sheet
+    (not a cell shown as a 6.5% share); a target in minutes stays in minutes (issue 23 review)."""
+    import openpyxl
+
+    from sim.output.workbook import write_workbook
+    from sim.plan.budget_report import budget_section
+    from sim.plan.plan_workbook import budget_sheet
+
+    attainment = {"p1_within_8min_share": {"estimate": 0.835, "ci95": [0.8, 0.87], "target": 0.9, "met": False},
+                  "saturation_worst_shift": {"estimate": 0.3548, "ci95": [0.1, 0.6], "target": 0.6, "met": True},
+                  "window_wait_p90_min_worst_office": {"estimate": 17.25, "ci95": [12.0, 22.0], "target": 15.0,
+                                                       "met": False},
+                  "satisfaction": {"estimate": 0.91, "ci95": [0.85, 0.97], "target": 0.9, "met": False}}
+    shortfall = [{"target": "p1_within_8min_share", "estimate": 0.835, "target_value": 0.9, "short_by": 0.065,
+                  "met": False},
+                 {"target": "saturation_worst_shift", "estimate": 0.3548, "target_value": 0.6, "short_by": 0.0,
+                  "met": True},
+                 {"target": "window_wait_p90_min_worst_office", "estimate": 17.25, "target_value": 15.0,
+                  "short_by": 2.25, "met": False},
+                 # met on the point estimate only: the headline's words, not a plain "met"
+                 {"target": "satisfaction", "estimate": 0.91, "target_value": 0.9, "short_by": 0.0, "met": False}]
+    plan = {"budget": {"status": "cut", "kyuan_per_year": 450.0, "unconstrained_cost_kyuan": 539.2,
+                       "required": {"officers": 5, "auxiliaries": 2}, "annual_cost": {"total_kyuan": 427.8},
+                       "attainment": attainment, "shortfall": shortfall, "staffing": "[1+0 1+0] clerks 1",
+                       "steps": [{}, {}], "replications": 3},
+            "attainment": attainment, "today_attainment": {}, "building_cost": {"total_kyuan": 0.0}}
+    md = "\n".join(budget_section(plan))
+    assert "| 6.5 percentage points |" in md and "| 2.2 |" in md  # 2.25 minutes, to one decimal
+    rows_md = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
+    assert [r for r in rows_md.values() if "| met on the estimate |" in r] and \
+        sum("| met |" in r for r in rows_md.values()) == 1  # saturation, shown at the stated confidence
+    assert "| target | within the budget (95% CI) | target value | short by |" in md  # as the sheet's headers
+    path = write_workbook(tmp_path / "plan.xlsx", [budget_sheet(shortfall)], {})
+    ws = openpyxl.load_workbook(path)["budget"]
+    head = [c.value for c in ws[1]]
+    assert "percentage points" in head[4]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    p1 = rows["p1_within_8min_share"]
+    assert p1[4].value == 6.5 and "%" not in p1[4].number_format  # points, as plan.md
+    assert (p1[2].value, p1[3].value) == (0.835, 0.9) and p1[2].number_format == "0.0%"  # the shares stay shares
+    assert rows["saturation_worst_shift"][4].value == 0
+    wait = rows["window_wait_p90_min_worst_office"]
+    assert wait[4].value == 2.25 and "%" not in wait[4].number_format + wait[2].number_format
+
+
 def test_compare_names_columns_by_the_overrides_that_differ(tmp_path):
     """Finding 4: separately made plans are named by what differs in their overrides, not their folders."""
     from sim.plan.compare import labels

@@ -2,6 +2,7 @@
 docs/quotes.json), not copied by hand (issue 23). Nothing is run here."""
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,45 @@ def test_a_hand_edited_figure_is_caught(mq, readme, values):
 
 
 def test_a_figure_whose_direction_changed_stops_the_script(mq):
-    with pytest.raises(mq.SignChanged, match="rewrite it"):
+    with pytest.raises(mq.SignChanged, match="rewrite the README"):
         mq.expect(False, "1+8+0 raises the mean response time")
     assert mq.pts(-0.174) == "-17.4" and mq.f2(0.3712) == "0.37"
+
+
+def test_no_marker_sits_where_markdown_would_show_it(readme):
+    """A marker inside a code span or block is printed literally on GitHub instead of hidden."""
+    from markdown_it import MarkdownIt
+
+    shown = [t for t in MarkdownIt("commonmark").enable("table").parse(readme) if t.type in ("fence", "code_block")]
+    for token in MarkdownIt("commonmark").enable("table").parse(readme):
+        for child in token.children or []:
+            if child.type == "code_inline":
+                shown.append(child)
+    marker = re.compile(r"<!-- (q:[a-z0-9_]+|/q|quote:[a-z0-9_]+.*?|/quote:[a-z0-9_]+) -->")
+    examples = {"<!-- q:KEY -->0.37<!-- /q -->"}  # the README's own description of a marker
+    leaks = [t.content for t in shown if marker.search(t.content) and t.content not in examples]
+    assert leaks == [], f"markers inside code: {leaks[:3]}"
+
+
+def test_the_readme_markers_are_well_formed(mq, readme):
+    mq.check_markers(readme)
+
+
+@pytest.mark.parametrize("text", [
+    "<!-- q:a -->1<!-- /q:a --> prose\n## Heading\n<!-- q:b -->2<!-- /q -->",  # a mistyped closer
+    "<!-- q:a -->1 and prose",  # never closed
+    "<!--q:a-->1<!-- /q -->",  # malformed opener
+    "<!-- quote:t -->\nstray\n## Section\n<!-- quote:t -->\nB\n<!-- /quote:t -->\n",  # an opener twice
+])
+def test_a_malformed_marker_stops_the_script_before_it_swallows_text(mq, text):
+    """A marker typo must not let the next render replace the prose after it (issue 23 review)."""
+    with pytest.raises(mq.MarkerError):
+        mq.check_markers(text)
+    assert mq.render(text, {"a": "1", "b": "2"}, []).count("prose") == text.count("prose")
+
+
+def test_a_figure_that_would_break_its_marker_is_refused(mq):
+    with pytest.raises(mq.MarkerError, match="comment marker"):
+        mq.check_value("block", "key", "X<!-- /q -->TAIL")
+    with pytest.raises(mq.MarkerError, match="blocks aa and bb"):
+        mq.all_values({"blocks": {"aa": {"values": {"k": "1"}}, "bb": {"values": {"k": "2"}}}})

@@ -215,7 +215,9 @@ def test_a_rerun_leaves_no_csv_copy_of_an_earlier_runs_table(tmp_path):
     assert sorted(p.name for p in (tmp_path / "theirs").iterdir()) == ["calls.csv", "calls.parquet", "notes.csv"]
 
 
-@pytest.mark.parametrize("plant", [".hydra", "sweep.lock", "counterfactual", "calls.parquet", "seed=1"])
+# each plant: a refused python -m sim -m process; one in the quick tier, the others with the slow ones
+@pytest.mark.parametrize("plant", [*(pytest.param(p, marks=pytest.mark.slow)
+                                     for p in (".hydra", "sweep.lock", "counterfactual", "calls.parquet")), "seed=1"])
 def test_a_link_planted_in_an_output_folder_is_refused(tmp_path, plant):
     """A symbolic link inside an output folder would carry writes out of it:
     refused even with sim.overwrite=true, and the link's target untouched."""

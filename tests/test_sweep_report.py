@@ -87,6 +87,7 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
     return tables
 
 
+@pytest.mark.slow  # test_compare's policy sweep: eight real runs
 def test_report_html_has_report_md_tables_and_embedded_figures(compared):  # noqa: F811
     md, page_text = (compared / "report.md").read_text(), (compared / "report.html").read_text()
     page = Page(page_text)
@@ -109,6 +110,7 @@ def test_report_html_has_report_md_tables_and_embedded_figures(compared):  # noq
     assert "Welch CI" in [c for row in tables[1][:1] for c in row]
 
 
+@pytest.mark.slow  # test_compare's policy sweep: eight real runs
 def test_report_html_in_chinese(policy_sweep, compared, tmp_path):  # noqa: F811
     """The report in the language of the command: the same msgids as report.md, lang="zh-CN"."""
     from sim.compare.collect import collect, inventory

@@ -74,9 +74,29 @@ def test_run_summary_sheet_equals_summary_json(run, book):
         elif isinstance(summary[key], int):
             assert row[2].number_format == "General", key
     by_key = {r[0]: r for r in table}
-    assert by_key["response_time_mean_min"][1:4:2] == ("response mean (min)", "min")
-    assert by_key["share_within_8min"][3] == "%" and by_key["calls_total"][3] is None
+    # the unit once: in the label's brackets or words, else in the unit column (issue 23 review)
+    assert by_key["response_time_mean_min"][1:4:2] == ("response mean (min)", None)
+    assert by_key["share_within_8min"][1].endswith("(%)") and by_key["share_within_8min"][3] is None
+    assert by_key["arrival_rate_per_hour"][1:4:2] == ("calls received per hour", None)
+    assert by_key["calls_total"][3] is None
+    assert by_key["station_calls_per_day"][3] == "per day"  # "... calls a day": the label has no unit
+    for key, label, _value, unit, *_note in table:
+        assert not unit or unit not in label, key
     assert ws.freeze_panes == "A2"
+
+
+def test_unit_column_names_a_unit_only_where_the_label_does_not():
+    from sim.i18n import language
+    from sim.output.labels import metric_label, unit_beside
+
+    for lang in ("en", "zh"):
+        with language(lang):
+            for key in ("response_time_mean_min", "share_within_8min", "arrival_rate_per_hour", "sim_days",
+                        "busy_hours_per_officer", "cost_total_kyuan_per_year", "p_wait"):
+                assert unit_beside(key) == "", (lang, key, metric_label(key))
+            assert unit_beside("station_calls_per_day") == ("per day" if lang == "en" else "每天")
+            assert unit_beside("some_new_wait_min") == ("min" if lang == "en" else "分钟")  # no label: the key's unit
+            assert unit_beside("calls_total") == ""
 
 
 def test_every_summary_key_has_a_label_and_shares_are_shares(run, book):
@@ -94,7 +114,8 @@ def test_every_summary_key_has_a_label_and_shares_are_shares(run, book):
     assert labels["response_time_mean_min_p2"] == "priority-2 calls: response mean (min)"
     assert labels["tier_share_rapid"] == "calls led by the tier: rapid response (%)"
     for key in ("reporting_rate", "satisfaction_mean", "trust_mean", "utilization", "tier_share_office",
-                "awareness_share", "p_loss", "window_wait_over_30min_share"):
+                "awareness_share", "p_loss", "window_wait_over_30min_share",
+                "attempt_after_stop_30min_survival"):  # a mean of chances: the share expected to go ahead
         assert is_share_key(key), key
     for key, value in summary.items():
         if is_share_key(key) and value is not None:

@@ -17,7 +17,8 @@ class SignChanged(RuntimeError):
 
 def expect(ok: bool, what: str) -> None:
     if not ok:
-        raise SignChanged(f"{what}: the README's sentence says otherwise; rewrite it, then run ./dev docs again")
+        raise SignChanged(f"{what}: the runs say otherwise; rewrite the README's sentence and this expect, "
+                          "then ./dev docs --only BLOCK --reuse")
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -27,8 +28,13 @@ def run(log, *args: str) -> None:
     subprocess.run([sys.executable, "-m", *args], cwd=ROOT, check=True, stdout=log, stderr=subprocess.STDOUT)
 
 
+REUSE = False  # --reuse: keep finished runs of runs/docs/ (a block's wording changed, not the model)
+
+
 def fresh(path: Path) -> Path:
-    if path.exists():
+    """An empty folder for a block's run (kept as it is with --reuse: a finished run is then skipped,
+    a sweep resumes)."""
+    if path.exists() and not REUSE:
         shutil.rmtree(path)  # only runs/docs/, which this script makes
     path.parent.mkdir(parents=True, exist_ok=True)
     return path

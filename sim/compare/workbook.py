@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.i18n import N_, Translator
-from sim.output.labels import is_share_key, metric_label, unit_of
+from sim.output.labels import metric_label, unit_beside
 from sim.output.provenance import git_commit
 from sim.output.csv_table import write_csv
 from sim.output.workbook import Sheet, write_workbook
@@ -76,11 +76,12 @@ def _headers(columns) -> dict[str, str]:
 
 
 def _with_labels(table: pd.DataFrame) -> pd.DataFrame:
-    """A long table (one metric a row) with the metric's label and unit after its key."""
+    """A long table (one metric a row) with the metric's label and unit after its key (the unit where the
+    label does not name it)."""
     out = table.copy()
     at = list(out.columns).index("metric") + 1
     out.insert(at, "label", [metric_label(m) for m in out["metric"]])
-    out.insert(at + 1, "unit", ["%" if is_share_key(m) else unit_of(m) for m in out["metric"]])
+    out.insert(at + 1, "unit", [unit_beside(m) for m in out["metric"]])  # none where the label names it
     return out
 
 

@@ -8,7 +8,7 @@ themselves, so the reference cannot drift from the code.
   right above it, and comment lines right below it that no field follows),
   split on top-level ``;``: a part naming a source is the source, the rest the
   description (``SOURCE`` lists what counts as one);
-- unit: the key's name suffix (``UNITS``);
+- unit: the key's name suffix (``UNITS``: sim.output.labels.UNIT_SUFFIXES, then ``KINDS``);
 - range: the schema's own checks, read from its source (``_range``/``_choice``
   calls and ``BOUNDS`` tables) and, for tabletop events, the event kinds' parameters.
 
@@ -31,6 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from sim.output.labels import UNIT_SUFFIXES
+
 ROOT_GROUP = "root"  # the keys outside any section (seed, lang, calls_csv, ...)
 
 # what counts as a source: a DOMAIN.md section or seed document, VALIDATION.md, an issue, a paper (Author
@@ -41,19 +43,15 @@ SOURCE = re.compile(
     r"\b[A-Z][A-Za-z'-]+(?:\s+(?:&|and)\s+[A-Z][A-Za-z'-]+|\s+et al\.)?,?\s+(?:19|20)\d\d\b|\bGB(?:/T)?\s?\d+|"
     r"\buser choice\b|\bErlang\b|\bLittle's law\b|\bcalibrated\b|\bfitted from\b|\bLaw\b")
 
-# unit by the key's name suffix, longest first (STYLE.md: units in names)
-UNITS = (
-    ("_min_p1", "min"), ("_kyuan_per_year", "k yuan/year"), ("_hours_per_week", "h/week"), ("_per_shift", "per shift"),
-    ("_per_post", "per post"), ("_per_visit", "households"), ("_per_office", "per office"),
-    ("_per_officer", "per officer"), ("_per_10k_residents", "per 10,000 residents"), ("_per_1000_per_year", "per 1,000 residents/year"),
-    ("_per_1000", "per 1,000 residents"), ("_per_hour", "per hour"), ("_per_day", "per day"),
-    ("_per_year", "per year"), ("_per_week", "per week"), ("_kyuan", "k yuan"), ("_kmh", "km/h"),
-    ("_km", "km"), ("_m2", "m²"), ("_min", "min"), ("_days", "days"), ("_day", "day"), ("_hours", "h"),
-    ("_h", "h"), ("_s", "s"), ("_m", "m"), ("_share", "share 0-1"), ("_prob", "probability 0-1"),
-    ("_pct", "%"), ("_factor", "× (multiplier)"), ("_cv", "ratio (sd/mean)"), ("_years", "years"),
-    ("_cells", "cells"), ("_weights", "relative weights"), ("_crs", "CRS name"), ("_csv", "file path"),
+# unit by the key's name suffix (STYLE.md: units in names): the units of sim.output.labels.UNIT_SUFFIXES,
+# shared with the workbooks and figures (their English msgids here: the reference is in English), then
+# what a name says of a value that has no unit of measure (a share, a file, a field)
+KINDS = (
+    ("_share", "share 0-1"), ("_prob", "probability 0-1"), ("_pct", "%"), ("_factor", "× (multiplier)"),
+    ("_cv", "ratio (sd/mean)"), ("_weights", "relative weights"), ("_crs", "CRS name"), ("_csv", "file path"),
     ("_file", "file path"), ("_field", "field name"), ("_layer", "layer name"), ("_roles", "roles"),
 )
+UNITS = UNIT_SUFFIXES + KINDS
 
 
 @dataclass
@@ -76,7 +74,8 @@ BOUNDED = {"preempt_priority": "priority class", "satisfaction": "score 0-1", "s
 _BOUND = re.compile(r"(?P<stem>.+?)_(?:min|max)(?P<per>_per_[a-z0-9_]+)?")
 WHOLE_NAMES = {"days": "days", "hours": "h", "residents": "people", "area_residents": "people",
                "officers": "people", "auxiliaries": "people", "volunteers": "people", "grid_workers": "people",
-               "crimes_per_1000_max": "per 1,000 residents/year"}
+               "crimes_per_1000_max": "per 1,000 residents a year", "households_per_visit": "households",
+               "start_day": "day"}
 BY_TYPE = {"bool": "true/false", "str": "text", "int": "count", "float": "number"}
 
 

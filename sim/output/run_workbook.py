@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from sim.i18n import Translator, join_list, language
-from sim.output.labels import is_share_key, metric_label, unit_of
+from sim.output.labels import metric_label, unit_beside
 from sim.output.csv_table import write_csv
 from sim.output.workbook import Sheet, provenance_from_manifest, write_workbook
 
@@ -37,14 +37,15 @@ CLOCK_KEYS = ("wall_seconds",)  # how long the computer took: in summary.json, n
 
 def summary_sheet(summary: dict, note: str = "") -> Sheet:
     """One metric a row: its key, its label, its value (a share shown as a
-    percentage), its unit. The run's wall time is left out: the same config
-    and seed give the same workbook, byte for byte."""
+    percentage), its unit where the label does not name it (``unit_beside``:
+    "response mean (min)" needs no "min" beside it). The run's wall time is
+    left out: the same config and seed give the same workbook, byte for byte."""
     keys = [k for k in summary if k not in CLOCK_KEYS]
     return Sheet("summary", {
         "key": keys,
         "metric": [metric_label(k) for k in keys],
         "value": [summary[k] for k in keys],
-        "unit": ["%" if is_share_key(k) else unit_of(k) for k in keys],
+        "unit": [unit_beside(k) for k in keys],
     }, headers={"key": _("key"), "metric": _("metric"), "value": _("value"), "unit": _("unit")},
         row_metric="key", row_values={"value"}, note=note)
 

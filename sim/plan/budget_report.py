@@ -74,14 +74,16 @@ def budget_section(plan: dict) -> list[str]:
             label, share = attainment_row(r["target"], None)
             fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.1f}")
             rows.append([label, _pct(b["attainment"][r["target"]], share), fmt(r["target_value"]),
-                         short_by_text(r["short_by"], share) if r["short_by"] > 0 else _("met"),
+                         short_by_text(r["short_by"], share) if r["short_by"] > 0 else
+                         # met at plan.confidence, or only on the point estimate (the headline's words)
+                         _("met") if r["met"] else _("met on the estimate"),
                          _pct(plan["attainment"].get(r["target"]), share)])
         lines += [_("Staffing within the budget: {staffing} (on duty per office and shift, officers+auxiliaries); "
                     "found by taking one post at a time off the plan, the one that loses the least attainment per "
                     "thousand yuan saved, the last one the best of those within the budget (steps: {steps}; judged "
                     "on {reps} replications).").format(
                         staffing=staffing_text(b["staffing"]), steps=len(b["steps"]), reps=b["replications"]), "",
-                  md_table([_("target"), _("within the budget (95% CI)"), _("target"), _("short by"),
+                  md_table([_("target"), _("within the budget (95% CI)"), _("target value"), _("short by"),
                             _("the plan (95% CI)")], rows, align="lllll"), ""]
     lines += [_("The budget caps the yearly cost (staff, running cost, the station's share); the one-off cost of "
                 "building new offices ({build} thousand yuan) is not counted in it.").format(

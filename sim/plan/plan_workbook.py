@@ -6,8 +6,9 @@ saturation), ``attainment`` (each target: plan and today with 95% intervals),
 ``allocation`` (per office), ``cost`` (the parts of the yearly cost), ``budget``
 (with ``plan.budget_kyuan_per_year``), then ``provenance``. Numbers are
 plan.json's numbers; shares are 0-1 numbers shown as percentages
-(sim.output.workbook). A station plan (``plan.tier=station``) has the summary,
-attainment and cost sheets.
+(sim.output.workbook), except how far the budget's staffing misses a share
+target: in percentage points, as plan.md says it. A station plan
+(``plan.tier=station``) has the summary, attainment and cost sheets.
 """
 from __future__ import annotations
 
@@ -177,16 +178,32 @@ def sheets(plan: dict) -> list:
                               "today": _("today (thousand yuan a year)")}))
     b = plan.get("budget")
     if b and b.get("shortfall"):
-        s = b["shortfall"]
-        out.append(Sheet("budget", {
-            "key": [r["target"] for r in s], "target_name": [metric_label(r["target"]) for r in s],
-            "estimate": [r["estimate"] for r in s], "target": [r["target_value"] for r in s],
-            "short_by": [r["short_by"] for r in s]},
-            headers={"key": _("key"), "target_name": _("target"), "estimate": _("within the budget"),
-                     "target": _("target value"), "short_by": _("short by")},
-            row_metric="key", row_values={"estimate", "target", "short_by"},
-            percent={r["target"] for r in s if _is_share(r["target"])}))
+        out.append(budget_sheet(b["shortfall"]))
     return out
+
+
+def short_by_value(target: str, short_by: float) -> float:
+    """How far a target is missed as plan.md's "Within the budget" table says it
+    (sim.plan.budget_report.short_by_text): a share's in percentage points (a
+    difference of two shares, 0.065 -> 6.5, not a 6.5% share), else in the
+    target's own unit. plan.json's short_by is rounded to 4 decimals, so 2 keep it whole."""
+    return round(short_by * 100, 2) if _is_share(target) else short_by
+
+
+def budget_sheet(shortfall: list[dict]):
+    """Each target within the budget: estimate and target value (shares as percentages) and how far it falls
+    short (a share's in percentage points, as plan.md)."""
+    from sim.output.workbook import Sheet
+
+    s = shortfall
+    return Sheet("budget", {
+        "key": [r["target"] for r in s], "target_name": [metric_label(r["target"]) for r in s],
+        "estimate": [r["estimate"] for r in s], "target": [r["target_value"] for r in s],
+        "short_by": [short_by_value(r["target"], r["short_by"]) for r in s]},
+        headers={"key": _("key"), "target_name": _("target"), "estimate": _("within the budget"),
+                 "target": _("target value"), "short_by": _("short by (a share: percentage points)")},
+        row_metric="key", row_values={"estimate", "target"},
+        percent={r["target"] for r in s if _is_share(r["target"])})
 
 
 def write_plan_workbook(plan: dict, out: Path) -> Path:

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from SALib.analyze import morris  # noqa: E402
 
-from sim.core.markdown import fmt_number, md_table  # noqa: E402
+from sim.core.markdown import fmt_number, md_code, md_inline, md_table  # noqa: E402
 from sim.compose.sweep_plan import DESIGN_FILE  # noqa: E402
 from sim.i18n import Translator  # noqa: E402
 from sim.i18n.fonts import use_cjk_fonts  # noqa: E402
@@ -189,15 +189,15 @@ def report_lines(table: pd.DataFrame, design: dict, runs: pd.DataFrame) -> list[
              _("- `mu*` (mean |elementary effect|, in the metric's units per full range of the parameter) ranks "
                "influence; `sigma` large next to `mu*` means non-linear effects or interactions; `mu` far below "
                "`mu*` means effects of both signs."), ""]
-    bounds = ", ".join(f"`{n}` [{fmt_number(lo)}, {fmt_number(hi)}]"
+    bounds = ", ".join(f"{md_code(n)} [{fmt_number(lo)}, {fmt_number(hi)}]"
                        for n, (lo, hi) in zip(design["names"], design["bounds"]))
     lines += [_("- parameter ranges: {bounds}").format(bounds=bounds), ""]
     for metric, reason in table.attrs.get("skipped", {}).items():
-        lines.append(_("- skipped `{metric}`: {reason}").format(metric=metric, reason=reason))
+        lines.append(_("- skipped {metric}: {reason}").format(metric=md_code(metric), reason=md_inline(reason)))
     for metric, t in table.groupby("metric", sort=False):
-        rows = [[str(r["rank"]), f"`{r['parameter']}`",
+        rows = [[str(r["rank"]), md_code(r["parameter"]),
                  *(fmt_number(r[k]) for k in ("mu_star", "mu_star_conf", "mu", "sigma"))]
                 for _row, r in t.sort_values("rank").iterrows()]
-        lines += ["", f"### {metric_label(metric)}", "",
+        lines += ["", f"### {md_inline(metric_label(metric))}", "",
                   md_table([_("rank"), _("parameter"), "mu*", "± (95%)", "mu", "sigma"], rows)]
     return lines + [""]
