@@ -8,7 +8,7 @@ themselves, so the reference cannot drift from the code.
   right above it, and comment lines right below it that no field follows),
   split on top-level ``;``: a part naming a source is the source, the rest the
   description (``SOURCE`` lists what counts as one);
-- unit: the key's name suffix (``UNITS``: sim.output.labels.UNIT_SUFFIXES, then ``KINDS``);
+- unit: the key's name suffix (``UNITS``: sim.output.units.UNIT_SUFFIXES, then ``KINDS``);
 - range: the schema's own checks, read from its source (``_range``/``_choice``
   calls and ``BOUNDS`` tables) and, for tabletop events, the event kinds' parameters.
 
@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
-from sim.output.labels import UNIT_SUFFIXES
+from sim.output.units import UNIT_SUFFIXES
 
 ROOT_GROUP = "root"  # the keys outside any section (seed, lang, calls_csv, ...)
 
@@ -43,7 +43,7 @@ SOURCE = re.compile(
     r"\b[A-Z][A-Za-z'-]+(?:\s+(?:&|and)\s+[A-Z][A-Za-z'-]+|\s+et al\.)?,?\s+(?:19|20)\d\d\b|\bGB(?:/T)?\s?\d+|"
     r"\buser choice\b|\bErlang\b|\bLittle's law\b|\bcalibrated\b|\bfitted from\b|\bLaw\b")
 
-# unit by the key's name suffix (STYLE.md: units in names): the units of sim.output.labels.UNIT_SUFFIXES,
+# unit by the key's name suffix (STYLE.md: units in names): the units of sim.output.units.UNIT_SUFFIXES,
 # shared with the workbooks and figures (their English msgids here: the reference is in English), then
 # what a name says of a value that has no unit of measure (a share, a file, a field)
 KINDS = (

@@ -15,6 +15,9 @@ from sim.i18n import N_, Translator
 
 _ = Translator("reports")
 
+# the unit table lives in sim.output.units; these names stay importable from here
+from sim.output.units import UNIT_SUFFIXES, UNITS, unit_by_name, unit_label  # noqa: E402,F401
+
 # key -> label with its unit; shares are 0-1 in the files and read as percentages
 METRIC_LABELS = {
     "calls_total": N_("calls"),
@@ -206,49 +209,6 @@ def metric_label_en(key: str) -> str:
     return key
 
 
-# Units by a key's last words (issue 23): the config's and summary's convention, ``response_time_mean_min``,
-# ``travel_m``, ``cost_total_kyuan_per_year``, ``speed_kmh``. One table for the workbooks' headers and units,
-# the figures and the parameter reference (sim.compose.param_docs, in English: the msgids); the first suffix
-# that matches wins, so a suffix comes before any shorter one it ends with (``_kyuan_per_year`` and
-# ``_per_1000_per_year`` before ``_per_year``, ``_hours_per_week`` before ``_per_week``).
-UNIT_SUFFIXES = (
-    ("_kyuan_per_year", N_("thousand yuan a year")),
-    ("_yuan_per_year", N_("yuan a year")),
-    ("_per_1000_per_year", N_("per 1,000 residents a year")),
-    ("_hours_per_week", N_("h a week")),
-    ("_kyuan", N_("thousand yuan")),
-    ("_per_10k_residents", N_("per 10,000 residents")),
-    ("_per_1000", N_("per 1,000 residents")),
-    ("_per_shift", N_("per shift")),
-    ("_per_post", N_("per post")),
-    ("_per_office", N_("per office")),
-    ("_per_officer", N_("per officer")),
-    ("_per_hour", N_("per hour")),
-    ("_per_day", N_("per day")),
-    ("_per_week", N_("per week")),
-    ("_per_year", N_("per year")),
-    ("_min_p1", N_("min")),
-    ("_seconds", N_("s")),
-    ("_minutes", N_("min")),
-    ("_hours", N_("h")),
-    ("_days", N_("days")),
-    ("_years", N_("years")),
-    ("_kmh", N_("km/h")),
-    ("_km", N_("km")),
-    ("_m2", N_("m²")),
-    ("_min", N_("min")),
-    ("_h", N_("h")),
-    ("_s", N_("s")),
-    ("_m", N_("m")),
-    ("_cells", N_("cells")),
-)
-UNITS = {u: u for _suffix, u in UNIT_SUFFIXES}  # a unit the caller names ("min"): shown translated
-# a unit followed by a qualifier: wait_mean_min_p1, busy_hours_per_officer
-# (a rate of time, volunteer_hours_per_week, is the table's: "h a week")
-_UNIT_INSIDE = re.compile(r"_(?P<unit>min|minutes|hours|m|km|seconds)"
-                          r"(?:_p\d+|_incl_[a-z]+|_per_(?!(?:hour|day|week|year)$)[a-z_]+|_treated)$")
-_INSIDE_UNITS = {"min": N_("min"), "minutes": N_("min"), "hours": N_("h"), "m": N_("m"), "km": N_("km"),
-                 "seconds": N_("s")}
 _SHARE_WORDS = re.compile(r"(?:^|_)(?:share|utilization)(?:_|$)|^p_(?:wait|loss)$")
 
 
@@ -262,15 +222,7 @@ def is_share_key(key: str) -> bool:
 def unit_of(key: str) -> str:
     """The unit a key names in its last words, translated ("" for a count, a
     score or a share: a share's unit is the percentage format)."""
-    if is_share_key(key):
-        return ""
-    m = _UNIT_INSIDE.search(key)  # first: busy_hours_per_officer is in hours, not "per officer"
-    if m:
-        return _(_INSIDE_UNITS[m["unit"]])
-    for suffix, unit in UNIT_SUFFIXES:
-        if key.endswith(suffix):
-            return _(unit)
-    return ""
+    return "" if is_share_key(key) else unit_by_name(key)
 
 
 def unit_beside(key: str) -> str:
@@ -288,11 +240,6 @@ def _names_unit(label: str, unit: str) -> bool:
     if not unit.isascii():  # Chinese: no spaces between words
         return unit in label
     return re.search(r"(?<![\w%])" + re.escape(unit) + r"(?![\w%])", label) is not None
-
-
-def unit_label(unit: str) -> str:
-    """A unit a caller names ("min", "thousand yuan a year"), in the current language."""
-    return _(UNITS[unit]) if unit in UNITS else unit
 
 
 # the columns of a run's tables (calls, incidents, units, timeseries: sim.core.records) as a spreadsheet's
