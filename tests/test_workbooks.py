@@ -13,6 +13,7 @@ import re
 import shutil
 import time
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -97,6 +98,24 @@ def test_unit_column_names_a_unit_only_where_the_label_does_not():
             assert unit_beside("station_calls_per_day") == ("per day" if lang == "en" else "每天")
             assert unit_beside("some_new_wait_min") == ("min" if lang == "en" else "分钟")  # no label: the key's unit
             assert unit_beside("calls_total") == ""
+
+
+def test_an_exercise_runs_summary_keys_have_labels_too():
+    """A tabletop exercise adds exercise_* keys to summary.json (recorded in the baseline); its
+    summary sheet showed them raw (issue 23, last review)."""
+    from sim.i18n import set_language
+    from sim.output.labels import metric_label
+
+    recorded = json.loads((Path(__file__).parent / "baseline" / "exercise_festival_night.json").read_text())
+    keys = [k for k in recorded["files"]["summary.json"]["value"] if k.startswith("exercise_")]
+    assert len(keys) >= 9
+    for lang in ("en", "zh"):
+        set_language(lang)
+        try:
+            raw = [k for k in keys if metric_label(k) == k or (lang == "zh" and metric_label(k).isascii())]
+        finally:
+            set_language("en")
+        assert raw == [], (lang, raw)
 
 
 def test_every_summary_key_has_a_label_and_shares_are_shares(run, book):

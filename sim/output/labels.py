@@ -36,6 +36,16 @@ METRIC_LABELS = {
     "utilization_auxiliary": N_("auxiliary utilisation (%)"),
     "satisfaction_mean": N_("satisfaction of the people served, mean (%)"),
     "kpi_composite": N_("composite KPI (0-1)"),
+    # a tabletop exercise's run (sim.exercise.session): the words of its after-action report
+    "exercise_injects": N_("events injected by the facilitator"),
+    "exercise_actions": N_("decisions taken by the room"),
+    "exercise_inject_calls": N_("calls made by the injects"),
+    "exercise_major_incidents": N_("major incidents"),
+    "exercise_major_incident_response_min": N_("major incident: all units on scene after (min)"),
+    "exercise_major_incidents_unreached": N_("major incidents never fully staffed"),
+    "exercise_fraud_refused": N_("fraud attempts refused by aware residents"),
+    "exercise_staff_hours_called_in": N_("staff hours called in (reserves, overtime)"),
+    "exercise_staff_off_sick": N_("staff off sick"),
     "cost_total_kyuan_per_year": N_("total cost (thousand yuan a year)"),
     "wall_seconds": N_("wall time (s)"),
     # the rest of a run's summary.json (issue 23: every key of the run's workbook has a label)
