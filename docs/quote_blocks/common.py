@@ -79,3 +79,12 @@ def pts(x: float) -> str:
     return f"{x * 100:.1f}"
 
 
+def difference(key: str, d, fmt=f2) -> dict[str, str]:
+    """A paired difference and its 95% interval (a row of differences.parquet) as KEY, KEY_lo, KEY_hi."""
+    return {key: fmt(d.mean_diff), f"{key}_lo": fmt(d.ci_low), f"{key}_hi": fmt(d.ci_high)}
+
+
+def fewer_points(key: str, d) -> dict[str, str]:
+    """A share's fall as positive percentage points with its interval ("17.2 points fewer, 11.4 to 22.9")."""
+    return {key: pts(-d.mean_diff), f"{key}_lo": pts(-d.ci_high), f"{key}_hi": pts(-d.ci_low)}
+

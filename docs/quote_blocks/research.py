@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .common import RUNS, Compared, expect, f2, fresh, pts, run, sweep
+from .common import RUNS, Compared, difference, expect, f2, fewer_points, fresh, pts, run, sweep
 
 
 PLAUS_DISTRICTS = ("urban_core", "rural_mountain", "city")
@@ -54,26 +54,26 @@ def staffing_sweep(log) -> dict[str, str]:
     shenzhen, patrol = "staffing.mix=1+8+0, policy=fixed_post", "staffing.mix=3+5+4, policy=random_patrol"
     d = c.diff_row(shenzhen, "response_time_mean_min")
     expect(d.mean_diff > 0, "1+8+0 raises the mean response time")
-    out |= {"ss_180_mean": f2(d.mean_diff), "ss_180_mean_lo": f2(d.ci_low), "ss_180_mean_hi": f2(d.ci_high)}
+    out |= difference("ss_180_mean", d)
     st, st0 = c.mean(shenzhen, "tier_share_station"), c.mean(SS_BASE, "tier_share_station")
     expect(st > st0, "the station leads more calls under 1+8+0")
     out |= {"ss_180_station": f"{st:.1%}", "ss_base_station": f"{st0:.1%}"}
     d = c.diff_row(shenzhen, "response_time_mean_min_p1")
     expect(d.mean_diff > 0, "1+8+0 raises priority 1's mean")
-    out |= {"ss_180_p1": f2(d.mean_diff), "ss_180_p1_lo": f2(d.ci_low), "ss_180_p1_hi": f2(d.ci_high)}
+    out |= difference("ss_180_p1", d)
     d = c.diff_row(shenzhen, "emergency_share_within_3min")
     expect(d.mean_diff < 0, "1+8+0 reaches fewer priority-1 calls within 3 minutes")
-    out |= {"ss_180_p1_3": pts(-d.mean_diff), "ss_180_p1_3_lo": pts(-d.ci_high), "ss_180_p1_3_hi": pts(-d.ci_low)}
+    out |= fewer_points("ss_180_p1_3", d)
     d = c.diff_row(patrol, "response_time_mean_min")
     expect(d.mean_diff > 0 and d.ci_low > 0 and d.welch_ci_low < 0 < d.welch_ci_high,
            "patrolling adds to the mean (paired interval above 0, Welch's around 0)")
     width = (d.welch_ci_high - d.welch_ci_low) / (d.ci_high - d.ci_low)
-    out |= {"ss_patrol_mean": f2(d.mean_diff), "ss_patrol_mean_lo": f2(d.ci_low), "ss_patrol_mean_hi": f2(d.ci_high),
+    out |= difference("ss_patrol_mean", d) | {
             "ss_patrol_welch_lo": f2(d.welch_ci_low), "ss_patrol_welch_hi": f2(d.welch_ci_high),
             "ss_patrol_welch_width": f"{width:.1f}"}
     d = c.diff_row(patrol, "share_within_8min")
     expect(d.mean_diff < 0, "patrolling cuts calls reached within 8 minutes")
-    out |= {"ss_patrol_8": pts(-d.mean_diff), "ss_patrol_8_lo": pts(-d.ci_high), "ss_patrol_8_hi": pts(-d.ci_low)}
+    out |= fewer_points("ss_patrol_8", d)
     return out
 
 
@@ -88,16 +88,16 @@ def norm_vs_reality(log) -> dict[str, str]:
     out: dict[str, str] = {}
     d = c.diff_row(real, "response_time_mean_min")
     expect(d.mean_diff > 0, "understaffing adds to the mean response")
-    out |= {"nvr_mean": f2(d.mean_diff), "nvr_mean_lo": f2(d.ci_low), "nvr_mean_hi": f2(d.ci_high)}
+    out |= difference("nvr_mean", d)
     d = c.diff_row(real, "emergency_share_within_3min")
     expect(d.mean_diff < 0, "understaffing cuts priority-1 calls reached within 3 minutes")
-    out |= {"nvr_p1_3": pts(-d.mean_diff), "nvr_p1_3_lo": pts(-d.ci_high), "nvr_p1_3_hi": pts(-d.ci_low)}
+    out |= fewer_points("nvr_p1_3", d)
     d = c.diff_row(real, "utilization_officer")
     expect(d.mean_diff > 0, "understaffing raises officer utilisation")
     out["nvr_util"] = pts(d.mean_diff)
     d = c.diff_row(real, "crimes_total")  # 28-day runs: a month
     expect(d.mean_diff > 0, "understaffing raises crime")
-    out |= {"nvr_crime": f"{d.mean_diff:.1f}", "nvr_crime_lo": f"{d.ci_low:.1f}", "nvr_crime_hi": f"{d.ci_high:.1f}"}
+    out |= difference("nvr_crime", d, lambda x: f"{x:.1f}")
     st, st0 = c.mean(real, "tier_share_station"), c.mean(base, "tier_share_station")
     expect(st > st0, "the station leads more calls when the office is understaffed")
     out |= {"nvr_station": f"{st:.1%}", "nvr_base_station": f"{st0:.1%}"}
